@@ -1,0 +1,1 @@
+//! Synthetic data (see the generator helper).

@@ -1,0 +1,32 @@
+//! # uwlr-gateway
+//!
+//! A gateway for UWLR 2.3, the Dutch standard for pulling pupil data out of a school's
+//! administration system (LAS) and pushing test results back.
+//!
+//! ## Map of the crate
+//!
+//! - [`xml`]: the codec foundation. A namespace-aware streaming reader over quick-xml with
+//!   limits (size, depth, element count, text length), no DTDs, strict and lenient modes,
+//!   and diagnostics that name the element path and line:column; a deterministic streaming
+//!   writer.
+//! - [`message`]: every UWLR message kind, each owning its model and its XML reading and
+//!   writing: [`message::autorisatie`] (the SOAP header), [`message::leerlinggegevens`]
+//!   (pupil data, alles-in-een and getrapt), [`message::leerresultaten`] (results), and
+//!   [`message::fault`] (the eleven UWLR fault codes). [`message::decode`] and
+//!   [`message::encode`] are the entry points; bytes flow in, a [`message::Body`] flows
+//!   out, and back.
+//! - [`profile`]: the data-minimisation profiles (Smalle set, LVS-set) as checks over a
+//!   decoded answer.
+//! - [`generate`]: deterministic synthetic schools and results for tests, demos and
+//!   benchmarks.
+//! - `src/main.rs`: the thin `uwlr` binary (`validate`, `generate`).
+//!
+//! Nothing in the library holds state: values in, values out.
+
+pub mod generate;
+pub mod message;
+pub mod profile;
+pub mod xml;
+
+pub use message::{decode, encode, encode_to_vec, Body, Decoded, EncodeOptions, Kind};
+pub use xml::{DecodeOptions, Diagnostic, Limits, Mode, Profile};

@@ -1,0 +1,388 @@
+//! Writing leerlinggegevens messages, in schema order, checking each value's facets and the
+//! identity rules as it goes (problems void the output; see `XmlWriter::problems`).
+
+use super::*;
+use crate::message::field::{ANY, BRINCODE, DEPENDANCECODE, INSTELLINGSNUMMER, S10, S128, S200, S256, S32, S6, S64};
+use crate::message::field::{ELEVEN_DIGITS, FOUR_DIGITS, NINE_DIGITS, POSTCODE_NL};
+use crate::message::values::format_date;
+use crate::xml::writer::XmlWriter;
+use std::io::{self, Write};
+
+type W<'a, T> = &'a mut XmlWriter<T>;
+
+pub(crate) fn verzoek<T: Write>(w: W<T>, root: &'static str, v: &Verzoek, groepen: Option<&[GroepSelectie]>, xmlns: &[(&str, &str)]) -> io::Result<()> {
+    w.start(root, xmlns);
+    w.leaf("schooljaar", &v.schooljaar.to_string());
+    match &v.school {
+        SchoolId::Brin { brincode, dependancecode } => {
+            w.field("brincode", brincode, BRINCODE);
+            w.opt_field("dependancecode", dependancecode.as_deref(), DEPENDANCECODE);
+        }
+        SchoolId::Schoolkey(k) => w.field("schoolkey", k, S256),
+    }
+    w.field("xsdversie", &v.xsdversie, S32);
+    w.opt_field("gegevenssetid", v.gegevenssetid.as_deref(), S64);
+    if let Some(t) = &v.laatstontvangengegevens {
+        w.leaf("laatstontvangengegevens", &t.to_string());
+    }
+    if let Some(groepen) = groepen {
+        w.start("groepen", &[]);
+        if groepen.is_empty() {
+            w.problem(None, "<groepen> needs at least one <groep> or <samengestelde_groep>");
+        }
+        for g in groepen {
+            let name = soort_name(g.soort);
+            match &g.key {
+                Some(k) => {
+                    w.check_attr("key", k, S256);
+                    w.empty(name, &[("key", k)]);
+                }
+                None => w.empty(name, &[]),
+            }
+        }
+        w.end()?;
+    }
+    w.end()
+}
+
+fn soort_name(s: GroepSoort) -> &'static str {
+    match s {
+        GroepSoort::Groep => "groep",
+        GroepSoort::SamengesteldeGroep => "samengestelde_groep",
+    }
+}
+
+pub(crate) fn antwoord<T: Write, D>(
+    w: W<T>,
+    root: &'static str,
+    a: &Antwoord<D>,
+    xmlns: &[(&str, &str)],
+    write_inner: fn(W<T>, &D) -> io::Result<()>,
+) -> io::Result<()> {
+    w.start(root, xmlns);
+    match a {
+        Antwoord::Gegevens(d) => write_inner(w, d)?,
+        Antwoord::GeenWijzigingen => w.empty("geenwijzigingen", &[]),
+        Antwoord::GeenGegevens => w.empty("geengegevens", &[]),
+    }
+    w.end()
+}
+
+fn rules_problems<T: Write>(w: W<T>, base: &str, run: impl FnOnce(&mut rules::Report<'_>)) {
+    let mut found = Vec::new();
+    run(&mut |a: rules::Anchor, m: String| found.push((a, m)));
+    for (a, m) in found {
+        w.problem(Some(&format!("{base}/{}", a.path())), m);
+    }
+}
+
+pub(crate) fn leerlinggegevens<T: Write>(w: W<T>, d: &Leerlinggegevens) -> io::Result<()> {
+    rules_problems(w, "leerlinggegevens", |rep| rules::leerlinggegevens(d, rep));
+    w.start("leerlinggegevens", &[]);
+    school(w, &d.school)?;
+    vestigingen(w, &d.vestigingen)?;
+    groepen(w, &d.groepen)?;
+    list(w, "leerlingen", "leerling", &d.leerlingen, true, leerling)?;
+    list(w, "leerkrachten", "leerkracht", &d.leerkrachten, false, leerkracht)?;
+    w.end()
+}
+
+pub(crate) fn structuur<T: Write>(w: W<T>, d: &Structuur) -> io::Result<()> {
+    rules_problems(w, "leerlinggegevens-structuur", |rep| {
+        rules::structuur(&d.vestigingen, &d.groepen, rep);
+    });
+    w.start("leerlinggegevens-structuur", &[]);
+    school(w, &d.school)?;
+    vestigingen(w, &d.vestigingen)?;
+    groepen(w, &d.groepen)?;
+    w.end()
+}
+
+pub(crate) fn leerlingen<T: Write>(w: W<T>, d: &Leerlingen) -> io::Result<()> {
+    rules_problems(w, "leerlinggegevens-leerlingen", |rep| rules::leerlingen(&d.leerlingen, rep));
+    w.start("leerlinggegevens-leerlingen", &[]);
+    school(w, &d.school)?;
+    list(w, "leerlingen", "leerling", &d.leerlingen, true, leerling)?;
+    w.end()
+}
+
+pub(crate) fn leerkrachten<T: Write>(w: W<T>, d: &Leerkrachten) -> io::Result<()> {
+    rules_problems(w, "leerlinggegevens-leerkrachten", |rep| rules::leerkrachten(&d.leerkrachten, rep));
+    w.start("leerlinggegevens-leerkrachten", &[]);
+    school(w, &d.school)?;
+    list(w, "leerkrachten", "leerkracht", &d.leerkrachten, false, leerkracht)?;
+    w.end()
+}
+
+/// A list wrapper; an empty optional list is left out, an empty required one is a problem.
+fn list<T: Write, X>(w: W<T>, outer: &'static str, item: &'static str, xs: &[X], required: bool, write: fn(W<T>, &X) -> io::Result<()>) -> io::Result<()> {
+    if xs.is_empty() {
+        if required {
+            w.problem(Some(outer), format!("<{outer}> needs at least one <{item}>"));
+            w.empty(outer, &[]);
+        }
+        return Ok(());
+    }
+    w.start(outer, &[]);
+    for x in xs {
+        write(w, x)?;
+    }
+    w.end()
+}
+
+fn school<T: Write>(w: W<T>, s: &School) -> io::Result<()> {
+    w.start("school", &[]);
+    w.leaf("schooljaar", &s.schooljaar.to_string());
+    if let Some(d) = s.peildatum {
+        w.leaf("peildatum", &format_date(d));
+    }
+    match &s.id {
+        SchoolIdentificatie::Brin { brincode, dependancecode, schoolkey } => {
+            w.field("brincode", brincode, BRINCODE);
+            w.opt_field("dependancecode", dependancecode.as_deref(), DEPENDANCECODE);
+            w.opt_field("schoolkey", schoolkey.as_deref(), S256);
+        }
+        SchoolIdentificatie::Instelling { instellingsnummer, schoolkey } => {
+            w.field("instellingsnummer", instellingsnummer, INSTELLINGSNUMMER);
+            w.opt_field("schoolkey", schoolkey.as_deref(), S256);
+        }
+        SchoolIdentificatie::Schoolkey(k) => w.opt_field("schoolkey", k.as_deref(), S256),
+    }
+    if let Some(t) = &s.aanmaakdatum {
+        w.leaf("aanmaakdatum", &t.to_string());
+    }
+    w.opt_field("auteur", s.auteur.as_deref(), S128);
+    w.opt_field("xsdversie", s.xsdversie.as_deref(), S32);
+    w.opt_field("commentaar", s.commentaar.as_deref(), ANY);
+    toevoegingen(w, s.toevoegingen.as_ref())?;
+    w.end()
+}
+
+fn toevoegingen<T: Write>(w: W<T>, t: Option<&Toevoegingen>) -> io::Result<()> {
+    let Some(t) = t else { return Ok(()) };
+    w.start("toevoegingen", &[]);
+    if t.blokken.is_empty() {
+        w.problem(None, "<toevoegingen> needs at least one <blok>");
+    }
+    for (i, b) in t.blokken.iter().enumerate() {
+        match &b.xsi_type {
+            Some(ty) => w.start("blok", &[("xmlns:xsi", crate::xml::XSI_NS), ("xsi:type", ty)]),
+            None => {
+                w.start("blok", &[]);
+                w.problem(None, "<blok> is of an abstract type and needs an xsi:type");
+            }
+        }
+        w.set_index(i + 1);
+        w.field("code", &b.code, S64);
+        w.opt_field("omschrijving", b.omschrijving.as_deref(), ANY);
+        w.end()?;
+    }
+    w.end()
+}
+
+fn vestigingen<T: Write>(w: W<T>, vs: &[Vestiging]) -> io::Result<()> {
+    if vs.is_empty() {
+        return Ok(());
+    }
+    w.start("vestigingen", &[]);
+    for (i, v) in vs.iter().enumerate() {
+        w.check_attr("key", &v.key, S256);
+        w.start("vestiging", &[("key", &v.key)]);
+        w.set_index(i + 1);
+        w.field("naam", &v.naam, S64);
+        w.opt_field("omschrijving", v.omschrijving.as_deref(), S256);
+        if let Some(t) = &v.mutatiedatum {
+            w.leaf("mutatiedatum", &t.to_string());
+        }
+        w.end()?;
+    }
+    w.end()
+}
+
+fn groepen<T: Write>(w: W<T>, gs: &[GroepItem]) -> io::Result<()> {
+    if gs.is_empty() {
+        return Ok(());
+    }
+    w.start("groepen", &[]);
+    for (i, g) in gs.iter().enumerate() {
+        match g {
+            GroepItem::Groep(g) => {
+                w.check_attr("key", &g.key, S256);
+                w.start("groep", &[("key", &g.key)]);
+                w.set_index(i + 1);
+                w.field("naam", &g.naam, S64);
+                w.leaf("jaargroep", g.jaargroep.as_str());
+                w.opt_field("omschrijving", g.omschrijving.as_deref(), S256);
+                toevoegingen(w, g.toevoegingen.as_ref())?;
+                if let Some(t) = &g.mutatiedatum {
+                    w.leaf("mutatiedatum", &t.to_string());
+                }
+            }
+            GroepItem::SamengesteldeGroep(g) => {
+                w.check_attr("key", &g.key, S256);
+                w.start("samengestelde_groep", &[("key", &g.key)]);
+                w.set_index(i + 1);
+                w.field("naam", &g.naam, S64);
+                w.opt_field("omschrijving", g.omschrijving.as_deref(), S256);
+                toevoegingen(w, g.toevoegingen.as_ref())?;
+                if let Some(t) = &g.mutatiedatum {
+                    w.leaf("mutatiedatum", &t.to_string());
+                }
+            }
+        }
+        w.end()?;
+    }
+    w.end()
+}
+
+fn naam<T: Write>(w: W<T>, n: &Naam) {
+    match &n.achternaam {
+        Some(a) => {
+            w.field("achternaam", a, S200);
+            w.opt_field("voorvoegsel", n.voorvoegsel.as_deref(), S10);
+            w.opt_field("voornamen", n.voornamen.as_deref(), S200);
+            w.opt_field("voorletters-1", n.voorletters.as_deref(), S6);
+            w.opt_field("roepnaam", n.roepnaam.as_deref(), S64);
+        }
+        None => {
+            if n.voorvoegsel.is_some() || n.voornamen.is_some() || n.voorletters.is_some() {
+                w.problem(None, "voorvoegsel, voornamen and voorletters-1 need an achternaam");
+            }
+            match &n.roepnaam {
+                Some(r) => w.field("roepnaam", r, S64),
+                None => w.problem(None, "a name needs an achternaam or a roepnaam"),
+            }
+        }
+    }
+}
+
+fn key_ref<T: Write>(w: W<T>, name: &str, key: &str) {
+    w.check_attr("key", key, S256);
+    w.empty(name, &[("key", key)]);
+}
+
+fn date<T: Write>(w: W<T>, name: &str, d: Option<chrono::NaiveDate>) {
+    if let Some(d) = d {
+        w.leaf(name, &format_date(d));
+    }
+}
+
+fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
+    let mut attrs: [(&str, &str); 2] = [("", ""); 2];
+    let mut n = 0;
+    if let Some(k) = &l.key {
+        w.check_attr("key", k, S256);
+        attrs[n] = ("key", k);
+        n += 1;
+    }
+    if let Some(k) = &l.eckid {
+        w.check_attr("eckid", k, S256);
+        attrs[n] = ("eckid", k);
+        n += 1;
+    }
+    w.start("leerling", &attrs[..n]);
+    naam(w, &l.naam);
+    date(w, "geboortedatum", l.geboortedatum);
+    if let Some(g) = l.geslacht {
+        w.leaf("geslacht", g.as_str());
+    }
+    date(w, "start_ondw_jgr3", l.start_ondw_jgr3);
+    if let Some(j) = l.jaargroep {
+        w.leaf("jaargroep", j.as_str());
+    }
+    if let Some(g) = &l.groep {
+        key_ref(w, "groep", g);
+    }
+    if !l.samengestelde_groepen.is_empty() {
+        w.start("samengestelde_groepen", &[]);
+        for g in &l.samengestelde_groepen {
+            key_ref(w, "samengestelde_groep", g);
+        }
+        w.end()?;
+    }
+    if let Some(v) = &l.vestiging {
+        key_ref(w, "vestiging", v);
+    }
+    w.opt_field("gebruikersnaam", l.gebruikersnaam.as_deref(), S64);
+    w.opt_field("emailadres", l.emailadres.as_deref(), S256);
+    w.opt_field("fotourl", l.fotourl.as_deref(), S256);
+    if let Some(x) = l.etniciteit {
+        w.leaf("etniciteit", x.as_str());
+    }
+    for (name, land) in [("land", &l.land), ("land_vader", &l.land_vader), ("land_moeder", &l.land_moeder)] {
+        if let Some(x) = land {
+            w.leaf(name, x.as_str());
+        }
+    }
+    match &l.persoonsnummer {
+        Some(Persoonsnummer::Sofinummer(v)) => w.field("sofinummer", v, NINE_DIGITS),
+        Some(Persoonsnummer::Bsn(v)) => w.field("bsn", v, NINE_DIGITS),
+        Some(Persoonsnummer::Onderwijsnummer(v)) => w.field("onderwijsnummer", v, NINE_DIGITS),
+        Some(Persoonsnummer::BsnOndwnr4(v)) => w.field("bsn_ondwnr-4", v, FOUR_DIGITS),
+        Some(Persoonsnummer::Rijksregisternummer(v)) => w.field("rijksregisternummer", v, ELEVEN_DIGITS),
+        None => {}
+    }
+    if let Some(x) = l.gewicht_nieuw {
+        w.leaf("gewicht_nieuw", x.as_str());
+    }
+    if let Some(x) = l.gewicht {
+        w.leaf("gewicht", x.as_str());
+    }
+    match &l.postcode {
+        Some(Postcode::Nl(v)) => w.field("postcodenl", v, POSTCODE_NL),
+        Some(Postcode::Be(v)) => w.field("postnummerbe", v, FOUR_DIGITS),
+        Some(Postcode::Overig(v)) => w.field("postcodeoverig", v, S32),
+        None => {}
+    }
+    date(w, "instroomdatum", l.instroomdatum);
+    date(w, "uitstroomdatum", l.uitstroomdatum);
+    toevoegingen(w, l.toevoegingen.as_ref())?;
+    if let Some(t) = &l.mutatiedatum {
+        w.leaf("mutatiedatum", &t.to_string());
+    }
+    w.end()
+}
+
+fn rollen<T: Write>(w: W<T>, rs: &[RolItem]) {
+    for r in rs {
+        match r {
+            RolItem::Rol(x) => w.leaf("rol", x.as_str()),
+            RolItem::Omschrijving(x) => w.field("rolomschrijving", x, S64),
+        }
+    }
+}
+
+fn leerkracht<T: Write>(w: W<T>, l: &Leerkracht) -> io::Result<()> {
+    w.check_attr("key", &l.key, S256);
+    match &l.eckid {
+        Some(e) => {
+            w.check_attr("eckid", e, S256);
+            w.start("leerkracht", &[("key", &l.key), ("eckid", e)]);
+        }
+        None => w.start("leerkracht", &[("key", &l.key)]),
+    }
+    naam(w, &l.naam);
+    w.opt_field("gebruikersnaam", l.gebruikersnaam.as_deref(), S64);
+    w.opt_field("emailadres", l.emailadres.as_deref(), S256);
+    rollen(w, &l.rollen);
+    if !l.groepen.is_empty() {
+        w.start("groepen", &[]);
+        for g in &l.groepen {
+            let name = soort_name(g.soort);
+            w.check_attr("key", &g.key, S256);
+            if g.rollen.is_empty() {
+                w.empty(name, &[("key", &g.key)]);
+            } else {
+                w.start(name, &[("key", &g.key)]);
+                rollen(w, &g.rollen);
+                w.end()?;
+            }
+        }
+        w.end()?;
+    }
+    toevoegingen(w, l.toevoegingen.as_ref())?;
+    if let Some(t) = &l.mutatiedatum {
+        w.leaf("mutatiedatum", &t.to_string());
+    }
+    w.end()
+}

@@ -1,0 +1,1 @@
+//! Profile checks (Smalle set, LVS-set).

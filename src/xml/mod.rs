@@ -1,0 +1,103 @@
+//! The codec foundation every UWLR message stands on: a namespace-aware streaming reader
+//! with limits, positions and strict/lenient modes; a deterministic streaming writer; and
+//! diagnostics. Message modules describe their elements with these and nothing else.
+
+pub mod diag;
+pub(crate) mod reader;
+pub(crate) mod writer;
+
+pub use diag::{Diagnostic, Position, Severity};
+
+/// Known namespaces, resolved once per element so that message code compares enums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ns {
+    Leerlinggegevens,
+    Leerresultaten,
+    Oso,
+    Autorisatie,
+    Soap,
+    /// No namespace at all.
+    None,
+    Other,
+}
+
+impl Ns {
+    pub(crate) fn from_uri(uri: &str) -> Ns {
+        match uri {
+            crate::message::leerlinggegevens::NS => Ns::Leerlinggegevens,
+            crate::message::leerresultaten::NS => Ns::Leerresultaten,
+            crate::message::leerresultaten::OSO_NS => Ns::Oso,
+            crate::message::autorisatie::NS => Ns::Autorisatie,
+            SOAP_ENV_NS => Ns::Soap,
+            _ => Ns::Other,
+        }
+    }
+    pub fn uri(self) -> &'static str {
+        match self {
+            Ns::Leerlinggegevens => crate::message::leerlinggegevens::NS,
+            Ns::Leerresultaten => crate::message::leerresultaten::NS,
+            Ns::Oso => crate::message::leerresultaten::OSO_NS,
+            Ns::Autorisatie => crate::message::autorisatie::NS,
+            Ns::Soap => SOAP_ENV_NS,
+            Ns::None | Ns::Other => "",
+        }
+    }
+}
+
+pub const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// Strict follows the schema to the letter; lenient accepts what real LAS systems send
+/// (children out of order, empty optional elements, padded or quoted values) and reports
+/// each such deviation as a warning. Both only ever produce type-correct values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Strict,
+    Lenient,
+}
+
+/// Data-minimisation profiles of UWLR.md §3: elements a profile does not name are errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    SmalleSet,
+    LvsSet,
+}
+
+/// Bounds on untrusted input. Each is checked while reading, before the work it bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Whole document, in bytes.
+    pub max_bytes: usize,
+    /// Element nesting, the envelope included.
+    pub max_depth: usize,
+    /// Elements in the document.
+    pub max_elements: u64,
+    /// Characters in one text value or attribute value.
+    pub max_text_len: usize,
+    /// Attributes on one element (namespace declarations included).
+    pub max_attributes: usize,
+}
+
+impl Default for Limits {
+    /// Generous for a school (a 100,000-pupil answer is about 40 MB), tight for an attacker.
+    fn default() -> Self {
+        Limits { max_bytes: 64 << 20, max_depth: 24, max_elements: 4_000_000, max_text_len: 64 << 10, max_attributes: 32 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DecodeOptions {
+    pub mode: Mode,
+    pub profile: Option<Profile>,
+    pub limits: Limits,
+}
+
+impl DecodeOptions {
+    pub fn strict() -> Self {
+        DecodeOptions::default()
+    }
+    pub fn lenient() -> Self {
+        DecodeOptions { mode: Mode::Lenient, ..Default::default() }
+    }
+}

@@ -1,0 +1,203 @@
+//! A streaming XML writer: no DOM, fixed prefixes, two-space indentation (or none), and
+//! escaping that makes every string survive a round trip exactly (attribute white space
+//! and carriage returns are written as character references). Same value, same bytes.
+
+use super::diag::{Diagnostic, Severity};
+use crate::message::field::Text;
+use std::io::{self, Write};
+
+const FLUSH_AT: usize = 64 << 10;
+
+pub(crate) struct XmlWriter<W: Write> {
+    out: W,
+    buf: Vec<u8>,
+    depth: usize,
+    indent: bool,
+    /// Whether the element just opened has no children yet (so `end` stays on its line).
+    open_leaf: bool,
+    /// Open elements, for `end` and for the paths of problems.
+    stack: Vec<(&'static str, usize)>,
+    /// Values that break the schema, found while writing; the output is void if any.
+    pub problems: Vec<Diagnostic>,
+}
+
+impl<W: Write> XmlWriter<W> {
+    pub fn new(out: W, indent: bool) -> Self {
+        XmlWriter { out, buf: Vec::with_capacity(FLUSH_AT + 4096), depth: 0, indent, open_leaf: false, stack: Vec::new(), problems: Vec::new() }
+    }
+
+    pub fn declaration(&mut self) {
+        self.buf.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    }
+
+    fn newline(&mut self) {
+        if self.indent && (self.depth > 0 || !self.buf.is_empty()) {
+            self.buf.push(b'\n');
+            for _ in 0..self.depth {
+                self.buf.extend_from_slice(b"  ");
+            }
+        }
+    }
+
+    fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.newline();
+        self.buf.push(b'<');
+        self.buf.extend_from_slice(name.as_bytes());
+        for (k, v) in attrs {
+            self.buf.push(b' ');
+            self.buf.extend_from_slice(k.as_bytes());
+            self.buf.extend_from_slice(b"=\"");
+            escape_into(&mut self.buf, v, true);
+            self.buf.push(b'"');
+        }
+    }
+
+    /// `<name attrs>`; children follow.
+    pub fn start(&mut self, name: &'static str, attrs: &[(&str, &str)]) {
+        self.stack.push((name, 0));
+        self.open(name, attrs);
+        self.buf.push(b'>');
+        self.depth += 1;
+        self.open_leaf = true;
+    }
+
+    pub fn end(&mut self) -> io::Result<()> {
+        let (name, _) = self.stack.pop().unwrap_or(("", 0));
+        self.depth -= 1;
+        if !self.open_leaf {
+            self.newline();
+        }
+        self.open_leaf = false;
+        self.buf.extend_from_slice(b"</");
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.push(b'>');
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// `<name attrs/>`.
+    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.open(name, attrs);
+        self.buf.extend_from_slice(b"/>");
+        self.open_leaf = false;
+    }
+
+    /// `<name attrs>text</name>`.
+    pub fn leaf_with(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+        self.open(name, attrs);
+        self.buf.push(b'>');
+        escape_into(&mut self.buf, text, false);
+        self.buf.extend_from_slice(b"</");
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.push(b'>');
+        self.open_leaf = false;
+    }
+
+    pub fn leaf(&mut self, name: &str, text: &str) {
+        self.leaf_with(name, &[], text);
+    }
+
+    pub fn opt(&mut self, name: &str, text: Option<&str>) {
+        if let Some(t) = text {
+            self.leaf(name, t);
+        }
+    }
+
+    /// Numbers the element just started among its siblings, for problem paths.
+    pub fn set_index(&mut self, i: usize) {
+        if let Some(top) = self.stack.last_mut() {
+            top.1 = i;
+        }
+    }
+
+    /// Records a value that breaks the schema, at the current element (or `child` of it).
+    pub fn problem(&mut self, child: Option<&str>, message: impl Into<String>) {
+        let mut path = String::new();
+        for (n, i) in &self.stack {
+            path.push('/');
+            path.push_str(n);
+            if *i > 0 {
+                path.push_str(&format!("[{i}]"));
+            }
+        }
+        if let Some(c) = child {
+            path.push('/');
+            path.push_str(c);
+        }
+        self.problems.push(Diagnostic { severity: Severity::Error, path, offset: None, position: None, message: message.into() });
+    }
+
+    /// A text element checked against its facets.
+    pub fn field(&mut self, name: &str, v: &str, spec: Text) {
+        if let Err(m) = spec.check(v) {
+            self.problem(Some(name), format!("<{name}> {m}"));
+        }
+        self.leaf(name, v);
+    }
+
+    pub fn opt_field(&mut self, name: &str, v: Option<&str>, spec: Text) {
+        if let Some(v) = v {
+            self.field(name, v, spec);
+        }
+    }
+
+    /// An attribute value checked against its facets (the caller writes it).
+    pub fn check_attr(&mut self, name: &str, v: &str, spec: Text) {
+        if let Err(m) = spec.check(v) {
+            self.problem(Some(&format!("@{name}")), format!("attribute {name} {m}"));
+        }
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        if self.indent {
+            self.buf.push(b'\n');
+        }
+        self.out.write_all(&self.buf)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Escapes markup characters; in attributes also quotes and the white space that attribute
+/// normalisation would otherwise turn into spaces. `\r` is always a reference because
+/// readers normalise line ends.
+fn escape_into(buf: &mut Vec<u8>, s: &str, attr: bool) {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep: &[u8] = match b {
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'&' => b"&amp;",
+            b'\r' => b"&#13;",
+            b'"' if attr => b"&quot;",
+            b'\n' if attr => b"&#10;",
+            b'\t' if attr => b"&#9;",
+            _ => continue,
+        };
+        buf.extend_from_slice(&bytes[from..i]);
+        buf.extend_from_slice(rep);
+        from = i + 1;
+    }
+    buf.extend_from_slice(&bytes[from..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_indents() {
+        let mut w = XmlWriter::new(Vec::new(), true);
+        w.start("a", &[("k", "x\"<\n")]);
+        w.leaf("b", "1 < 2 & 3\r\n");
+        w.start("c", &[]);
+        w.end().unwrap();
+        w.end().unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(out, "<a k=\"x&quot;&lt;&#10;\">\n  <b>1 &lt; 2 &amp; 3&#13;\n</b>\n  <c></c>\n</a>\n");
+    }
+}
