@@ -62,6 +62,8 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
         read_document(&mut r)
     };
     let mut diags = std::mem::take(&mut r.diags);
+    // Rules checked over whole lists report after the fact: present findings in document order.
+    diags.sort_by_key(|d| d.offset);
     resolve_positions(input, &mut diags);
     match result {
         Ok((header, body, enveloped)) if !diags.iter().any(Diagnostic::is_error) => {
@@ -113,7 +115,7 @@ fn envelope<'i>(r: &mut XmlReader<'i>, root: Elem<'i>) -> R<(Option<Autorisatie>
     match content {
         Some(b) => Ok((header, b)),
         None => {
-            r.error(root.offset, None, "the SOAP envelope has no message in its Body");
+            r.error_after(&root, "the SOAP envelope has no message in its Body");
             Err(Fatal)
         }
     }

@@ -83,17 +83,17 @@ pub(crate) const POSTCODE_NL: Text = Text::pattern(
 
 /// Lenient normalisation of a raw value: surrounding white space and a pair of quotes are
 /// removed with a warning; strict mode leaves the value alone for the facets to judge.
-fn normalise<'a>(r: &mut XmlReader<'_>, offset: u64, raw: &'a str) -> &'a str {
+fn normalise<'a>(r: &mut XmlReader<'_>, offset: u64, name: &str, raw: &'a str) -> &'a str {
     if !r.lenient() {
         return raw;
     }
     let mut v = raw.trim();
     if v.len() != raw.len() {
-        r.deviation(offset, None, "surrounding white space removed");
+        r.deviation(offset, Some(name), format!("surrounding white space removed from <{name}>"));
     }
     if v.len() >= 2 && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\''))) {
         v = &v[1..v.len() - 1];
-        r.deviation(offset, None, "surrounding quotes removed");
+        r.deviation(offset, Some(name), format!("surrounding quotes removed from <{name}>"));
     }
     v
 }
@@ -104,7 +104,7 @@ pub(crate) fn text<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, spec: Text) -> R<Opti
     let offset = e.offset;
     let name = e.name.to_owned();
     let raw = r.text(e)?;
-    let v = normalise(r, offset, &raw);
+    let v = normalise(r, offset, &name, &raw);
     if v.is_empty() && spec.min > 0 && r.lenient() {
         r.deviation(offset, Some(&name), format!("empty <{name}> treated as absent"));
         return Ok(None);
@@ -123,7 +123,7 @@ pub(crate) fn value<'i, T>(r: &mut XmlReader<'i>, e: Elem<'i>, parse: impl FnOnc
     let offset = e.offset;
     let name = e.name.to_owned();
     let raw = r.text(e)?;
-    let v = normalise(r, offset, &raw);
+    let v = normalise(r, offset, &name, &raw);
     if v.is_empty() && r.lenient() {
         r.deviation(offset, Some(&name), format!("empty <{name}> treated as absent"));
         return Ok(None);
@@ -202,11 +202,9 @@ impl Order {
     }
 
     /// Reports a required child that never came.
-    pub fn require(&self, r: &mut XmlReader<'_>, parent: &Elem<'_>, slot: u8, what: &str) {
+    pub fn require<'i>(&self, r: &mut XmlReader<'i>, parent: &Elem<'i>, slot: u8, what: &str) {
         if !self.seen(slot) {
-            // Called after the parent's end tag: its segment is gone from the path.
-            let path = format!("{}/{}", r.path().trim_end_matches('/'), parent.name);
-            r.error_with_path(parent.offset, path, format!("<{}> lacks the required {what}", parent.name));
+            r.error_after(parent, format!("<{}> lacks the required {what}", parent.name));
         }
     }
 }

@@ -37,6 +37,8 @@ struct Seg<'i> {
 
 pub(crate) struct XmlReader<'i> {
     input: &'i [u8],
+    /// The element whose end tag was read last, for findings reported after it closed.
+    closed: Option<Seg<'i>>,
     ns: NsReader<&'i [u8]>,
     pub opts: DecodeOptions,
     pub diags: Vec<Diagnostic>,
@@ -51,7 +53,7 @@ impl<'i> XmlReader<'i> {
         cfg.check_end_names = true;
         cfg.check_comments = true;
         cfg.expand_empty_elements = false;
-        XmlReader { input, ns, opts, diags: Vec::new(), path: Vec::with_capacity(16), elements: 0 }
+        XmlReader { input, closed: None, ns, opts, diags: Vec::new(), path: Vec::with_capacity(16), elements: 0 }
     }
 
     pub fn lenient(&self) -> bool {
@@ -63,6 +65,27 @@ impl<'i> XmlReader<'i> {
     /// The current element path, for diagnostics raised after an element was read.
     pub fn path(&self) -> String {
         self.path_string(None)
+    }
+
+    fn pop(&mut self) {
+        self.closed = self.path.pop();
+    }
+
+    /// An error about element `e` after its end tag was read (a missing required child, a
+    /// broken choice): the path still names `e`, with its index among its siblings.
+    pub fn error_after(&mut self, e: &Elem<'i>, message: impl Into<String>) {
+        let mut path = self.path_string(None);
+        if path == "/" {
+            path.clear();
+        }
+        path.push('/');
+        path.push_str(e.name);
+        if let Some(seg) = &self.closed {
+            if seg.name == e.name && seg.index > 0 {
+                path.push_str(&format!("[{}]", seg.index));
+            }
+        }
+        self.diags.push(Diagnostic { severity: Severity::Error, path, offset: Some(e.offset), position: None, message: message.into() });
     }
 
     /// An error with an explicit path (rules checked over a whole record list).
@@ -201,7 +224,7 @@ impl<'i> XmlReader<'i> {
     /// child elements is reported and passed over.
     pub fn child(&mut self, parent: &Elem<'i>) -> R<Option<Elem<'i>>> {
         if parent.empty {
-            self.path.pop();
+            self.pop();
             return Ok(None);
         }
         loop {
@@ -210,7 +233,7 @@ impl<'i> XmlReader<'i> {
                 Event::Start(s) => return self.enter(offset, ns, s, false).map(Some),
                 Event::Empty(s) => return self.enter(offset, ns, s, true).map(Some),
                 Event::End(_) => {
-                    self.path.pop();
+                    self.pop();
                     return Ok(None);
                 }
                 Event::Text(t) if is_blank(&t) => continue,
@@ -226,7 +249,7 @@ impl<'i> XmlReader<'i> {
     /// The text content of a simple element, with entity and character references resolved.
     pub fn text(&mut self, e: Elem<'i>) -> R<Cow<'i, str>> {
         if e.empty {
-            self.path.pop();
+            self.pop();
             return Ok(Cow::Borrowed(""));
         }
         let mut acc: Option<Cow<'i, str>> = None;
@@ -247,7 +270,7 @@ impl<'i> XmlReader<'i> {
                     }
                 },
                 Event::End(_) => {
-                    self.path.pop();
+                    self.pop();
                     let text = acc.unwrap_or(Cow::Borrowed(""));
                     if text.chars().count() > self.opts.limits.max_text_len {
                         self.error(e.offset, None, format!("text longer than {} characters", self.opts.limits.max_text_len));
@@ -280,7 +303,7 @@ impl<'i> XmlReader<'i> {
     /// All text inside an element and its descendants (for SOAP `detail`).
     pub fn deep_text(&mut self, e: Elem<'i>) -> R<String> {
         if e.empty {
-            self.path.pop();
+            self.pop();
             return Ok(String::new());
         }
         let (mut s, mut depth) = (String::new(), 0usize);
@@ -293,10 +316,10 @@ impl<'i> XmlReader<'i> {
                 }
                 Event::Empty(st) => {
                     self.enter(offset, ns, st, true)?;
-                    self.path.pop();
+                    self.pop();
                 }
                 Event::End(_) => {
-                    self.path.pop();
+                    self.pop();
                     if depth == 0 {
                         return Ok(s);
                     }
@@ -325,7 +348,7 @@ impl<'i> XmlReader<'i> {
     /// Like `child`, but text is allowed (used when skipping unknown content).
     fn child_any(&mut self, parent: &Elem<'i>) -> R<Option<Elem<'i>>> {
         if parent.empty {
-            self.path.pop();
+            self.pop();
             return Ok(None);
         }
         loop {
@@ -334,7 +357,7 @@ impl<'i> XmlReader<'i> {
                 Event::Start(s) => return self.enter(offset, ns, s, false).map(Some),
                 Event::Empty(s) => return self.enter(offset, ns, s, true).map(Some),
                 Event::End(_) => {
-                    self.path.pop();
+                    self.pop();
                     return Ok(None);
                 }
                 Event::Eof => return Err(self.fatal(offset, format!("unexpected end of document inside <{}>", parent.name))),

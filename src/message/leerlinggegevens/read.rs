@@ -6,6 +6,7 @@ use crate::message::field::{ANY, BRINCODE, DEPENDANCECODE, INSTELLINGSNUMMER, S1
 use crate::message::field::{ELEVEN_DIGITS, FOUR_DIGITS, NINE_DIGITS, POSTCODE_NL};
 use crate::message::values::{parse_date, DateTime, Schooljaar};
 use crate::xml::reader::{Elem, XmlReader, R};
+use crate::profile;
 use crate::xml::Ns;
 
 fn ours(e: &Elem<'_>) -> bool {
@@ -75,11 +76,11 @@ fn verzoek_with_groepen<'i>(r: &mut XmlReader<'i>, root: Elem<'i>, with_groepen:
         (Some(b), None) => Some(SchoolId::Brin { brincode: b, dependancecode: dep }),
         (None, Some(k)) if dep.is_none() => Some(SchoolId::Schoolkey(k)),
         (None, None) if !ord.seen(1) && !ord.seen(2) => {
-            r.error(root.offset, None, format!("<{}> names no school: give <brincode> (with optional <dependancecode>) or <schoolkey>", root.name));
+            r.error_after(&root, format!("<{}> names no school: give <brincode> (with optional <dependancecode>) or <schoolkey>", root.name));
             None
         }
         (Some(_), Some(_)) | (None, Some(_)) => {
-            r.error(root.offset, None, format!("<{}>: <brincode>/<dependancecode> and <schoolkey> exclude each other", root.name));
+            r.error_after(&root, format!("<{}>: <brincode>/<dependancecode> and <schoolkey> exclude each other", root.name));
             None
         }
         _ => None,
@@ -112,7 +113,7 @@ fn groepen_selectie<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Vec<GroepSelect
         out.push(GroepSelectie { soort, key });
     }
     if out.is_empty() {
-        r.error(e.offset, None, "<groepen> needs at least one <groep> or <samengestelde_groep>");
+        r.error_after(&e, "<groepen> needs at least one <groep> or <samengestelde_groep>");
     }
     Ok(out)
 }
@@ -151,7 +152,7 @@ pub(crate) fn antwoord<'i, T>(
     match out {
         Some(a) => Ok(a),
         None => {
-            r.error(root.offset, None, format!("<{}> is empty: expected <{inner}>, <geenwijzigingen> or <geengegevens>", root.name));
+            r.error_after(&root, format!("<{}> is empty: expected <{inner}>, <geenwijzigingen> or <geengegevens>", root.name));
             Ok(Antwoord::GeenGegevens)
         }
     }
@@ -178,6 +179,7 @@ fn no_content<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<()> {
 #[derive(Default)]
 pub(crate) struct Offsets {
     pub base_path: String,
+    pub school: u64,
     pub vestigingen: Vec<u64>,
     pub groepen: Vec<u64>,
     pub leerlingen: Vec<u64>,
@@ -193,6 +195,7 @@ pub(crate) fn leerlinggegevens<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leer
         match (ours(&c), c.name) {
             (true, "school") => {
                 ord.at(r, &c, "school", 0, false);
+                offs.school = c.offset;
                 d.school = school(r, c)?;
             }
             (true, "vestigingen") => {
@@ -217,6 +220,14 @@ pub(crate) fn leerlinggegevens<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leer
     ord.require(r, &e, 0, "<school>");
     ord.require(r, &e, 3, "<leerlingen>");
     rules::leerlinggegevens(&d, &mut |a, msg| report(r, &offs, a, msg));
+    if let Some(p) = r.opts.profile {
+        let rep = &mut |a, msg| report(r, &offs, a, msg);
+        profile::school(p, &d.school, rep);
+        profile::vestigingen(p, d.vestigingen.len(), rep);
+        profile::groepen(p, &d.groepen, rep);
+        profile::leerlingen(p, &d.leerlingen, rep);
+        profile::leerkrachten(p, &d.leerkrachten, rep);
+    }
     Ok(d)
 }
 
@@ -229,6 +240,7 @@ pub(crate) fn structuur<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Structuur> 
         match (ours(&c), c.name) {
             (true, "school") => {
                 ord.at(r, &c, "school", 0, false);
+                offs.school = c.offset;
                 d.school = school(r, c)?;
             }
             (true, "vestigingen") => {
@@ -244,6 +256,12 @@ pub(crate) fn structuur<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Structuur> 
     }
     ord.require(r, &e, 0, "<school>");
     rules::structuur(&d.vestigingen, &d.groepen, &mut |a, msg| report(r, &offs, a, msg));
+    if let Some(p) = r.opts.profile {
+        let rep = &mut |a, msg| report(r, &offs, a, msg);
+        profile::school(p, &d.school, rep);
+        profile::vestigingen(p, d.vestigingen.len(), rep);
+        profile::groepen(p, &d.groepen, rep);
+    }
     Ok(d)
 }
 
@@ -256,6 +274,7 @@ pub(crate) fn leerlingen_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Le
         match (ours(&c), c.name) {
             (true, "school") => {
                 ord.at(r, &c, "school", 0, false);
+                offs.school = c.offset;
                 d.school = school(r, c)?;
             }
             (true, "leerlingen") => {
@@ -268,6 +287,11 @@ pub(crate) fn leerlingen_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Le
     ord.require(r, &e, 0, "<school>");
     ord.require(r, &e, 1, "<leerlingen>");
     rules::leerlingen(&d.leerlingen, &mut |a, msg| report(r, &offs, a, msg));
+    if let Some(p) = r.opts.profile {
+        let rep = &mut |a, msg| report(r, &offs, a, msg);
+        profile::school(p, &d.school, rep);
+        profile::leerlingen(p, &d.leerlingen, rep);
+    }
     Ok(d)
 }
 
@@ -280,6 +304,7 @@ pub(crate) fn leerkrachten_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<
         match (ours(&c), c.name) {
             (true, "school") => {
                 ord.at(r, &c, "school", 0, false);
+                offs.school = c.offset;
                 d.school = school(r, c)?;
             }
             (true, "leerkrachten") => {
@@ -291,18 +316,24 @@ pub(crate) fn leerkrachten_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<
     }
     ord.require(r, &e, 0, "<school>");
     rules::leerkrachten(&d.leerkrachten, &mut |a, msg| report(r, &offs, a, msg));
+    if let Some(p) = r.opts.profile {
+        let rep = &mut |a, msg| report(r, &offs, a, msg);
+        profile::school(p, &d.school, rep);
+        profile::leerkrachten(p, &d.leerkrachten, rep);
+    }
     Ok(d)
 }
 
 fn report(r: &mut XmlReader<'_>, offs: &Offsets, a: rules::Anchor, msg: String) {
     use rules::Anchor::*;
-    let (list, i) = match a {
-        Vestiging(i) => (&offs.vestigingen, i),
-        Groep(i) => (&offs.groepen, i),
-        Leerling(i) => (&offs.leerlingen, i),
-        Leerkracht(i) => (&offs.leerkrachten, i),
-    };
-    let offset = list.get(i).copied().unwrap_or(0);
+    let offset = match a {
+        School => Some(offs.school),
+        Vestiging(i) => offs.vestigingen.get(i).copied(),
+        Groep(i) => offs.groepen.get(i).copied(),
+        Leerling(i) => offs.leerlingen.get(i).copied(),
+        Leerkracht(i) => offs.leerkrachten.get(i).copied(),
+    }
+    .unwrap_or(0);
     r.error_with_path(offset, format!("{}/{}", offs.base_path, a.path()), msg);
 }
 
@@ -327,7 +358,7 @@ fn list<'i, T>(
         }
     }
     if out.is_empty() {
-        r.error(e.offset, None, format!("<{}> needs at least one <{item}>", e.name));
+        r.error_after(&e, format!("<{}> needs at least one <{item}>", e.name));
     }
     Ok(out)
 }
@@ -351,7 +382,7 @@ fn groepen<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, offsets: &mut Vec<u64>) -> R<
         }
     }
     if out.is_empty() {
-        r.error(e.offset, None, "<groepen> needs at least one <groep> or <samengestelde_groep>");
+        r.error_after(&e, "<groepen> needs at least one <groep> or <samengestelde_groep>");
     }
     Ok(out)
 }
@@ -428,13 +459,13 @@ pub(crate) fn school<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<School> {
         (Some(brincode), None) => SchoolIdentificatie::Brin { brincode, dependancecode: dep, schoolkey: skey },
         (None, Some(instellingsnummer)) => {
             if dep.is_some() {
-                r.error(e.offset, None, "<dependancecode> goes with <brincode>, not with <instellingsnummer>");
+                r.error_after(&e, "<dependancecode> goes with <brincode>, not with <instellingsnummer>");
             }
             SchoolIdentificatie::Instelling { instellingsnummer, schoolkey: skey }
         }
         (None, None) => {
             if dep.is_some() {
-                r.error(e.offset, None, "<dependancecode> needs a <brincode>");
+                r.error_after(&e, "<dependancecode> needs a <brincode>");
             }
             SchoolIdentificatie::Schoolkey(skey)
         }
@@ -475,7 +506,7 @@ fn toevoegingen<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toevoegingen> {
         t.blokken.push(b);
     }
     if t.blokken.is_empty() {
-        r.error(e.offset, None, "<toevoegingen> needs at least one <blok>");
+        r.error_after(&e, "<toevoegingen> needs at least one <blok>");
     }
     Ok(t)
 }
@@ -602,12 +633,12 @@ fn naam_part<'i>(r: &mut XmlReader<'i>, ord: &mut Order, n: &mut Naam, c: Elem<'
 }
 
 /// The name choice: a surname with its optional parts, or a roepnaam alone.
-fn check_naam(r: &mut XmlReader<'_>, e: &Elem<'_>, ord: &Order) {
+fn check_naam<'i>(r: &mut XmlReader<'i>, e: &Elem<'i>, ord: &Order) {
     if !ord.seen(0) {
         if ord.seen(1) || ord.seen(2) || ord.seen(3) {
-            r.error(e.offset, None, format!("<{}>: voorvoegsel, voornamen and voorletters-1 need an <achternaam>", e.name));
+            r.error_after(&e, format!("<{}>: voorvoegsel, voornamen and voorletters-1 need an <achternaam>", e.name));
         } else if !ord.seen(4) {
-            r.error(e.offset, None, format!("<{}> lacks a name: give <achternaam> (with optional parts) or <roepnaam>", e.name));
+            r.error_after(&e, format!("<{}> lacks a name: give <achternaam> (with optional parts) or <roepnaam>", e.name));
         }
     }
 }
@@ -677,7 +708,7 @@ pub(crate) fn leerling<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerling> {
                     }
                 }
                 if n == 0 {
-                    r.error(list_e.offset, None, "<samengestelde_groepen> needs at least one <samengestelde_groep>");
+                    r.error_after(&list_e, "<samengestelde_groepen> needs at least one <samengestelde_groep>");
                 }
             }
             "vestiging" => {
@@ -830,7 +861,7 @@ pub(crate) fn leerkracht<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerkracht
                     l.groepen.push(LeerkrachtGroep { soort, key, rollen });
                 }
                 if l.groepen.is_empty() {
-                    r.error(list_e.offset, None, "<groepen> needs at least one <groep> or <samengestelde_groep>");
+                    r.error_after(&list_e, "<groepen> needs at least one <groep> or <samengestelde_groep>");
                 }
             }
             "toevoegingen" => {

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 /// Which record a finding is about (index into its list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Anchor {
+    School,
     Vestiging(usize),
     Groep(usize),
     Leerling(usize),
@@ -19,6 +20,7 @@ impl Anchor {
     /// Path relative to the data element (`leerlingen/leerling[3]`).
     pub fn path(self) -> String {
         match self {
+            Anchor::School => "school".to_string(),
             Anchor::Vestiging(i) => format!("vestigingen/vestiging[{}]", i + 1),
             Anchor::Groep(i) => format!("groepen/*[{}]", i + 1),
             Anchor::Leerling(i) => format!("leerlingen/leerling[{}]", i + 1),

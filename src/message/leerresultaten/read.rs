@@ -48,7 +48,7 @@ pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerresultate
                     }
                 }
                 if afnames.is_empty() {
-                    r.error(list.offset, None, "<toetsafnames> needs at least one <toetsafname>");
+                    r.error_after(&list, "<toetsafnames> needs at least one <toetsafname>");
                 }
             }
             (true, "toetsen") => {
@@ -65,7 +65,7 @@ pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerresultate
                     }
                 }
                 if toetsen_v.is_empty() {
-                    r.error(list.offset, None, "<toetsen> needs at least one <toets>");
+                    r.error_after(&list, "<toetsen> needs at least one <toets>");
                 }
             }
             _ => unexpected(r, c, "leerresultaten_verzoek", "school, toetsafnames, toetsen")?,
@@ -155,13 +155,13 @@ fn school<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<ResultatenSchool> {
         (Some(brincode), None) => SchoolId::Brin { brincode, dependancecode: dep },
         (None, Some(k)) => {
             if dep.is_some() {
-                r.error(e.offset, None, "<dependancecode> goes with <brincode>, not with <schoolkey>");
+                r.error_after(&e, "<dependancecode> goes with <brincode>, not with <schoolkey>");
             }
             SchoolId::Schoolkey(k)
         }
         (None, None) => {
             if !ord.seen(1) {
-                r.error(e.offset, None, "<school> names no school: give <brincode> (with optional <dependancecode>) or <schoolkey>");
+                r.error_after(&e, "<school> names no school: give <brincode> (with optional <dependancecode>) or <schoolkey>");
             }
             SchoolId::Schoolkey(String::new())
         }
@@ -202,7 +202,7 @@ fn toetsafname<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, offsets: &mut Vec<u64>) -
                     }
                 }
                 if t.resultaten.is_empty() {
-                    r.error(list.offset, None, "<resultaten> needs at least one <resultaat>");
+                    r.error_after(&list, "<resultaten> needs at least one <resultaat>");
                 }
             }
             _ => unexpected(r, c, "toetsafname", "leerlingid, eckid, resultaatverwerkerid, resultaten")?,
@@ -484,7 +484,7 @@ fn toets<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toets> {
                     }
                 }
                 if t.toetshierarchie.is_empty() {
-                    r.error(h.offset, None, "<toetshierarchie> needs at least one <ingang>");
+                    r.error_after(&h, "<toetshierarchie> needs at least one <ingang>");
                 }
             }
             (true, "toetsonderdelen") => {
@@ -500,7 +500,7 @@ fn toets<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toets> {
                     }
                 }
                 if t.toetsonderdelen.is_empty() {
-                    r.error(l.offset, None, "<toetsonderdelen> needs at least one <toetsonderdeel>");
+                    r.error_after(&l, "<toetsonderdelen> needs at least one <toetsonderdeel>");
                 }
             }
             _ => unexpected(r, c, "toets", "toetscode, versie, toetsnaam, leerjaar, vakgebied, toetsnormering, toetshierarchie, toetsonderdelen")?,
