@@ -28,8 +28,16 @@ fn body(pupils: usize) -> Body {
     Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(generate(pupils)))
 }
 
-const INDENTED: EncodeOptions = EncodeOptions { envelope: false, indent: true, declaration: true };
-const COMPACT: EncodeOptions = EncodeOptions { envelope: false, indent: false, declaration: true };
+const INDENTED: EncodeOptions = EncodeOptions {
+    envelope: false,
+    indent: true,
+    declaration: true,
+};
+const COMPACT: EncodeOptions = EncodeOptions {
+    envelope: false,
+    indent: false,
+    declaration: true,
+};
 
 fn pupils_of(body: &Body) -> usize {
     match body {
@@ -102,15 +110,23 @@ fn decode(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("decode/{label}"));
         g.throughput(Throughput::Bytes(input.len() as u64));
         if n > 10_000 {
-            g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+            g.sample_size(10)
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(5));
         }
         g.bench_function("uwlr_strict", |b| {
             b.iter(|| uwlr::decode(black_box(&input), &uwlr::DecodeOptions::strict()).unwrap())
         });
-        g.bench_function("quickxml_nsreader_scan", |b| b.iter(|| ns_scan(black_box(&input))));
-        g.bench_function("quickxml_reader_scan", |b| b.iter(|| plain_scan(black_box(&input))));
+        g.bench_function("quickxml_nsreader_scan", |b| {
+            b.iter(|| ns_scan(black_box(&input)))
+        });
+        g.bench_function("quickxml_reader_scan", |b| {
+            b.iter(|| plain_scan(black_box(&input)))
+        });
         if run_yaserde {
-            g.bench_function("yaserde", |b| b.iter(|| yaserde_model::parse(black_box(text)).unwrap()));
+            g.bench_function("yaserde", |b| {
+                b.iter(|| yaserde_model::parse(black_box(text)).unwrap())
+            });
         }
         g.finish();
     }
@@ -125,10 +141,14 @@ fn encode(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("encode/{label}"));
         g.throughput(Throughput::Bytes(cap as u64));
         if n > 10_000 {
-            g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+            g.sample_size(10)
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(5));
         }
         g.bench_function(BenchmarkId::new("uwlr_compact", cap), |bch| {
-            bch.iter(|| uwlr::encode(black_box(&b), None, &COMPACT, Vec::with_capacity(cap)).unwrap())
+            bch.iter(|| {
+                uwlr::encode(black_box(&b), None, &COMPACT, Vec::with_capacity(cap)).unwrap()
+            })
         });
         g.bench_function(BenchmarkId::new("quickxml_writer_events", cap), |bch| {
             bch.iter(|| {

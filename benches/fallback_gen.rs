@@ -21,9 +21,17 @@ pub fn school(pupils: usize) -> Leerlinggegevens {
         }));
         g.leerkrachten.push(Leerkracht {
             key: format!("T{i}"),
-            naam: Naam { achternaam: Some(format!("Leraar{i}")), roepnaam: Some("Anna".into()), ..Default::default() },
+            naam: Naam {
+                achternaam: Some(format!("Leraar{i}")),
+                roepnaam: Some("Anna".into()),
+                ..Default::default()
+            },
             emailadres: Some(format!("t{i}@school.example")),
-            groepen: vec![LeerkrachtGroep { soort: GroepSoort::Groep, key: format!("G{i}"), rollen: vec![RolItem::Rol(Rol::Lrk)] }],
+            groepen: vec![LeerkrachtGroep {
+                soort: GroepSoort::Groep,
+                key: format!("G{i}"),
+                rollen: vec![RolItem::Rol(Rol::Lrk)],
+            }],
             ..Default::default()
         });
     }
@@ -38,7 +46,11 @@ pub fn school(pupils: usize) -> Leerlinggegevens {
                 voorletters: Some("P.J.".into()),
                 roepnaam: Some("Piet".into()),
             },
-            geboortedatum: Some(d(2012 + (i % 8) as i32, 1 + (i % 12) as u32, 1 + (i % 28) as u32)),
+            geboortedatum: Some(d(
+                2012 + (i % 8) as i32,
+                1 + (i % 12) as u32,
+                1 + (i % 28) as u32,
+            )),
             geslacht: Some(Geslacht::ALL[1 + i % 2]),
             jaargroep: Some(Jaargroep::ALL[3 + (i / 25) % 8]),
             groep: Some(format!("G{}", i / 25)),

@@ -14,7 +14,13 @@ fn main() {
                 Body::LeerlingenAntwoord(Antwoord::Gegevens(g)) => g.leerlingen.len(),
                 _ => 0,
             };
-            println!("{:?} pupils={} bytes={} warnings={}", d.body.kind(), pupils, len, d.warnings.len());
+            println!(
+                "{:?} pupils={} bytes={} warnings={}",
+                d.body.kind(),
+                pupils,
+                len,
+                d.warnings.len()
+            );
         }
         Err(e) => {
             for d in e.diagnostics.iter().take(20) {

@@ -56,7 +56,15 @@ fn summary(d: &[Diagnostic]) -> String {
 pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError> {
     let mut r = XmlReader::new(input, *opts);
     let result = if input.len() > opts.limits.max_bytes {
-        r.error(0, None, format!("the message is {} bytes; the limit is {}", input.len(), opts.limits.max_bytes));
+        r.error(
+            0,
+            None,
+            format!(
+                "the message is {} bytes; the limit is {}",
+                input.len(),
+                opts.limits.max_bytes
+            ),
+        );
         Err(Fatal)
     } else {
         read_document(&mut r)
@@ -66,9 +74,12 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     diags.sort_by_key(|d| d.offset);
     resolve_positions(input, &mut diags);
     match result {
-        Ok((header, body, enveloped)) if !diags.iter().any(Diagnostic::is_error) => {
-            Ok(Decoded { header, body, enveloped, warnings: diags })
-        }
+        Ok((header, body, enveloped)) if !diags.iter().any(Diagnostic::is_error) => Ok(Decoded {
+            header,
+            body,
+            enveloped,
+            warnings: diags,
+        }),
         _ => Err(DecodeError { diagnostics: diags }),
     }
 }
@@ -155,7 +166,12 @@ fn read_autorisatie<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Autorisatie> {
                 ord.at(r, &c, "klantnaam", 2, false);
                 naam = text(r, c, S64)?;
             }
-            _ => unexpected(r, c, "autorisatie", "autorisatiesleutel, klantcode, klantnaam")?,
+            _ => unexpected(
+                r,
+                c,
+                "autorisatie",
+                "autorisatiesleutel, klantcode, klantnaam",
+            )?,
         }
     }
     ord.require(r, &e, 0, "<autorisatiesleutel>");
@@ -175,11 +191,21 @@ fn kind_of(e: &Elem<'_>) -> Option<Kind> {
         (Ns::Leerlinggegevens, "leerlinggegevens_verzoek") => Kind::LeerlinggegevensVerzoek,
         (Ns::Leerlinggegevens, "leerlinggegevens_antwoord") => Kind::LeerlinggegevensAntwoord,
         (Ns::Leerlinggegevens, "structuur_verzoek" | "Structuur_verzoek") => Kind::StructuurVerzoek,
-        (Ns::Leerlinggegevens, "structuur_antwoord" | "Structuur_antwoord") => Kind::StructuurAntwoord,
-        (Ns::Leerlinggegevens, "leerlingen_verzoek" | "Leerlingen_verzoek") => Kind::LeerlingenVerzoek,
-        (Ns::Leerlinggegevens, "leerlingen_antwoord" | "Leerlingen_antwoord") => Kind::LeerlingenAntwoord,
-        (Ns::Leerlinggegevens, "leerkrachten_verzoek" | "Leerkrachten_verzoek") => Kind::LeerkrachtenVerzoek,
-        (Ns::Leerlinggegevens, "leerkrachten_antwoord" | "Leerkrachten_antwoord") => Kind::LeerkrachtenAntwoord,
+        (Ns::Leerlinggegevens, "structuur_antwoord" | "Structuur_antwoord") => {
+            Kind::StructuurAntwoord
+        }
+        (Ns::Leerlinggegevens, "leerlingen_verzoek" | "Leerlingen_verzoek") => {
+            Kind::LeerlingenVerzoek
+        }
+        (Ns::Leerlinggegevens, "leerlingen_antwoord" | "Leerlingen_antwoord") => {
+            Kind::LeerlingenAntwoord
+        }
+        (Ns::Leerlinggegevens, "leerkrachten_verzoek" | "Leerkrachten_verzoek") => {
+            Kind::LeerkrachtenVerzoek
+        }
+        (Ns::Leerlinggegevens, "leerkrachten_antwoord" | "Leerkrachten_antwoord") => {
+            Kind::LeerkrachtenAntwoord
+        }
         (Ns::Leerresultaten, "leerresultaten_verzoek") => Kind::LeerresultatenVerzoek,
         (Ns::Leerresultaten, "leerresultaten_bevestiging") => Kind::LeerresultatenBevestiging,
         (Ns::Soap, "Fault") => Kind::Fault,
@@ -203,7 +229,15 @@ fn body<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Body> {
         return Err(Fatal);
     };
     if e.name.starts_with(|c: char| c.is_ascii_uppercase()) && kind != Kind::Fault {
-        r.deviation(e.offset, None, format!("<{}> is spelled as in the profile XSDs; the WSDL spells it <{}>", e.name, kind.element()));
+        r.deviation(
+            e.offset,
+            None,
+            format!(
+                "<{}> is spelled as in the profile XSDs; the WSDL spells it <{}>",
+                e.name,
+                kind.element()
+            ),
+        );
     }
     use ll::{antwoord, groepen_verzoek, verzoek};
     Ok(match kind {
@@ -211,16 +245,27 @@ fn body<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Body> {
         Kind::StructuurVerzoek => Body::StructuurVerzoek(verzoek(r, e)?),
         Kind::LeerlingenVerzoek => Body::LeerlingenVerzoek(groepen_verzoek(r, e)?),
         Kind::LeerkrachtenVerzoek => Body::LeerkrachtenVerzoek(groepen_verzoek(r, e)?),
-        Kind::LeerlinggegevensAntwoord => {
-            Body::LeerlinggegevensAntwoord(antwoord(r, e, "leerlinggegevens", ll::leerlinggegevens)?)
+        Kind::LeerlinggegevensAntwoord => Body::LeerlinggegevensAntwoord(antwoord(
+            r,
+            e,
+            "leerlinggegevens",
+            ll::leerlinggegevens,
+        )?),
+        Kind::StructuurAntwoord => {
+            Body::StructuurAntwoord(antwoord(r, e, "leerlinggegevens-structuur", ll::structuur)?)
         }
-        Kind::StructuurAntwoord => Body::StructuurAntwoord(antwoord(r, e, "leerlinggegevens-structuur", ll::structuur)?),
-        Kind::LeerlingenAntwoord => {
-            Body::LeerlingenAntwoord(antwoord(r, e, "leerlinggegevens-leerlingen", ll::leerlingen_wrapper)?)
-        }
-        Kind::LeerkrachtenAntwoord => {
-            Body::LeerkrachtenAntwoord(antwoord(r, e, "leerlinggegevens-leerkrachten", ll::leerkrachten_wrapper)?)
-        }
+        Kind::LeerlingenAntwoord => Body::LeerlingenAntwoord(antwoord(
+            r,
+            e,
+            "leerlinggegevens-leerlingen",
+            ll::leerlingen_wrapper,
+        )?),
+        Kind::LeerkrachtenAntwoord => Body::LeerkrachtenAntwoord(antwoord(
+            r,
+            e,
+            "leerlinggegevens-leerkrachten",
+            ll::leerkrachten_wrapper,
+        )?),
         Kind::LeerresultatenVerzoek => Body::LeerresultatenVerzoek(lr::verzoek(r, e)?),
         Kind::LeerresultatenBevestiging => {
             ll::empty(r, e)?;
@@ -281,7 +326,11 @@ pub struct EncodeOptions {
 
 impl Default for EncodeOptions {
     fn default() -> Self {
-        EncodeOptions { envelope: false, indent: true, declaration: true }
+        EncodeOptions {
+            envelope: false,
+            indent: true,
+            declaration: true,
+        }
     }
 }
 
@@ -294,13 +343,22 @@ pub enum EncodeError {
 }
 
 /// Encodes into a fresh buffer; nothing is returned unless the message is valid.
-pub fn encode_to_vec(body: &Body, header: Option<&Autorisatie>, opts: &EncodeOptions) -> Result<Vec<u8>, EncodeError> {
+pub fn encode_to_vec(
+    body: &Body,
+    header: Option<&Autorisatie>,
+    opts: &EncodeOptions,
+) -> Result<Vec<u8>, EncodeError> {
     encode(body, header, opts, Vec::with_capacity(4096))
 }
 
 /// Streams the message into `out`. On `Err(Invalid)` what was written must be discarded
 /// (the buffer is flushed in 64 KiB pieces, so a prefix may already be in `out`).
-pub fn encode<W: Write>(body: &Body, header: Option<&Autorisatie>, opts: &EncodeOptions, out: W) -> Result<W, EncodeError> {
+pub fn encode<W: Write>(
+    body: &Body,
+    header: Option<&Autorisatie>,
+    opts: &EncodeOptions,
+    out: W,
+) -> Result<W, EncodeError> {
     let mut w = XmlWriter::new(out, opts.indent);
     if opts.declaration {
         w.declaration();
@@ -334,9 +392,15 @@ fn write_body<T: Write>(w: &mut XmlWriter<T>, body: &Body) -> io::Result<()> {
     let ll_ns: &[(&str, &str)] = &[("xmlns", super::leerlinggegevens::NS)];
     let name = body.kind().element();
     match body {
-        Body::LeerlinggegevensVerzoek(v) | Body::StructuurVerzoek(v) => llw::verzoek(w, name, v, None, ll_ns),
-        Body::LeerlingenVerzoek(v) | Body::LeerkrachtenVerzoek(v) => llw::verzoek(w, name, &v.verzoek, Some(&v.groepen), ll_ns),
-        Body::LeerlinggegevensAntwoord(a) => llw::antwoord(w, name, a, ll_ns, llw::leerlinggegevens),
+        Body::LeerlinggegevensVerzoek(v) | Body::StructuurVerzoek(v) => {
+            llw::verzoek(w, name, v, None, ll_ns)
+        }
+        Body::LeerlingenVerzoek(v) | Body::LeerkrachtenVerzoek(v) => {
+            llw::verzoek(w, name, &v.verzoek, Some(&v.groepen), ll_ns)
+        }
+        Body::LeerlinggegevensAntwoord(a) => {
+            llw::antwoord(w, name, a, ll_ns, llw::leerlinggegevens)
+        }
         Body::StructuurAntwoord(a) => llw::antwoord(w, name, a, ll_ns, llw::structuur),
         Body::LeerlingenAntwoord(a) => llw::antwoord(w, name, a, ll_ns, llw::leerlingen),
         Body::LeerkrachtenAntwoord(a) => llw::antwoord(w, name, a, ll_ns, llw::leerkrachten),

@@ -4,36 +4,65 @@
 
 use crate::xml::reader::{Elem, XmlReader, R};
 
+/// A pattern check with the words that describe it in a message ("two digits").
+pub(crate) type Pattern = (fn(&str) -> bool, &'static str);
+
 /// A string type's facets: length bounds in characters and an optional pattern.
 #[derive(Clone, Copy)]
 pub(crate) struct Text {
     pub min: usize,
     pub max: usize,
     /// Pattern check and its description for the message ("two digits").
-    pub pattern: Option<(fn(&str) -> bool, &'static str)>,
+    pub pattern: Option<Pattern>,
 }
 
 impl Text {
     pub const fn len(min: usize, max: usize) -> Text {
-        Text { min, max, pattern: None }
+        Text {
+            min,
+            max,
+            pattern: None,
+        }
     }
     pub const fn pattern(f: fn(&str) -> bool, what: &'static str) -> Text {
-        Text { min: 1, max: usize::MAX, pattern: Some((f, what)) }
+        Text {
+            min: 1,
+            max: usize::MAX,
+            pattern: Some((f, what)),
+        }
     }
 
     pub fn check(&self, v: &str) -> Result<(), String> {
         if let Some(c) = v.chars().find(|&c| !is_xml_char(c)) {
-            return Err(format!("contains the character U+{:04X}, which XML cannot carry", c as u32));
+            return Err(format!(
+                "contains the character U+{:04X}, which XML cannot carry",
+                c as u32
+            ));
         }
         if let Some((f, what)) = self.pattern {
-            return if f(v) { Ok(()) } else { Err(format!("'{v}' does not match the pattern: {what}")) };
+            return if f(v) {
+                Ok(())
+            } else {
+                Err(format!("'{v}' does not match the pattern: {what}"))
+            };
         }
         // Byte length bounds character length: only count when it matters.
-        let n = if v.len() <= self.max && v.len() >= self.min && v.is_ascii() { v.len() } else { v.chars().count() };
+        let n = if v.len() <= self.max && v.len() >= self.min && v.is_ascii() {
+            v.len()
+        } else {
+            v.chars().count()
+        };
         if n < self.min {
-            Err(if n == 0 { "must not be empty".to_string() } else { format!("must be at least {} characters", self.min) })
+            Err(if n == 0 {
+                "must not be empty".to_string()
+            } else {
+                format!("must be at least {} characters", self.min)
+            })
         } else if n > self.max {
-            Err(format!("is {n} characters long; at most {} allowed", self.max))
+            Err(format!(
+                "is {n} characters long; at most {} allowed",
+                self.max
+            ))
         } else {
             Ok(())
         }
@@ -63,20 +92,26 @@ pub(crate) const NON_EMPTY: Text = Text::len(1, usize::MAX);
 pub(crate) const BRINCODE: Text = Text::pattern(
     |s| {
         let b = s.as_bytes();
-        b.len() == 4 && b[..2].iter().all(u8::is_ascii_digit) && b[2..].iter().all(u8::is_ascii_uppercase)
+        b.len() == 4
+            && b[..2].iter().all(u8::is_ascii_digit)
+            && b[2..].iter().all(u8::is_ascii_uppercase)
     },
     "two digits and two capital letters, such as 99DE",
 );
 pub(crate) const DEPENDANCECODE: Text = Text::pattern(|s| digits(2)(s), "two digits, such as 00");
-pub(crate) const INSTELLINGSNUMMER: Text =
-    Text::pattern(|s| (2..=6).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()), "2 to 6 digits");
+pub(crate) const INSTELLINGSNUMMER: Text = Text::pattern(
+    |s| (2..=6).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()),
+    "2 to 6 digits",
+);
 pub(crate) const NINE_DIGITS: Text = Text::pattern(|s| digits(9)(s), "nine digits");
 pub(crate) const FOUR_DIGITS: Text = Text::pattern(|s| digits(4)(s), "four digits");
 pub(crate) const ELEVEN_DIGITS: Text = Text::pattern(|s| digits(11)(s), "eleven digits");
 pub(crate) const POSTCODE_NL: Text = Text::pattern(
     |s| {
         let b = s.as_bytes();
-        b.len() == 6 && b[..4].iter().all(u8::is_ascii_digit) && b[4..].iter().all(u8::is_ascii_uppercase)
+        b.len() == 6
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4..].iter().all(u8::is_ascii_uppercase)
     },
     "four digits and two capital letters, such as 1234AB",
 );
@@ -89,11 +124,21 @@ fn normalise<'a>(r: &mut XmlReader<'_>, offset: u64, name: &str, raw: &'a str) -
     }
     let mut v = raw.trim();
     if v.len() != raw.len() {
-        r.deviation(offset, Some(name), format!("surrounding white space removed from <{name}>"));
+        r.deviation(
+            offset,
+            Some(name),
+            format!("surrounding white space removed from <{name}>"),
+        );
     }
-    if v.len() >= 2 && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\''))) {
+    if v.len() >= 2
+        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+    {
         v = &v[1..v.len() - 1];
-        r.deviation(offset, Some(name), format!("surrounding quotes removed from <{name}>"));
+        r.deviation(
+            offset,
+            Some(name),
+            format!("surrounding quotes removed from <{name}>"),
+        );
     }
     v
 }
@@ -102,43 +147,61 @@ fn normalise<'a>(r: &mut XmlReader<'_>, offset: u64, name: &str, raw: &'a str) -
 /// in lenient mode, empty (reported as a warning and treated as absent).
 pub(crate) fn text<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, spec: Text) -> R<Option<String>> {
     let offset = e.offset;
-    let name = e.name.to_owned();
+    let name = e.name;
     let raw = r.text(e)?;
-    let v = normalise(r, offset, &name, &raw);
+    let v = normalise(r, offset, name, &raw);
     if v.is_empty() && spec.min > 0 && r.lenient() {
-        r.deviation(offset, Some(&name), format!("empty <{name}> treated as absent"));
+        r.deviation(
+            offset,
+            Some(name),
+            format!("empty <{name}> treated as absent"),
+        );
         return Ok(None);
     }
     match spec.check(v) {
         Ok(()) => Ok(Some(v.to_owned())),
         Err(msg) => {
-            r.error(offset, Some(&name), format!("<{name}> {msg}"));
+            r.error(offset, Some(name), format!("<{name}> {msg}"));
             Ok(None)
         }
     }
 }
 
 /// Reads a typed value with `parse`, which says what it expected when it fails.
-pub(crate) fn value<'i, T>(r: &mut XmlReader<'i>, e: Elem<'i>, parse: impl FnOnce(&str) -> Result<T, String>) -> R<Option<T>> {
+pub(crate) fn value<'i, T>(
+    r: &mut XmlReader<'i>,
+    e: Elem<'i>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> R<Option<T>> {
     let offset = e.offset;
-    let name = e.name.to_owned();
+    let name = e.name;
     let raw = r.text(e)?;
-    let v = normalise(r, offset, &name, &raw);
+    let v = normalise(r, offset, name, &raw);
     if v.is_empty() && r.lenient() {
-        r.deviation(offset, Some(&name), format!("empty <{name}> treated as absent"));
+        r.deviation(
+            offset,
+            Some(name),
+            format!("empty <{name}> treated as absent"),
+        );
         return Ok(None);
     }
     match parse(v) {
         Ok(x) => Ok(Some(x)),
         Err(msg) => {
-            r.error(offset, Some(&name), format!("<{name}>: {msg}"));
+            r.error(offset, Some(name), format!("<{name}>: {msg}"));
             Ok(None)
         }
     }
 }
 
 /// Checks an attribute value against its facets; reports against `@name`.
-pub(crate) fn attr_text(r: &mut XmlReader<'_>, e: &Elem<'_>, name: &str, v: Option<String>, spec: Text) -> Option<String> {
+pub(crate) fn attr_text(
+    r: &mut XmlReader<'_>,
+    e: &Elem<'_>,
+    name: &str,
+    v: Option<String>,
+    spec: Text,
+) -> Option<String> {
     let v = v?;
     match spec.check(&v) {
         Ok(()) => Some(v),
@@ -158,7 +221,8 @@ pub(crate) fn non_negative(s: &str) -> Result<u64, String> {
 }
 
 pub(crate) fn int32(s: &str) -> Result<i32, String> {
-    s.parse().map_err(|_| format!("'{s}' is not a whole number (xs:int)"))
+    s.parse()
+        .map_err(|_| format!("'{s}' is not a whole number (xs:int)"))
 }
 
 /// Tracks children against the schema's order. Each child name has a slot (children of
@@ -172,12 +236,23 @@ pub(crate) struct Order {
 
 impl Order {
     pub fn new() -> Self {
-        Order { last: 0, last_name: "", seen: 0 }
+        Order {
+            last: 0,
+            last_name: "",
+            seen: 0,
+        }
     }
 
     /// Records child `e` in `slot` (0..64). A second value for a single-valued slot is an
     /// error; the caller still reads it (the message is refused either way).
-    pub fn at(&mut self, r: &mut XmlReader<'_>, e: &Elem<'_>, name: &'static str, slot: u8, repeatable: bool) {
+    pub fn at(
+        &mut self,
+        r: &mut XmlReader<'_>,
+        e: &Elem<'_>,
+        name: &'static str,
+        slot: u8,
+        repeatable: bool,
+    ) {
         let bit = 1u64 << slot;
         if self.seen & bit != 0 && !repeatable {
             let msg = if self.last_name == name {
@@ -189,7 +264,14 @@ impl Order {
             return;
         }
         if slot < self.last {
-            r.deviation(e.offset, None, format!("<{name}> is out of schema order: it must come before <{}>", self.last_name));
+            r.deviation(
+                e.offset,
+                None,
+                format!(
+                    "<{name}> is out of schema order: it must come before <{}>",
+                    self.last_name
+                ),
+            );
         } else {
             self.last = slot;
             self.last_name = name;
@@ -204,18 +286,32 @@ impl Order {
     /// Reports a required child that never came.
     pub fn require<'i>(&self, r: &mut XmlReader<'i>, parent: &Elem<'i>, slot: u8, what: &str) {
         if !self.seen(slot) {
-            r.error_after(parent, format!("<{}> lacks the required {what}", parent.name));
+            r.error_after(
+                parent,
+                format!("<{}> lacks the required {what}", parent.name),
+            );
         }
     }
 }
 
 /// Reports an element that has no place here and passes over it (a warning in lenient
 /// mode, so that extensions from newer versions do not stop an import).
-pub(crate) fn unexpected<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, parent: &str, expected: &str) -> R<()> {
+pub(crate) fn unexpected<'i>(
+    r: &mut XmlReader<'i>,
+    e: Elem<'i>,
+    parent: &str,
+    expected: &str,
+) -> R<()> {
     let what = match e.ns {
-        crate::xml::Ns::Other | crate::xml::Ns::None => format!("<{}> (in a foreign or no namespace)", e.name),
+        crate::xml::Ns::Other | crate::xml::Ns::None => {
+            format!("<{}> (in a foreign or no namespace)", e.name)
+        }
         _ => format!("<{}>", e.name),
     };
-    r.deviation(e.offset, None, format!("unexpected element {what} in <{parent}>; expected {expected}"));
+    r.deviation(
+        e.offset,
+        None,
+        format!("unexpected element {what} in <{parent}>; expected {expected}"),
+    );
     r.skip(e)
 }

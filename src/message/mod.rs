@@ -16,7 +16,8 @@ pub use envelope::{decode, encode, encode_to_vec, Decoded, EncodeOptions};
 pub use fault::{Fault, FaultCode};
 
 use leerlinggegevens::{
-    GroepenVerzoek, LeerkrachtenAntwoord, LeerlingenAntwoord, LeerlinggegevensAntwoord, StructuurAntwoord, Verzoek,
+    GroepenVerzoek, LeerkrachtenAntwoord, LeerlingenAntwoord, LeerlinggegevensAntwoord,
+    StructuurAntwoord, Verzoek,
 };
 use leerresultaten::{LeerresultatenBevestiging, LeerresultatenVerzoek};
 

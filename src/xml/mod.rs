@@ -82,7 +82,13 @@ pub struct Limits {
 impl Default for Limits {
     /// Generous for a school (a 100,000-pupil answer is about 40 MB), tight for an attacker.
     fn default() -> Self {
-        Limits { max_bytes: 64 << 20, max_depth: 24, max_elements: 4_000_000, max_text_len: 64 << 10, max_attributes: 32 }
+        Limits {
+            max_bytes: 64 << 20,
+            max_depth: 24,
+            max_elements: 4_000_000,
+            max_text_len: 64 << 10,
+            max_attributes: 32,
+        }
     }
 }
 
@@ -98,6 +104,9 @@ impl DecodeOptions {
         DecodeOptions::default()
     }
     pub fn lenient() -> Self {
-        DecodeOptions { mode: Mode::Lenient, ..Default::default() }
+        DecodeOptions {
+            mode: Mode::Lenient,
+            ..Default::default()
+        }
     }
 }

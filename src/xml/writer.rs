@@ -23,11 +23,20 @@ pub(crate) struct XmlWriter<W: Write> {
 
 impl<W: Write> XmlWriter<W> {
     pub fn new(out: W, indent: bool) -> Self {
-        XmlWriter { out, buf: Vec::with_capacity(FLUSH_AT + 4096), depth: 0, indent, open_leaf: false, stack: Vec::new(), problems: Vec::new() }
+        XmlWriter {
+            out,
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            depth: 0,
+            indent,
+            open_leaf: false,
+            stack: Vec::new(),
+            problems: Vec::new(),
+        }
     }
 
     pub fn declaration(&mut self) {
-        self.buf.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+        self.buf
+            .extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     }
 
     fn newline(&mut self) {
@@ -127,7 +136,13 @@ impl<W: Write> XmlWriter<W> {
             path.push('/');
             path.push_str(c);
         }
-        self.problems.push(Diagnostic { severity: Severity::Error, path, offset: None, position: None, message: message.into() });
+        self.problems.push(Diagnostic {
+            severity: Severity::Error,
+            path,
+            offset: None,
+            position: None,
+            message: message.into(),
+        });
     }
 
     /// A text element checked against its facets.
@@ -198,6 +213,9 @@ mod tests {
         w.end().unwrap();
         w.end().unwrap();
         let out = String::from_utf8(w.finish().unwrap()).unwrap();
-        assert_eq!(out, "<a k=\"x&quot;&lt;&#10;\">\n  <b>1 &lt; 2 &amp; 3&#13;\n</b>\n  <c></c>\n</a>\n");
+        assert_eq!(
+            out,
+            "<a k=\"x&quot;&lt;&#10;\">\n  <b>1 &lt; 2 &amp; 3&#13;\n</b>\n  <c></c>\n</a>\n"
+        );
     }
 }

@@ -23,7 +23,10 @@ pub(crate) struct Offsets {
 
 pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<LeerresultatenVerzoek> {
     r.attrs(&e, [])?;
-    let mut offs = Offsets { base_path: r.path(), ..Default::default() };
+    let mut offs = Offsets {
+        base_path: r.path(),
+        ..Default::default()
+    };
     let mut ord = Order::new();
     let (mut school_v, mut afnames, mut toetsen_v) = (None, Vec::new(), Vec::new());
     while let Some(c) = r.child(&e)? {
@@ -68,7 +71,12 @@ pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerresultate
                     r.error_after(&list, "<toetsen> needs at least one <toets>");
                 }
             }
-            _ => unexpected(r, c, "leerresultaten_verzoek", "school, toetsafnames, toetsen")?,
+            _ => unexpected(
+                r,
+                c,
+                "leerresultaten_verzoek",
+                "school, toetsafnames, toetsen",
+            )?,
         }
     }
     ord.require(r, &e, 0, "<school>");
@@ -82,11 +90,17 @@ pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerresultate
     rules::verzoek(&v, &mut |a, msg| {
         let offset = match a {
             rules::Anchor::Toetsafname(i) => offs.toetsafnames.get(i).copied(),
-            rules::Anchor::Resultaat(i, j) => offs.resultaten.get(i).and_then(|v| v.get(j)).copied(),
+            rules::Anchor::Resultaat(i, j) => {
+                offs.resultaten.get(i).and_then(|v| v.get(j)).copied()
+            }
             rules::Anchor::Toets(i) => offs.toetsen.get(i).copied(),
             rules::Anchor::Toetsonderdeel(i, _) => offs.toetsen.get(i).copied(),
         };
-        r.error_with_path(offset.unwrap_or(0), format!("{}/{}", offs.base_path, a.path()), msg);
+        r.error_with_path(
+            offset.unwrap_or(0),
+            format!("{}/{}", offs.base_path, a.path()),
+            msg,
+        );
     });
     Ok(v)
 }
@@ -152,10 +166,16 @@ fn school<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<ResultatenSchool> {
     ord.require(r, &e, 3, "<aanmaakdatum>");
     ord.require(r, &e, 5, "<xsdversie>");
     s.id = match (brin, skey) {
-        (Some(brincode), None) => SchoolId::Brin { brincode, dependancecode: dep },
+        (Some(brincode), None) => SchoolId::Brin {
+            brincode,
+            dependancecode: dep,
+        },
         (None, Some(k)) => {
             if dep.is_some() {
-                r.error_after(&e, "<dependancecode> goes with <brincode>, not with <schoolkey>");
+                r.error_after(
+                    &e,
+                    "<dependancecode> goes with <brincode>, not with <schoolkey>",
+                );
             }
             SchoolId::Schoolkey(k)
         }
@@ -205,7 +225,12 @@ fn toetsafname<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, offsets: &mut Vec<u64>) -
                     r.error_after(&list, "<resultaten> needs at least one <resultaat>");
                 }
             }
-            _ => unexpected(r, c, "toetsafname", "leerlingid, eckid, resultaatverwerkerid, resultaten")?,
+            _ => unexpected(
+                r,
+                c,
+                "toetsafname",
+                "leerlingid, eckid, resultaatverwerkerid, resultaten",
+            )?,
         }
     }
     ord.require(r, &e, 3, "<resultaten>");
@@ -214,7 +239,11 @@ fn toetsafname<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, offsets: &mut Vec<u64>) -
 
 fn vocab<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Option<Vocab>> {
     let [voc, loc] = r.attrs(&e, ["vocabulaire", "vocabulairelocatie"])?;
-    Ok(text(r, e, S256)?.map(|value| Vocab { value, vocabulaire: voc, vocabulairelocatie: loc }))
+    Ok(text(r, e, S256)?.map(|value| Vocab {
+        value,
+        vocabulaire: voc,
+        vocabulairelocatie: loc,
+    }))
 }
 
 fn resultaat<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Resultaat> {
@@ -222,12 +251,17 @@ fn resultaat<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Resultaat> {
     let key = match key {
         Some(k) => attr_text(r, &e, "key", Some(k), S256).unwrap_or_default(),
         None => {
-            r.error(e.offset, None, "<resultaat> lacks the required attribute key");
+            r.error(
+                e.offset,
+                None,
+                "<resultaat> lacks the required attribute key",
+            );
             String::new()
         }
     };
     let mut ord = Order::new();
-    let (mut datum, mut code, mut versie, mut onderdeel, mut waarde, mut info) = (None, None, None, None, None, None);
+    let (mut datum, mut code, mut versie, mut onderdeel, mut waarde, mut info) =
+        (None, None, None, None, None, None);
     while let Some(c) = r.child(&e)? {
         match (ours(&c), c.name) {
             (true, "afnamedatum") => {
@@ -267,7 +301,12 @@ fn resultaat<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Resultaat> {
     }
     ord.require(r, &e, 0, "<afnamedatum>");
     ord.require(r, &e, 1, "<toetscode>");
-    ord.require(r, &e, 4, "result: one of <score>, <osoresultaat>, <anderresultaat>");
+    ord.require(
+        r,
+        &e,
+        4,
+        "result: one of <score>, <osoresultaat>, <anderresultaat>",
+    );
     Ok(Resultaat {
         key,
         afnamedatum: datum.unwrap_or_default(),
@@ -297,7 +336,14 @@ fn ander<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<AnderResultaat> {
             a.andere_score = Some(r.text(c)?.into_owned());
         } else {
             // Content of the bilaterally agreed extension: not ours to judge, not kept.
-            r.deviation(c.offset, None, format!("<{}> belongs to the agreed extension type and is not kept", c.name));
+            r.deviation(
+                c.offset,
+                None,
+                format!(
+                    "<{}> belongs to the agreed extension type and is not kept",
+                    c.name
+                ),
+            );
             r.skip(c)?;
         }
     }
@@ -419,7 +465,12 @@ fn referentiescore<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Referentiescore>
                 ord.at(r, &c, "kwalificatie", 3, false);
                 s.kwalificatie = text(r, c, NON_EMPTY)?;
             }
-            _ => unexpected(r, c, "referentiescore", "codereferentiescore, codevergelijkingsgroep, waarde, kwalificatie")?,
+            _ => unexpected(
+                r,
+                c,
+                "referentiescore",
+                "codereferentiescore, codevergelijkingsgroep, waarde, kwalificatie",
+            )?,
         }
     }
     ord.require(r, &e, 0, "<codereferentiescore>");
@@ -546,7 +597,11 @@ fn toetsonderdeel<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toetsonderdeel> {
 
 fn normering<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Normering> {
     let [voc, loc] = r.attrs(&e, ["vocabulaire", "vocabulairelocatie"])?;
-    let mut n = Normering { vocabulaire: voc, vocabulairelocatie: loc, ..Default::default() };
+    let mut n = Normering {
+        vocabulaire: voc,
+        vocabulairelocatie: loc,
+        ..Default::default()
+    };
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
         match (ours(&c), c.name) {
@@ -567,7 +622,12 @@ fn normering<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Normering> {
                 r.set_index(n.normen.len() + 1);
                 n.normen.push(norm(r, c)?);
             }
-            _ => unexpected(r, c, e.name, "toetscategorie, toetsniveau, wegingsfactor, norm")?,
+            _ => unexpected(
+                r,
+                c,
+                e.name,
+                "toetscategorie, toetsniveau, wegingsfactor, norm",
+            )?,
         }
     }
     ord.require(r, &e, 3, "<norm>");
@@ -655,14 +715,29 @@ fn normkleur<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Option<Normkleur>> {
                 ord.at(r, &c, "transparantie", 3, false);
                 tr = ranged(r, c, 0.0, 1.0)?;
             }
-            _ => unexpected(r, c, "normkleur", "rood_code, groen_code, blauw_code, transparantie")?,
+            _ => unexpected(
+                r,
+                c,
+                "normkleur",
+                "rood_code, groen_code, blauw_code, transparantie",
+            )?,
         }
     }
-    for (slot, name) in [(0, "<rood_code>"), (1, "<groen_code>"), (2, "<blauw_code>"), (3, "<transparantie>")] {
+    for (slot, name) in [
+        (0, "<rood_code>"),
+        (1, "<groen_code>"),
+        (2, "<blauw_code>"),
+        (3, "<transparantie>"),
+    ] {
         ord.require(r, &e, slot, name);
     }
     Ok(match (rood, groen, blauw, tr) {
-        (Some(rood), Some(groen), Some(blauw), Some(transparantie)) => Some(Normkleur { rood, groen, blauw, transparantie }),
+        (Some(rood), Some(groen), Some(blauw), Some(transparantie)) => Some(Normkleur {
+            rood,
+            groen,
+            blauw,
+            transparantie,
+        }),
         _ => None,
     })
 }

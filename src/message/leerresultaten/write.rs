@@ -15,7 +15,10 @@ pub(crate) fn verzoek<T: Write>(w: W<T>, v: &LeerresultatenVerzoek) -> io::Resul
     for (a, m) in found {
         w.problem(Some(&format!("leerresultaten_verzoek/{}", a.path())), m);
     }
-    w.start("leerresultaten_verzoek", &[("xmlns", NS), ("xmlns:oso", OSO_NS)]);
+    w.start(
+        "leerresultaten_verzoek",
+        &[("xmlns", NS), ("xmlns:oso", OSO_NS)],
+    );
     school(w, &v.school)?;
     w.start("toetsafnames", &[]);
     if v.toetsafnames.is_empty() {
@@ -24,12 +27,13 @@ pub(crate) fn verzoek<T: Write>(w: W<T>, v: &LeerresultatenVerzoek) -> io::Resul
     for (i, a) in v.toetsafnames.iter().enumerate() {
         w.start("toetsafname", &[]);
         w.set_index(i + 1);
-        match &a.leerlingid {
-            Some(id) => w.field("leerlingid", id, S256),
-            None => {}
-        }
+        w.opt_field("leerlingid", a.leerlingid.as_deref(), S256);
         w.opt_field("eckid", a.eckid.as_deref(), S256);
-        w.opt_field("resultaatverwerkerid", a.resultaatverwerkerid.as_deref(), S256);
+        w.opt_field(
+            "resultaatverwerkerid",
+            a.resultaatverwerkerid.as_deref(),
+            S256,
+        );
         w.start("resultaten", &[]);
         if a.resultaten.is_empty() {
             w.problem(None, "<resultaten> needs at least one <resultaat>");
@@ -56,7 +60,10 @@ fn school<T: Write>(w: W<T>, s: &ResultatenSchool) -> io::Result<()> {
     w.start("school", &[]);
     w.leaf("schooljaar", &s.schooljaar.to_string());
     match &s.id {
-        SchoolId::Brin { brincode, dependancecode } => {
+        SchoolId::Brin {
+            brincode,
+            dependancecode,
+        } => {
             w.field("brincode", brincode, BRINCODE);
             w.opt_field("dependancecode", dependancecode.as_deref(), DEPENDANCECODE);
         }
@@ -105,7 +112,10 @@ fn resultaat<T: Write>(w: W<T>, r: &Resultaat, index: usize) -> io::Result<()> {
         ResultaatWaarde::Oso(o) => oso(w, o)?,
         ResultaatWaarde::Ander(a) => {
             if a.xsi_type.is_empty() {
-                w.problem(Some("anderresultaat"), "<anderresultaat> needs an xsi:type naming the agreed format");
+                w.problem(
+                    Some("anderresultaat"),
+                    "<anderresultaat> needs an xsi:type naming the agreed format",
+                );
             }
             let mut attrs: Vec<(&str, &str)> = vec![("xmlns:xsi", crate::xml::XSI_NS)];
             let prefix_decl;
@@ -147,8 +157,15 @@ fn oso<T: Write>(w: W<T>, o: &OsoResultaat) -> io::Result<()> {
             }
         }
         w.opt("oso:tijd", t.tijd.as_ref().map(Decimal::as_str));
-        w.opt("oso:vaardigheidsscore", t.vaardigheidsscore.as_ref().map(Decimal::as_str));
-        w.opt_field("oso:codevaardigheidsschaal", t.codevaardigheidsschaal.as_deref(), NON_EMPTY);
+        w.opt(
+            "oso:vaardigheidsscore",
+            t.vaardigheidsscore.as_ref().map(Decimal::as_str),
+        );
+        w.opt_field(
+            "oso:codevaardigheidsschaal",
+            t.codevaardigheidsschaal.as_deref(),
+            NON_EMPTY,
+        );
         if let Some((laag, hoog)) = &t.betrouwbaarheidsinterval {
             w.start("oso:betrouwbaarheidsinterval", &[]);
             w.leaf("oso:bivlaag", laag.as_str());
@@ -161,7 +178,11 @@ fn oso<T: Write>(w: W<T>, o: &OsoResultaat) -> io::Result<()> {
         w.start("oso:referentiescore", &[]);
         w.set_index(i + 1);
         w.field("oso:codereferentiescore", &s.codereferentiescore, NON_EMPTY);
-        w.field("oso:codevergelijkingsgroep", &s.codevergelijkingsgroep, NON_EMPTY);
+        w.field(
+            "oso:codevergelijkingsgroep",
+            &s.codevergelijkingsgroep,
+            NON_EMPTY,
+        );
         w.field("oso:waarde", &s.waarde, NON_EMPTY);
         w.opt_field("oso:kwalificatie", s.kwalificatie.as_deref(), NON_EMPTY);
         w.end()?;
@@ -199,7 +220,10 @@ fn toets<T: Write>(w: W<T>, t: &Toets, index: usize) -> io::Result<()> {
             w.start("toetsonderdeel", &[]);
             w.set_index(i + 1);
             if o.volgnummer == 0 {
-                w.problem(Some("toetsonderdeelvolgnummer"), "toetsonderdeelvolgnummer must be positive");
+                w.problem(
+                    Some("toetsonderdeelvolgnummer"),
+                    "toetsonderdeelvolgnummer must be positive",
+                );
             }
             w.leaf("toetsonderdeelvolgnummer", &o.volgnummer.to_string());
             vocab(w, "toetsonderdeelcode", &o.code);
@@ -216,7 +240,10 @@ fn toets<T: Write>(w: W<T>, t: &Toets, index: usize) -> io::Result<()> {
 
 fn in_range<T: Write>(w: W<T>, name: &str, d: &Decimal, lo: f64, hi: f64) {
     if !(lo..=hi).contains(&d.to_f64()) {
-        w.problem(Some(name), format!("<{name}> {d} lies outside {lo:.2} ..= {hi:.2}"));
+        w.problem(
+            Some(name),
+            format!("<{name}> {d} lies outside {lo:.2} ..= {hi:.2}"),
+        );
     }
     w.leaf(name, d.as_str());
 }
@@ -236,7 +263,10 @@ fn normering<T: Write>(w: W<T>, name: &'static str, n: &Normering) -> io::Result
     if let Some(v) = &n.toetsniveau {
         vocab(w, "toetsniveau", v);
     }
-    w.opt("wegingsfactor", n.wegingsfactor.as_ref().map(Decimal::as_str));
+    w.opt(
+        "wegingsfactor",
+        n.wegingsfactor.as_ref().map(Decimal::as_str),
+    );
     if n.normen.is_empty() {
         w.problem(None, format!("<{name}> needs at least one <norm>"));
     }

@@ -1,0 +1,51 @@
+//! Writes the seed corpus: small generated schools (bare, compact, enveloped), every valid
+//! and lenient fixture re-encoded by our writer, and the hand-written malformed inputs in
+//! `seeds/` stay as they are. Files over 20 KB are skipped.
+//!
+//! `cargo run --manifest-path fuzz/Cargo.toml --bin make_seeds -- fuzz/seeds`
+
+use std::path::Path;
+use uwlr::message::leerlinggegevens::Antwoord;
+use uwlr::{Body, DecodeOptions, EncodeOptions};
+
+const MAX: usize = 20_000;
+
+fn main() {
+    let out = std::env::args().nth(1).expect("usage: make_seeds OUTDIR");
+    let out = Path::new(&out);
+    std::fs::create_dir_all(out).unwrap();
+    let mut n = 0;
+    let mut put = |name: &str, bytes: &[u8]| {
+        if bytes.len() <= MAX {
+            std::fs::write(out.join(name), bytes).unwrap();
+            n += 1;
+        }
+    };
+    for (pupils, seed) in [(1, 1), (3, 2), (12, 3)] {
+        let g = uwlr::generate::school(&uwlr::generate::SchoolSpec { pupils, seed, ..Default::default() });
+        let body = Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(g));
+        for (tag, envelope, indent) in [("bare", false, true), ("compact", false, false), ("env", true, false)] {
+            let bytes = uwlr::encode_to_vec(&body, None, &EncodeOptions { envelope, indent, declaration: true }).unwrap();
+            put(&format!("gen_school_{pupils}_{tag}.xml"), &bytes);
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    for (dir, opts) in [("valid", DecodeOptions::strict()), ("lenient", DecodeOptions::lenient())] {
+        let mut files: Vec<_> = std::fs::read_dir(root.join(dir)).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for f in files.iter().filter(|p| p.extension().is_some_and(|e| e == "xml")) {
+            let raw = std::fs::read(f).unwrap();
+            let stem = f.file_stem().unwrap().to_string_lossy().into_owned();
+            // The fixture as written (lenient ones keep their deviations) ...
+            put(&format!("fx_{dir}_{stem}.xml"), &raw);
+            // ... and as our writer puts it.
+            if let Ok(d) = uwlr::decode(&raw, &opts) {
+                let o = EncodeOptions { envelope: d.enveloped, indent: false, declaration: true };
+                if let Ok(b) = uwlr::encode_to_vec(&d.body, d.header.as_ref(), &o) {
+                    put(&format!("fx_{dir}_{stem}.reenc.xml"), &b);
+                }
+            }
+        }
+    }
+    println!("{n} seeds written to {}", out.display());
+}
