@@ -4,9 +4,9 @@
 //!
 //! `cargo bench --bench codec` (all, ~5 min on 2 cores), `cargo bench --bench codec -- decode/1k`
 //! (one group), `cargo bench --bench codec -- --quick` (short sampling).
-//! `UWLR_BENCH_YASERDE_BIG=0` skips yaserde on the 100,000-pupil input.
+//! `UWLR_BENCH_YASERDE_BIG=0` skips yaserde on the 100,000-pupil input; `UWLR_BENCH_SIZES=1k`
+//! builds and runs only the 1,000-pupil input.
 
-mod fallback_gen;
 mod yaserde_model;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -21,7 +21,10 @@ use uwlr::{Body, EncodeOptions};
 const SIZES: [(usize, &str); 2] = [(1_000, "1k"), (100_000, "100k")];
 
 fn generate(pupils: usize) -> Leerlinggegevens {
-    fallback_gen::school(pupils)
+    uwlr::generate::school(&uwlr::generate::SchoolSpec {
+        pupils,
+        ..Default::default()
+    })
 }
 
 fn body(pupils: usize) -> Body {
@@ -38,6 +41,15 @@ const COMPACT: EncodeOptions = EncodeOptions {
     indent: false,
     declaration: true,
 };
+
+/// Strict, with the size limits raised to fit the input: a generated 100,000-pupil answer is
+/// ~72 MB indented, over the default `Limits::max_bytes` (64 MiB).
+fn strict_for(input: &[u8]) -> uwlr::DecodeOptions {
+    let mut o = uwlr::DecodeOptions::strict();
+    o.limits.max_bytes = o.limits.max_bytes.max(input.len());
+    o.limits.max_elements = o.limits.max_elements.max(input.len() as u64 / 8);
+    o
+}
 
 fn pupils_of(body: &Body) -> usize {
     match body {
@@ -87,18 +99,35 @@ fn owned_events(input: &[u8]) -> Vec<Event<'static>> {
     }
 }
 
+/// `UWLR_BENCH_SIZES=1k` (or `100k`) restricts the inputs built at start (criterion's
+/// filter only skips the timing, not the setup of a 100,000-pupil document).
+fn sizes() -> Vec<(usize, &'static str)> {
+    let only = std::env::var("UWLR_BENCH_SIZES").unwrap_or_default();
+    SIZES
+        .into_iter()
+        .filter(|(_, l)| only.is_empty() || only.split(',').any(|o| o == *l))
+        .collect()
+}
+
 fn yaserde_big() -> bool {
     std::env::var("UWLR_BENCH_YASERDE_BIG").map_or(true, |v| v != "0")
 }
 
 fn decode(c: &mut Criterion) {
-    for (n, label) in SIZES {
+    for (n, label) in sizes() {
         let input = uwlr::encode_to_vec(&body(n), None, &INDENTED).expect("encodes");
         if let Ok(dir) = std::env::var("UWLR_BENCH_DUMP") {
             std::fs::write(format!("{dir}/leerlinggegevens_{label}.xml"), &input).unwrap();
         }
         // Honesty checks, once: every reader really reads all of it.
-        let ours = uwlr::decode(&input, &uwlr::DecodeOptions::strict()).expect("strict decode");
+        let opts = strict_for(&input);
+        if opts != uwlr::DecodeOptions::strict() {
+            eprintln!(
+                "note: {label}: {} bytes, decoding with limits raised above the defaults",
+                input.len()
+            );
+        }
+        let ours = uwlr::decode(&input, &opts).expect("strict decode");
         assert_eq!(pupils_of(&ours.body), n);
         let text = std::str::from_utf8(&input).unwrap();
         let run_yaserde = n <= 10_000 || yaserde_big();
@@ -115,7 +144,7 @@ fn decode(c: &mut Criterion) {
                 .measurement_time(Duration::from_secs(5));
         }
         g.bench_function("uwlr_strict", |b| {
-            b.iter(|| uwlr::decode(black_box(&input), &uwlr::DecodeOptions::strict()).unwrap())
+            b.iter(|| uwlr::decode(black_box(&input), &opts).unwrap())
         });
         g.bench_function("quickxml_nsreader_scan", |b| {
             b.iter(|| ns_scan(black_box(&input)))
@@ -133,7 +162,7 @@ fn decode(c: &mut Criterion) {
 }
 
 fn encode(c: &mut Criterion) {
-    for (n, label) in SIZES {
+    for (n, label) in sizes() {
         let b = body(n);
         let compact = uwlr::encode_to_vec(&b, None, &COMPACT).expect("encodes");
         let events = owned_events(&compact);

@@ -2,7 +2,7 @@
 //! reader builds (school, vestigingen, groepen, leerlingen, leerkrachten) with the leaf
 //! fields as Strings: the "derive a serde-like reader and be done" baseline.
 #![allow(dead_code)]
-use yaserde_derive::YaDeserialize;
+use yaserde::YaDeserialize;
 
 #[derive(Debug, Default, YaDeserialize)]
 #[yaserde(
@@ -29,7 +29,7 @@ impl LeerlinggegevensAntwoord {
 }
 
 pub fn parse(s: &str) -> Result<LeerlinggegevensAntwoord, String> {
-    yaserde::de::from_str(s)
+    yaserde::de::from_str(s).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Default, YaDeserialize)]

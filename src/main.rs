@@ -34,6 +34,9 @@ enum Command {
         /// Also check a data-minimisation profile.
         #[arg(long, value_parser = Profile::parse)]
         profile: Option<Profile>,
+        /// Largest message accepted, in MiB.
+        #[arg(long, default_value_t = 128)]
+        max_mib: usize,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -84,17 +87,27 @@ fn main() -> ExitCode {
         Command::Validate {
             lenient,
             profile,
+            max_mib,
             files,
-        } => validate(lenient, profile, &files),
+        } => validate(lenient, profile, max_mib, &files),
         Command::Generate { what } => generate(what),
     }
 }
 
-fn validate(lenient: bool, profile: Option<Profile>, files: &[PathBuf]) -> ExitCode {
+fn validate(
+    lenient: bool,
+    profile: Option<Profile>,
+    max_mib: usize,
+    files: &[PathBuf],
+) -> ExitCode {
+    let limits = uwlr::Limits {
+        max_bytes: max_mib.saturating_mul(1 << 20),
+        ..Default::default()
+    };
     let opts = DecodeOptions {
         mode: if lenient { Mode::Lenient } else { Mode::Strict },
         profile,
-        ..Default::default()
+        limits,
     };
     let (mut invalid, mut io_error) = (false, false);
     let stdout = std::io::stdout();

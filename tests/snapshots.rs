@@ -8,7 +8,7 @@ use uwlr::message::leerlinggegevens::*;
 use uwlr::message::leerresultaten::*;
 use uwlr::message::values::{
     DateTime, Decimal, Etniciteit, Geslacht, Gewicht, GewichtNieuw, Jaargroep, Land, Rol, SchoolId,
-    Schooljaar, Vocab,
+    Schooljaar, Vocab, XsiType,
 };
 use uwlr::message::{decode, encode_to_vec, Autorisatie, Body, EncodeOptions};
 use uwlr::DecodeOptions;
@@ -521,8 +521,10 @@ fn leerresultaten_verzoek() -> LeerresultatenVerzoek {
                     versie: None,
                     toetsonderdeelcode: None,
                     waarde: ResultaatWaarde::Ander(AnderResultaat {
-                        xsi_type: "ext:MijnScore".into(),
-                        xsi_type_ns: Some("urn:example:ext".into()),
+                        xsi_type: XsiType {
+                            name: "ext:MijnScore".into(),
+                            namespace: Some("urn:example:ext".into()),
+                        },
                         andere_score: Some("B+".into()),
                     }),
                     infourl: None,

@@ -377,7 +377,7 @@ pub fn encode<W: Write>(
         }
         w.start("soap:Body", &[]);
     }
-    write_body(&mut w, body)?;
+    write_body(&mut w, body, enveloped)?;
     if enveloped {
         w.end()?;
         w.end()?;
@@ -388,7 +388,7 @@ pub fn encode<W: Write>(
     Ok(w.finish()?)
 }
 
-fn write_body<T: Write>(w: &mut XmlWriter<T>, body: &Body) -> io::Result<()> {
+fn write_body<T: Write>(w: &mut XmlWriter<T>, body: &Body, enveloped: bool) -> io::Result<()> {
     let ll_ns: &[(&str, &str)] = &[("xmlns", super::leerlinggegevens::NS)];
     let name = body.kind().element();
     match body {
@@ -412,7 +412,14 @@ fn write_body<T: Write>(w: &mut XmlWriter<T>, body: &Body) -> io::Result<()> {
         Body::Fault(f) => {
             // A fault is only meaningful inside a SOAP envelope; bare, it carries its own
             // namespace declaration.
-            w.start("soap:Fault", &[("xmlns:soap", SOAP_ENV_NS)]);
+            w.start(
+                "soap:Fault",
+                if enveloped {
+                    &[]
+                } else {
+                    &[("xmlns:soap", SOAP_ENV_NS)]
+                },
+            );
             let code = format!("soap:{}", f.raw_code);
             w.leaf("faultcode", &code);
             w.leaf("faultstring", &f.message);

@@ -103,7 +103,7 @@ mod tests {
     #[test]
     fn positions_count_lines_and_characters() {
         let input = "ab\ncé<d\n<e".as_bytes();
-        let mut d = vec![at(11), at(0), at(6)];
+        let mut d = vec![at(9), at(0), at(6)];
         resolve_positions(input, &mut d);
         assert_eq!(d[1].position, Some(Position { line: 1, column: 1 }));
         assert_eq!(d[2].position, Some(Position { line: 2, column: 3 }));

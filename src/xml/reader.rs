@@ -563,24 +563,31 @@ impl<'i> XmlReader<'i> {
         Ok(out)
     }
 
-    /// The value of `xsi:type` on `e`, split into (namespace of its prefix, as written).
-    pub fn xsi_type(&mut self, e: &Elem<'i>) -> Option<(Option<String>, String)> {
+    /// The `xsi:type` on `e`, with the namespace its prefix resolves to.
+    pub fn xsi_type(&mut self, e: &Elem<'i>) -> Option<crate::message::values::XsiType> {
         for a in e.start.attributes().flatten() {
             let (res, local) = self.ns.resolver().resolve_attribute(a.key);
             if matches!(&res, ResolveResult::Bound(n) if n.0 == XSI_NS) && local.as_ref() == "type"
             {
-                let written = a.value.trim().to_string();
+                let name = a
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok()?
+                    .trim()
+                    .to_string();
                 // A QName value resolves like an element name: prefix, else the default namespace.
-                let ns = match self
+                // The resolver keeps declarations as written, so unescape them here.
+                let namespace = match self
                     .ns
                     .resolver()
-                    .resolve_element(quick_xml::name::QName(written.as_str()))
+                    .resolve_element(quick_xml::name::QName(name.as_str()))
                     .0
                 {
-                    ResolveResult::Bound(n) => Some(n.0.to_string()),
+                    ResolveResult::Bound(n) => quick_xml::escape::unescape(n.0)
+                        .ok()
+                        .map(|c| c.into_owned()),
                     _ => None,
                 };
-                return Some((ns, written));
+                return Some(crate::message::values::XsiType { name, namespace });
             }
         }
         None

@@ -166,6 +166,29 @@ impl<W: Write> XmlWriter<W> {
         }
     }
 
+    /// The attributes that carry `t` on an element in namespace `element_ns`: the xsi
+    /// declaration, the prefix declaration the QName needs, and `xsi:type` itself.
+    pub fn xsi_type_attrs(
+        &mut self,
+        t: &crate::message::values::XsiType,
+        element_ns: &str,
+    ) -> Vec<(String, String)> {
+        let mut attrs = vec![("xmlns:xsi".to_string(), super::XSI_NS.to_string())];
+        if t.name.is_empty() {
+            self.problem(None, "an xsi:type needs a type name");
+        }
+        match (t.prefix(), &t.namespace) {
+            (Some(p), Some(ns)) if p != "xsi" => attrs.push((format!("xmlns:{p}"), ns.clone())),
+            (Some(p), None) => self.problem(None, format!("xsi:type prefix '{p}' is bound to no namespace")),
+            (None, Some(ns)) if ns != element_ns => {
+                self.problem(None, format!("an unprefixed xsi:type resolves to {element_ns}, not {ns}: give the type a prefix"))
+            }
+            _ => {}
+        }
+        attrs.push(("xsi:type".to_string(), t.name.clone()));
+        attrs
+    }
+
     pub fn finish(mut self) -> io::Result<W> {
         if self.indent {
             self.buf.push(b'\n');

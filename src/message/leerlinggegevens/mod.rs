@@ -8,7 +8,7 @@ pub(crate) mod write;
 
 use crate::message::values::{
     DateTime, Etniciteit, Geslacht, Gewicht, GewichtNieuw, Jaargroep, Land, Rol, SchoolId,
-    Schooljaar,
+    Schooljaar, XsiType,
 };
 use chrono::NaiveDate;
 
@@ -174,8 +174,8 @@ pub struct Toevoegingen {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Blok {
-    /// The `xsi:type` as written (prefix:name).
-    pub xsi_type: Option<String>,
+    /// The agreed block type; required by the schema (the block type is abstract).
+    pub xsi_type: Option<XsiType>,
     pub code: String,
     pub omschrijving: Option<String>,
 }

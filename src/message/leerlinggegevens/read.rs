@@ -570,7 +570,7 @@ fn toevoegingen<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toevoegingen> {
             continue;
         }
         r.set_index(t.blokken.len() + 1);
-        let xsi_type = r.xsi_type(&c).map(|(_, written)| written);
+        let xsi_type = r.xsi_type(&c);
         r.attrs(&c, [])?;
         let mut b = Blok {
             xsi_type,

@@ -215,10 +215,14 @@ fn toevoegingen<T: Write>(w: W<T>, t: Option<&Toevoegingen>) -> io::Result<()> {
     }
     for (i, b) in t.blokken.iter().enumerate() {
         match &b.xsi_type {
-            Some(ty) => w.start(
-                "blok",
-                &[("xmlns:xsi", crate::xml::XSI_NS), ("xsi:type", ty)],
-            ),
+            Some(ty) => {
+                let owned = w.xsi_type_attrs(ty, NS);
+                let attrs: Vec<(&str, &str)> = owned
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                w.start("blok", &attrs);
+            }
             None => {
                 w.start("blok", &[]);
                 w.problem(None, "<blok> is of an abstract type and needs an xsi:type");

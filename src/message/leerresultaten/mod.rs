@@ -6,7 +6,7 @@ pub(crate) mod read;
 pub(crate) mod rules;
 pub(crate) mod write;
 
-use crate::message::values::{DateTime, Decimal, SchoolId, Schooljaar, Vocab};
+use crate::message::values::{DateTime, Decimal, SchoolId, Schooljaar, Vocab, XsiType};
 use chrono::NaiveDate;
 
 /// Namespace of the results message.
@@ -104,10 +104,8 @@ pub struct Referentiescore {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AnderResultaat {
-    /// The `xsi:type` as written (prefix:name); the prefix is declared on the element.
-    pub xsi_type: String,
-    /// The namespace the prefix of `xsi_type` is bound to, if any.
-    pub xsi_type_ns: Option<String>,
+    /// The agreed format; required (the schema type is abstract).
+    pub xsi_type: XsiType,
     pub andere_score: Option<String>,
 }
 

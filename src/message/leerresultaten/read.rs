@@ -323,10 +323,7 @@ fn ander<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<AnderResultaat> {
     r.attrs(&e, [])?;
     let mut a = AnderResultaat::default();
     match ty {
-        Some((ns, written)) => {
-            a.xsi_type = written;
-            a.xsi_type_ns = ns;
-        }
+        Some(t) => a.xsi_type = t,
         None => r.error(e.offset, None, "<anderresultaat> is of an abstract type: it needs an xsi:type naming the agreed format"),
     }
     let mut ord = Order::new();

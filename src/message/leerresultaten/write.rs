@@ -111,19 +111,11 @@ fn resultaat<T: Write>(w: W<T>, r: &Resultaat, index: usize) -> io::Result<()> {
         ResultaatWaarde::Score(s) => w.leaf("score", &s.to_string()),
         ResultaatWaarde::Oso(o) => oso(w, o)?,
         ResultaatWaarde::Ander(a) => {
-            if a.xsi_type.is_empty() {
-                w.problem(
-                    Some("anderresultaat"),
-                    "<anderresultaat> needs an xsi:type naming the agreed format",
-                );
-            }
-            let mut attrs: Vec<(&str, &str)> = vec![("xmlns:xsi", crate::xml::XSI_NS)];
-            let prefix_decl;
-            if let (Some(ns), Some((p, _))) = (&a.xsi_type_ns, a.xsi_type.split_once(':')) {
-                prefix_decl = format!("xmlns:{p}");
-                attrs.push((&prefix_decl, ns));
-            }
-            attrs.push(("xsi:type", &a.xsi_type));
+            let owned = w.xsi_type_attrs(&a.xsi_type, NS);
+            let attrs: Vec<(&str, &str)> = owned
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             match &a.andere_score {
                 Some(s) => {
                     w.start("anderresultaat", &attrs);
