@@ -28,5 +28,7 @@ pub mod message;
 pub mod profile;
 pub mod xml;
 
-pub use message::{decode, encode, encode_to_vec, Body, Decoded, EncodeOptions, Kind};
+pub use message::{
+    decode, encode, encode_to_vec, Body, DecodeError, Decoded, EncodeError, EncodeOptions, Kind,
+};
 pub use xml::{DecodeOptions, Diagnostic, Limits, Mode, Profile};

@@ -30,15 +30,44 @@ pub struct Decoded {
 #[error("{}", summary(.diagnostics))]
 pub struct DecodeError {
     pub diagnostics: Vec<Diagnostic>,
+    /// What could be learned before or despite the errors; a server needs it to answer
+    /// with the fault the check order of UWLR.md §2 prescribes.
+    pub partial: Partial,
+}
+
+/// The parts of a refused message that were read before reading stopped.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Partial {
+    /// Reading stopped early: malformed XML or an exceeded limit.
+    pub stopped: bool,
+    pub enveloped: bool,
+    /// A soap:Header element was present.
+    pub header_present: bool,
+    /// The `autorisatie` header, if it was present and valid.
+    pub header: Option<Autorisatie>,
+    /// The kind of message in the body, if the element was recognised.
+    pub kind: Option<Kind>,
 }
 
 impl DecodeError {
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
     }
-    /// The UWLR fault a server answers this with: an unsupported xsdversie has its own code.
-    pub fn fault_code(&self) -> FaultCode {
-        FaultCode::OngeldigBericht
+
+    /// Whether any error is about the `autorisatie` header (or the header is missing from
+    /// an envelope): such a message is refused with `Client.AutorisatieOngeldig` before its
+    /// body is judged.
+    pub fn header_invalid(&self) -> bool {
+        let p = &self.partial;
+        (p.enveloped && !p.stopped && p.header.is_none())
+            || self
+                .errors()
+                .any(|d| d.path.starts_with("/Envelope/Header"))
+    }
+
+    /// Whether the only trouble with the body is its `xsdversie`.
+    pub fn xsdversie_invalid(&self) -> bool {
+        self.errors().any(|d| d.path.ends_with("/xsdversie"))
     }
 }
 
@@ -55,6 +84,7 @@ fn summary(d: &[Diagnostic]) -> String {
 /// go on; malformed XML and exceeded limits stop at once.
 pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError> {
     let mut r = XmlReader::new(input, *opts);
+    let mut partial = Partial::default();
     let result = if input.len() > opts.limits.max_bytes {
         r.error(
             0,
@@ -67,7 +97,7 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
         );
         Err(Fatal)
     } else {
-        read_document(&mut r)
+        read_document(&mut r, &mut partial)
     };
     let mut diags = std::mem::take(&mut r.diags);
     // Rules checked over whole lists report after the fact: present findings in document order.
@@ -80,25 +110,41 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
             enveloped,
             warnings: diags,
         }),
-        _ => Err(DecodeError { diagnostics: diags }),
+        Ok(_) => Err(DecodeError {
+            diagnostics: diags,
+            partial,
+        }),
+        Err(Fatal) => {
+            partial.stopped = true;
+            Err(DecodeError {
+                diagnostics: diags,
+                partial,
+            })
+        }
     }
 }
 
 type Document = (Option<Autorisatie>, Body, bool);
 
-fn read_document<'i>(r: &mut XmlReader<'i>) -> R<Document> {
+fn read_document<'i>(r: &mut XmlReader<'i>, partial: &mut Partial) -> R<Document> {
     let root = r.root()?;
     let doc = if root.ns == Ns::Soap && root.name == "Envelope" {
-        let (h, b) = envelope(r, root)?;
+        partial.enveloped = true;
+        let (h, b) = envelope(r, root, partial)?;
         (h, b, true)
     } else {
+        partial.kind = kind_of(&root);
         (None, body(r, root)?, false)
     };
     r.finish()?;
     Ok(doc)
 }
 
-fn envelope<'i>(r: &mut XmlReader<'i>, root: Elem<'i>) -> R<(Option<Autorisatie>, Body)> {
+fn envelope<'i>(
+    r: &mut XmlReader<'i>,
+    root: Elem<'i>,
+    partial: &mut Partial,
+) -> R<(Option<Autorisatie>, Body)> {
     let mut header = None;
     let mut content = None;
     let mut ord = Order::new();
@@ -106,7 +152,12 @@ fn envelope<'i>(r: &mut XmlReader<'i>, root: Elem<'i>) -> R<(Option<Autorisatie>
         match (c.ns, c.name) {
             (Ns::Soap, "Header") => {
                 ord.at(r, &c, "Header", 0, false);
+                partial.header_present = true;
+                let errors_before = r.diags.iter().filter(|d| d.is_error()).count();
                 header = header_blocks(r, c)?;
+                if r.diags.iter().filter(|d| d.is_error()).count() == errors_before {
+                    partial.header.clone_from(&header);
+                }
             }
             (Ns::Soap, "Body") => {
                 ord.at(r, &c, "Body", 1, false);
@@ -116,6 +167,7 @@ fn envelope<'i>(r: &mut XmlReader<'i>, root: Elem<'i>) -> R<(Option<Autorisatie>
                         r.error(m.offset, None, "the SOAP Body holds more than one message");
                         r.skip(m)?;
                     } else {
+                        partial.kind = kind_of(&m);
                         content = Some(body(r, m)?);
                     }
                 }
