@@ -26,6 +26,7 @@
 pub mod generate;
 pub mod message;
 pub mod profile;
+pub mod server;
 pub mod xml;
 
 pub use message::{

@@ -65,9 +65,13 @@ impl DecodeError {
                 .any(|d| d.path.starts_with("/Envelope/Header"))
     }
 
-    /// Whether the only trouble with the body is its `xsdversie`.
+    /// Whether the only trouble with the message is its `xsdversie` (missing or malformed):
+    /// UWLR answers that with its own code, `Client.XsdVersieOngeldig`.
     pub fn xsdversie_invalid(&self) -> bool {
-        self.errors().any(|d| d.path.ends_with("/xsdversie"))
+        let about = |d: &Diagnostic| {
+            d.path.ends_with("/xsdversie") || d.message.contains("required <xsdversie>")
+        };
+        self.errors().next().is_some() && self.errors().all(about)
     }
 }
 

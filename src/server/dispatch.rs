@@ -1,0 +1,244 @@
+//! One SOAP request in, one SOAP answer out, with the checks in the order of UWLR.md §2:
+//! (0) header present and complete, (1) body valid (xsdversie has its own code),
+//! (2) klant known, (3) key valid for this school, (4) the provider's data, (5) building
+//! the answer. Transport-free, so that every fault can be tested without a socket.
+
+use super::provider::LasProvider;
+use crate::message::fault::{Fault, FaultCode};
+use crate::message::leerlinggegevens::{
+    Antwoord, Leerlinggegevens, LeerlinggegevensAntwoord, Verzoek,
+};
+use crate::message::leerresultaten::LeerresultatenBevestiging;
+use crate::message::values::SchoolId;
+use crate::message::{Autorisatie, Body, DecodeError, EncodeOptions};
+use crate::xml::{DecodeOptions, Diagnostic};
+
+/// An answer ready for the wire: a SOAP envelope and the HTTP status it goes with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoapResponse {
+    /// 200 for an answer, 500 for a fault (SOAP 1.1 over HTTP).
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// The fault code, when the answer is a fault (for logs and metrics; never the key).
+    pub fault: Option<FaultCode>,
+}
+
+/// How strictly requests are read, and how much of a refused message the fault tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DispatchOptions {
+    pub decode: DecodeOptions,
+}
+
+/// Handles one request body. Never panics on input; every refusal is a UWLR fault.
+pub async fn handle<P: LasProvider>(
+    provider: &P,
+    request: &[u8],
+    opts: &DispatchOptions,
+) -> SoapResponse {
+    match answer(provider, request, opts).await {
+        Ok(body) => match crate::message::encode_to_vec(
+            &body,
+            None,
+            &EncodeOptions {
+                envelope: true,
+                ..Default::default()
+            },
+        ) {
+            Ok(bytes) => SoapResponse {
+                status: 200,
+                body: bytes,
+                fault: None,
+            },
+            Err(e) => {
+                // Step 5: the provider handed us data that breaks the schema.
+                tracing::error!(error = %e, "the provider's answer is not valid UWLR");
+                fault_response(&Fault::new(
+                    FaultCode::InterneFout,
+                    FaultCode::InterneFout.default_message(),
+                ))
+            }
+        },
+        Err(f) => fault_response(&f),
+    }
+}
+
+/// Encodes a fault in an envelope with HTTP status 500.
+pub fn fault_response(f: &Fault) -> SoapResponse {
+    let body = crate::message::encode_to_vec(
+        &Body::Fault(f.clone()),
+        None,
+        &EncodeOptions {
+            envelope: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|_| {
+        // A fault text with characters XML cannot carry: fall back to the standard text.
+        let plain = Fault::standard(f.code.unwrap_or(FaultCode::InterneFout));
+        crate::message::encode_to_vec(
+            &Body::Fault(plain),
+            None,
+            &EncodeOptions {
+                envelope: true,
+                ..Default::default()
+            },
+        )
+        .expect("a standard fault always encodes")
+    });
+    SoapResponse {
+        status: 500,
+        body,
+        fault: f.code,
+    }
+}
+
+async fn answer<P: LasProvider>(
+    p: &P,
+    request: &[u8],
+    opts: &DispatchOptions,
+) -> Result<Body, Fault> {
+    let msg = crate::message::decode(request, &opts.decode).map_err(|e| refusal(&e))?;
+    // Step 0: a UWLR request comes in an envelope with a complete autorisatie header.
+    if !msg.enveloped {
+        return Err(Fault::new(
+            FaultCode::OngeldigBericht,
+            "Inhoud van het bericht is ongeldig: expected a SOAP 1.1 Envelope",
+        ));
+    }
+    let Some(auth) = msg.header else {
+        return Err(Fault::new(
+            FaultCode::AutorisatieOngeldig,
+            "Autorisatie is ongeldig: the autorisatie header is missing",
+        ));
+    };
+    match msg.body {
+        Body::LeerlinggegevensVerzoek(v) => {
+            let school = checks(p, &auth, &v).await?;
+            let a = p.leerlinggegevens(&v).await?;
+            Ok(Body::LeerlinggegevensAntwoord(shape_for(
+                &v.xsdversie,
+                a,
+                &school,
+            )))
+        }
+        Body::StructuurVerzoek(v) => {
+            checks(p, &auth, &v).await?;
+            Ok(Body::StructuurAntwoord(p.structuur(&v).await?))
+        }
+        Body::LeerlingenVerzoek(v) => {
+            checks(p, &auth, &v.verzoek).await?;
+            Ok(Body::LeerlingenAntwoord(p.leerlingen(&v).await?))
+        }
+        Body::LeerkrachtenVerzoek(v) => {
+            checks(p, &auth, &v.verzoek).await?;
+            Ok(Body::LeerkrachtenAntwoord(p.leerkrachten(&v).await?))
+        }
+        Body::LeerresultatenVerzoek(v) => {
+            version(p, &v.school.xsdversie)?;
+            klant_and_key(p, &auth, &v.school.id).await?;
+            p.leerresultaten(&auth, &v).await?;
+            Ok(Body::LeerresultatenBevestiging(LeerresultatenBevestiging))
+        }
+        other => Err(Fault::new(
+            FaultCode::OngeldigBericht,
+            format!(
+                "Inhoud van het bericht is ongeldig: <{}> is not a request this service answers",
+                other.kind().element()
+            ),
+        )),
+    }
+}
+
+/// Steps 1 (xsdversie), 2 and 3 for a pupil-data request.
+async fn checks<P: LasProvider>(p: &P, auth: &Autorisatie, v: &Verzoek) -> Result<SchoolId, Fault> {
+    version(p, &v.xsdversie)?;
+    klant_and_key(p, auth, &v.school).await?;
+    Ok(v.school.clone())
+}
+
+fn version<P: LasProvider>(p: &P, xsdversie: &str) -> Result<(), Fault> {
+    if p.xsd_versies().contains(&xsdversie) {
+        Ok(())
+    } else {
+        Err(Fault::new(
+            FaultCode::XsdVersieOngeldig,
+            format!(
+                "De opgegeven XSD-versie is onjuist: '{xsdversie}'; supported: {}",
+                p.xsd_versies().join(", ")
+            ),
+        ))
+    }
+}
+
+async fn klant_and_key<P: LasProvider>(
+    p: &P,
+    auth: &Autorisatie,
+    school: &SchoolId,
+) -> Result<(), Fault> {
+    if !p.klant(&auth.klantcode, &auth.klantnaam).await {
+        return Err(Fault::standard(FaultCode::OngeldigeKlantIdentificatie));
+    }
+    if !p.autoriseer(auth, school).await {
+        // Same words whether the key is unknown or meant for another school: the answer
+        // must not tell a caller which keys exist.
+        return Err(Fault::standard(FaultCode::AutorisatieOngeldig));
+    }
+    Ok(())
+}
+
+/// The fault for a message that could not be read, by the check order: header problems
+/// first, then an unsupported or missing xsdversie, then anything else in the body.
+fn refusal(e: &DecodeError) -> Fault {
+    let (code, what) = if e.header_invalid() {
+        (
+            FaultCode::AutorisatieOngeldig,
+            "the autorisatie header is missing or incomplete",
+        )
+    } else if e.xsdversie_invalid() && !e.partial.stopped {
+        (FaultCode::XsdVersieOngeldig, "xsdversie")
+    } else {
+        (FaultCode::OngeldigBericht, "")
+    };
+    let errors: Vec<&Diagnostic> = e.errors().collect();
+    let first = errors.first().map(|d| d.to_string()).unwrap_or_default();
+    let message = match code {
+        FaultCode::AutorisatieOngeldig => format!("{}: {what}", code.default_message()),
+        _ => format!("{}: {first}", code.default_message()),
+    };
+    let mut f = Fault::new(code, message);
+    if code != FaultCode::AutorisatieOngeldig && errors.len() > 1 {
+        // Every finding, one per line, so a LAS vendor fixes them in one round.
+        let list: Vec<String> = errors.iter().take(50).map(|d| d.to_string()).collect();
+        f.detail = Some(list.join("\n"));
+    }
+    f
+}
+
+/// A 2.2 caller gets the 2.2 shape: every pupil must carry a LAS key there, so pupils
+/// known only by ECK iD are left out (and logged, as a count).
+fn shape_for(
+    xsdversie: &str,
+    a: LeerlinggegevensAntwoord,
+    school: &SchoolId,
+) -> LeerlinggegevensAntwoord {
+    if xsdversie != "2.2" {
+        return a;
+    }
+    match a {
+        Antwoord::Gegevens(mut d) => {
+            let before = d.leerlingen.len();
+            d.leerlingen.retain(|l| l.key.is_some());
+            let dropped = before - d.leerlingen.len();
+            if dropped > 0 {
+                tracing::warn!(dropped, school = ?school, "pupils without a LAS key left out of a 2.2 answer");
+            }
+            d.school.xsdversie = Some("2.2".into());
+            if d.leerlingen.is_empty() {
+                Antwoord::GeenGegevens
+            } else {
+                Antwoord::Gegevens(Leerlinggegevens { ..d })
+            }
+        }
+        other => other,
+    }
+}

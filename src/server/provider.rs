@@ -1,0 +1,140 @@
+//! What a LAS vendor implements to serve UWLR from its own data. The server does the SOAP,
+//! the checks and their order; the provider answers questions about klanten, keys and data.
+
+use crate::message::fault::{Fault, FaultCode};
+use crate::message::leerlinggegevens::{
+    Antwoord, GroepSoort, GroepenVerzoek, Leerkrachten, LeerkrachtenAntwoord, Leerlingen,
+    LeerlingenAntwoord, LeerlinggegevensAntwoord, Structuur, StructuurAntwoord, Verzoek,
+};
+use crate::message::leerresultaten::LeerresultatenVerzoek;
+use crate::message::values::SchoolId;
+use crate::message::Autorisatie;
+use std::future::Future;
+
+/// The data side of a UWLR server. Methods are called in the check order of UWLR.md §2:
+/// `klant` (step 2), `autoriseer` (step 3), then one data method (step 4).
+///
+/// Only `leerlinggegevens` is needed for pupil data: the getrapt operations have default
+/// implementations that cut the alles-in-een answer down, which a provider may replace
+/// with cheaper queries.
+pub trait LasProvider: Send + Sync + 'static {
+    /// Is this klantcode/klantnaam a known pair? (`Client.OngeldigeKlantIdentificatie`)
+    fn klant(&self, klantcode: &str, klantnaam: &str) -> impl Future<Output = bool> + Send;
+
+    /// Does the key in `auth` open this school location for this klant? Compare keys in
+    /// constant time and never log them. (`Client.AutorisatieOngeldig`)
+    fn autoriseer(
+        &self,
+        auth: &Autorisatie,
+        school: &SchoolId,
+    ) -> impl Future<Output = bool> + Send;
+
+    /// The school's pupil data, honouring `laatstontvangengegevens` (answer
+    /// `GeenWijzigingen` when nothing changed since). A `Fault` for data problems, e.g.
+    /// `OngeldigeKlantIdentificatie` when the school's data is unusable.
+    fn leerlinggegevens(
+        &self,
+        req: &Verzoek,
+    ) -> impl Future<Output = Result<LeerlinggegevensAntwoord, Fault>> + Send;
+
+    /// Results for one school; the whole message is accepted or refused with one fault
+    /// (`LeerlingOngeldig`, `VocabulaireTermOngeldig`, `ScoreOngeldig`...).
+    fn leerresultaten(
+        &self,
+        auth: &Autorisatie,
+        req: &LeerresultatenVerzoek,
+    ) -> impl Future<Output = Result<(), Fault>> + Send;
+
+    /// The `xsdversie` values this server answers.
+    fn xsd_versies(&self) -> &[&str] {
+        &["2.2", "2.3"]
+    }
+
+    /// Getrapt: school, locations and groups.
+    fn structuur(
+        &self,
+        req: &Verzoek,
+    ) -> impl Future<Output = Result<StructuurAntwoord, Fault>> + Send {
+        async move {
+            Ok(map(self.leerlinggegevens(req).await?, |d| Structuur {
+                school: d.school,
+                vestigingen: d.vestigingen,
+                groepen: d.groepen,
+            }))
+        }
+    }
+
+    /// Getrapt: the pupils of the selected groups (a selection without key asks for the
+    /// pupils in no group of that kind).
+    fn leerlingen(
+        &self,
+        req: &GroepenVerzoek,
+    ) -> impl Future<Output = Result<LeerlingenAntwoord, Fault>> + Send {
+        async move {
+            let all = self.leerlinggegevens(&req.verzoek).await?;
+            Ok(map(all, |d| Leerlingen {
+                school: d.school,
+                leerlingen: d
+                    .leerlingen
+                    .into_iter()
+                    .filter(|l| {
+                        req.groepen.iter().any(|s| match (s.soort, &s.key) {
+                            (GroepSoort::Groep, Some(k)) => l.groep.as_deref() == Some(k),
+                            (GroepSoort::Groep, None) => l.groep.is_none(),
+                            (GroepSoort::SamengesteldeGroep, Some(k)) => {
+                                l.samengestelde_groepen.contains(k)
+                            }
+                            (GroepSoort::SamengesteldeGroep, None) => {
+                                l.samengestelde_groepen.is_empty()
+                            }
+                        })
+                    })
+                    .collect(),
+            }))
+            .map(|a| match a {
+                // A selection that holds nobody has no data to send.
+                Antwoord::Gegevens(l) if l.leerlingen.is_empty() => Antwoord::GeenGegevens,
+                other => other,
+            })
+        }
+    }
+
+    /// Getrapt: the teachers of the selected groups.
+    fn leerkrachten(
+        &self,
+        req: &GroepenVerzoek,
+    ) -> impl Future<Output = Result<LeerkrachtenAntwoord, Fault>> + Send {
+        async move {
+            let all = self.leerlinggegevens(&req.verzoek).await?;
+            Ok(map(all, |d| Leerkrachten {
+                school: d.school,
+                leerkrachten: d
+                    .leerkrachten
+                    .into_iter()
+                    .filter(|t| {
+                        req.groepen.iter().any(|s| match &s.key {
+                            Some(k) => t.groepen.iter().any(|g| g.soort == s.soort && &g.key == k),
+                            None => !t.groepen.iter().any(|g| g.soort == s.soort),
+                        })
+                    })
+                    .collect(),
+            }))
+        }
+    }
+}
+
+fn map<T, U>(a: Antwoord<T>, f: impl FnOnce(T) -> U) -> Antwoord<U> {
+    match a {
+        Antwoord::Gegevens(d) => Antwoord::Gegevens(f(d)),
+        Antwoord::GeenWijzigingen => Antwoord::GeenWijzigingen,
+        Antwoord::GeenGegevens => Antwoord::GeenGegevens,
+    }
+}
+
+/// A fault for data the provider cannot serve: the standard's wording for step 4.
+pub fn ongeldige_school() -> Fault {
+    Fault::new(
+        FaultCode::OngeldigeKlantIdentificatie,
+        "De gegevens van de opgevraagde school zijn ongeldig",
+    )
+}
