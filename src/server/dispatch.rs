@@ -3,14 +3,14 @@
 //! (2) klant known, (3) key valid for this school, (4) the provider's data, (5) building
 //! the answer. Transport-free, so that every fault can be tested without a socket.
 
-use super::provider::LasProvider;
+use super::provider::{Injected, LasProvider};
 use crate::message::fault::{Fault, FaultCode};
 use crate::message::leerlinggegevens::{
     Antwoord, Leerlinggegevens, LeerlinggegevensAntwoord, Verzoek,
 };
 use crate::message::leerresultaten::LeerresultatenBevestiging;
 use crate::message::values::SchoolId;
-use crate::message::{Autorisatie, Body, DecodeError, EncodeOptions};
+use crate::message::{Autorisatie, Body, DecodeError, Decoded, EncodeOptions};
 use crate::xml::{DecodeOptions, Diagnostic};
 
 /// An answer ready for the wire: a SOAP envelope and the HTTP status it goes with.
@@ -27,6 +27,48 @@ pub struct SoapResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DispatchOptions {
     pub decode: DecodeOptions,
+}
+
+/// What the HTTP layer must do with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Respond(SoapResponse),
+    /// Close the connection without an answer (fault injection).
+    Drop,
+}
+
+/// Handles one request body, honouring the provider's `intercept` hook. Never panics on
+/// input; every refusal is a UWLR fault.
+pub async fn handle_with_injection<P: LasProvider>(
+    provider: &P,
+    request: &[u8],
+    opts: &DispatchOptions,
+) -> Outcome {
+    let decoded = crate::message::decode(request, &opts.decode);
+    // A body that cannot be read is not intercepted: it gets its OngeldigBericht as usual.
+    if let Ok(kind) = decoded.as_ref().map(|d| d.body.kind()) {
+        match provider.intercept(kind).await {
+            None => {}
+            Some(Injected::Delay(d)) => tokio::time::sleep(d).await,
+            Some(Injected::DropConnection) => return Outcome::Drop,
+            Some(Injected::Status(status)) => {
+                return Outcome::Respond(SoapResponse {
+                    status,
+                    body: Vec::new(),
+                    fault: None,
+                })
+            }
+            Some(Injected::RawBody { status, body }) => {
+                return Outcome::Respond(SoapResponse {
+                    status,
+                    body,
+                    fault: None,
+                })
+            }
+            Some(Injected::Fault(f)) => return Outcome::Respond(fault_response(&f)),
+        }
+    }
+    Outcome::Respond(respond(answer(provider, decoded).await))
 }
 
 /// Handles one request body. Never panics on input; every refusal is a UWLR fault.

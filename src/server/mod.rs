@@ -4,5 +4,7 @@
 pub mod dispatch;
 pub mod provider;
 
-pub use dispatch::{fault_response, handle, DispatchOptions, SoapResponse};
-pub use provider::{ongeldige_school, LasProvider};
+pub use dispatch::{
+    fault_response, handle, handle_with_injection, DispatchOptions, Outcome, SoapResponse,
+};
+pub use provider::{ongeldige_school, Injected, LasProvider};

@@ -8,7 +8,7 @@ use crate::message::leerlinggegevens::{
 };
 use crate::message::leerresultaten::LeerresultatenVerzoek;
 use crate::message::values::SchoolId;
-use crate::message::Autorisatie;
+use crate::message::{Autorisatie, Kind};
 use std::future::Future;
 
 /// The data side of a UWLR server. Methods are called in the check order of UWLR.md §2:
@@ -44,6 +44,13 @@ pub trait LasProvider: Send + Sync + 'static {
         auth: &Autorisatie,
         req: &LeerresultatenVerzoek,
     ) -> impl Future<Output = Result<(), Fault>> + Send;
+
+    /// A hook for test doubles (the mock LAS's fault injection): called before a request
+    /// is handled. `None` (the default) handles it normally.
+    fn intercept(&self, kind: Kind) -> impl Future<Output = Option<Injected>> + Send {
+        let _ = kind;
+        async { None }
+    }
 
     /// The `xsdversie` values this server answers.
     fn xsd_versies(&self) -> &[&str] {
@@ -121,6 +128,22 @@ pub trait LasProvider: Send + Sync + 'static {
             }))
         }
     }
+}
+
+/// What an intercepted request gets instead of (or before) its normal answer. The HTTP
+/// layer carries out the transport ones; `dispatch` the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Injected {
+    /// Wait, then answer normally.
+    Delay(std::time::Duration),
+    /// Close the connection without answering.
+    DropConnection,
+    /// Answer with this HTTP status and an empty body (e.g. 503 during maintenance).
+    Status(u16),
+    /// Answer with these bytes as they are (malformed or schema-invalid XML).
+    RawBody { status: u16, body: Vec<u8> },
+    /// Answer with this fault (e.g. TijdelijkNietBeschikbaar, or a wrong code on purpose).
+    Fault(Fault),
 }
 
 fn map<T, U>(a: Antwoord<T>, f: impl FnOnce(T) -> U) -> Antwoord<U> {
