@@ -21,26 +21,15 @@ use uwlr::{Body, EncodeOptions};
 const SIZES: [(usize, &str); 2] = [(1_000, "1k"), (100_000, "100k")];
 
 fn generate(pupils: usize) -> Leerlinggegevens {
-    uwlr::generate::school(&uwlr::generate::SchoolSpec {
-        pupils,
-        ..Default::default()
-    })
+    uwlr::generate::school(&uwlr::generate::SchoolSpec { pupils, ..Default::default() })
 }
 
 fn body(pupils: usize) -> Body {
     Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(generate(pupils)))
 }
 
-const INDENTED: EncodeOptions = EncodeOptions {
-    envelope: false,
-    indent: true,
-    declaration: true,
-};
-const COMPACT: EncodeOptions = EncodeOptions {
-    envelope: false,
-    indent: false,
-    declaration: true,
-};
+const INDENTED: EncodeOptions = EncodeOptions { envelope: false, indent: true, declaration: true };
+const COMPACT: EncodeOptions = EncodeOptions { envelope: false, indent: false, declaration: true };
 
 /// Strict, with the size limits raised to fit the input: a generated 100,000-pupil answer is
 /// ~72 MB indented, over the default `Limits::max_bytes` (64 MiB).
@@ -103,10 +92,7 @@ fn owned_events(input: &[u8]) -> Vec<Event<'static>> {
 /// filter only skips the timing, not the setup of a 100,000-pupil document).
 fn sizes() -> Vec<(usize, &'static str)> {
     let only = std::env::var("UWLR_BENCH_SIZES").unwrap_or_default();
-    SIZES
-        .into_iter()
-        .filter(|(_, l)| only.is_empty() || only.split(',').any(|o| o == *l))
-        .collect()
+    SIZES.into_iter().filter(|(_, l)| only.is_empty() || only.split(',').any(|o| o == *l)).collect()
 }
 
 fn yaserde_big() -> bool {
@@ -122,10 +108,7 @@ fn decode(c: &mut Criterion) {
         // Honesty checks, once: every reader really reads all of it.
         let opts = strict_for(&input);
         if opts != uwlr::DecodeOptions::strict() {
-            eprintln!(
-                "note: {label}: {} bytes, decoding with limits raised above the defaults",
-                input.len()
-            );
+            eprintln!("note: {label}: {} bytes, decoding with limits raised above the defaults", input.len());
         }
         let ours = uwlr::decode(&input, &opts).expect("strict decode");
         assert_eq!(pupils_of(&ours.body), n);
@@ -139,23 +122,13 @@ fn decode(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("decode/{label}"));
         g.throughput(Throughput::Bytes(input.len() as u64));
         if n > 10_000 {
-            g.sample_size(10)
-                .warm_up_time(Duration::from_secs(1))
-                .measurement_time(Duration::from_secs(5));
+            g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
         }
-        g.bench_function("uwlr_strict", |b| {
-            b.iter(|| uwlr::decode(black_box(&input), &opts).unwrap())
-        });
-        g.bench_function("quickxml_nsreader_scan", |b| {
-            b.iter(|| ns_scan(black_box(&input)))
-        });
-        g.bench_function("quickxml_reader_scan", |b| {
-            b.iter(|| plain_scan(black_box(&input)))
-        });
+        g.bench_function("uwlr_strict", |b| b.iter(|| uwlr::decode(black_box(&input), &opts).unwrap()));
+        g.bench_function("quickxml_nsreader_scan", |b| b.iter(|| ns_scan(black_box(&input))));
+        g.bench_function("quickxml_reader_scan", |b| b.iter(|| plain_scan(black_box(&input))));
         if run_yaserde {
-            g.bench_function("yaserde", |b| {
-                b.iter(|| yaserde_model::parse(black_box(text)).unwrap())
-            });
+            g.bench_function("yaserde", |b| b.iter(|| yaserde_model::parse(black_box(text)).unwrap()));
         }
         g.finish();
     }
@@ -170,14 +143,10 @@ fn encode(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("encode/{label}"));
         g.throughput(Throughput::Bytes(cap as u64));
         if n > 10_000 {
-            g.sample_size(10)
-                .warm_up_time(Duration::from_secs(1))
-                .measurement_time(Duration::from_secs(5));
+            g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
         }
         g.bench_function(BenchmarkId::new("uwlr_compact", cap), |bch| {
-            bch.iter(|| {
-                uwlr::encode(black_box(&b), None, &COMPACT, Vec::with_capacity(cap)).unwrap()
-            })
+            bch.iter(|| uwlr::encode(black_box(&b), None, &COMPACT, Vec::with_capacity(cap)).unwrap())
         });
         g.bench_function(BenchmarkId::new("quickxml_writer_events", cap), |bch| {
             bch.iter(|| {

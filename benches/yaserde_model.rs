@@ -22,9 +22,7 @@ pub struct LeerlinggegevensAntwoord {
 
 impl LeerlinggegevensAntwoord {
     pub fn pupils(&self) -> usize {
-        self.leerlinggegevens
-            .as_ref()
-            .map_or(0, |g| g.leerlingen.leerling.len())
+        self.leerlinggegevens.as_ref().map_or(0, |g| g.leerlingen.leerling.len())
     }
 }
 

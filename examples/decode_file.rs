@@ -10,9 +10,7 @@ fn main() {
     let mut opts = uwlr::DecodeOptions::strict();
     if len > opts.limits.max_bytes {
         // A generated 100,000-pupil answer (~72 MB indented) is over the default 64 MiB.
-        eprintln!(
-            "note: {len} bytes is over the default limit; raising limits.max_bytes for this run"
-        );
+        eprintln!("note: {len} bytes is over the default limit; raising limits.max_bytes for this run");
         opts.limits.max_bytes = len;
         opts.limits.max_elements = opts.limits.max_elements.max(len as u64 / 8);
     }
@@ -23,13 +21,7 @@ fn main() {
                 Body::LeerlingenAntwoord(Antwoord::Gegevens(g)) => g.leerlingen.len(),
                 _ => 0,
             };
-            println!(
-                "{:?} pupils={} bytes={} warnings={}",
-                d.body.kind(),
-                pupils,
-                len,
-                d.warnings.len()
-            );
+            println!("{:?} pupils={} bytes={} warnings={}", d.body.kind(), pupils, len, d.warnings.len());
         }
         Err(e) => {
             for d in e.diagnostics.iter().take(20) {

@@ -19,23 +19,14 @@ fn main() {
     std::fs::create_dir_all(out).expect("create OUTDIR");
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/valid");
     let mut n = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(&fixtures)
-        .expect("fixtures/valid")
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(&fixtures).expect("fixtures/valid").map(|e| e.unwrap().path()).collect();
     entries.sort();
-    for f in entries
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-    {
-        let d = uwlr::decode(&std::fs::read(f).unwrap(), &DecodeOptions::strict())
-            .expect("valid fixture");
+    for f in entries.iter().filter(|p| p.extension().is_some_and(|e| e == "xml")) {
+        let d = uwlr::decode(&std::fs::read(f).unwrap(), &DecodeOptions::strict()).expect("valid fixture");
         let stem = f.file_stem().unwrap().to_string_lossy().into_owned();
         for (suffix, envelope) in [("bare", false), ("env", true)] {
-            let opts = EncodeOptions {
-                envelope,
-                ..Default::default()
-            };
+            let opts = EncodeOptions { envelope, ..Default::default() };
             let header = if envelope { d.header.as_ref() } else { None };
             let bytes = uwlr::encode_to_vec(&d.body, header, &opts).expect("re-encode");
             std::fs::write(out.join(format!("{stem}.{suffix}.xml")), bytes).unwrap();
@@ -54,15 +45,11 @@ fn main() {
         let school = uwlr::generate::school(&spec);
         let results = uwlr::generate::results(&school, &uwlr::generate::ResultsSpec::default());
         let bodies = [
-            (
-                "generated_school",
-                Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(school)),
-            ),
+            ("generated_school", Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(school))),
             ("generated_results", Body::LeerresultatenVerzoek(results)),
         ];
         for (name, body) in bodies {
-            let bytes = uwlr::encode_to_vec(&body, None, &EncodeOptions::default())
-                .expect("generated data is valid");
+            let bytes = uwlr::encode_to_vec(&body, None, &EncodeOptions::default()).expect("generated data is valid");
             std::fs::write(out.join(format!("{name}_{year}{tag}.xml")), bytes).unwrap();
             n += 1;
         }

@@ -6,10 +6,7 @@ fn main() {
             let out = uwlr::encode_to_vec(
                 &d.body,
                 d.header.as_ref(),
-                &uwlr::EncodeOptions {
-                    envelope: d.enveloped,
-                    ..Default::default()
-                },
+                &uwlr::EncodeOptions { envelope: d.enveloped, ..Default::default() },
             )
             .unwrap();
             println!("{}", String::from_utf8(out).unwrap());

@@ -29,7 +29,5 @@ pub mod profile;
 pub mod server;
 pub mod xml;
 
-pub use message::{
-    decode, encode, encode_to_vec, Body, DecodeError, Decoded, EncodeError, EncodeOptions, Kind,
-};
+pub use message::{decode, encode, encode_to_vec, Body, DecodeError, Decoded, EncodeError, EncodeOptions, Kind};
 pub use xml::{DecodeOptions, Diagnostic, Limits, Mode, Profile};

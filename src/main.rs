@@ -10,11 +10,7 @@ use uwlr::message::values::Schooljaar;
 use uwlr::{Body, DecodeOptions, EncodeOptions, Mode, Profile};
 
 #[derive(Parser)]
-#[command(
-    name = "uwlr",
-    version,
-    about = "UWLR 2.3 gateway: codec, validation and synthetic data"
-)]
+#[command(name = "uwlr", version, about = "UWLR 2.3 gateway: codec, validation and synthetic data")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -84,31 +80,14 @@ enum Generate {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Validate {
-            lenient,
-            profile,
-            max_mib,
-            files,
-        } => validate(lenient, profile, max_mib, &files),
+        Command::Validate { lenient, profile, max_mib, files } => validate(lenient, profile, max_mib, &files),
         Command::Generate { what } => generate(what),
     }
 }
 
-fn validate(
-    lenient: bool,
-    profile: Option<Profile>,
-    max_mib: usize,
-    files: &[PathBuf],
-) -> ExitCode {
-    let limits = uwlr::Limits {
-        max_bytes: max_mib.saturating_mul(1 << 20),
-        ..Default::default()
-    };
-    let opts = DecodeOptions {
-        mode: if lenient { Mode::Lenient } else { Mode::Strict },
-        profile,
-        limits,
-    };
+fn validate(lenient: bool, profile: Option<Profile>, max_mib: usize, files: &[PathBuf]) -> ExitCode {
+    let limits = uwlr::Limits { max_bytes: max_mib.saturating_mul(1 << 20), ..Default::default() };
+    let opts = DecodeOptions { mode: if lenient { Mode::Lenient } else { Mode::Strict }, profile, limits };
     let (mut invalid, mut io_error) = (false, false);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -124,27 +103,17 @@ fn validate(
         };
         let (diags, verdict) = match uwlr::decode(&bytes, &opts) {
             Ok(d) => {
-                let v = format!(
-                    "valid {}{}",
-                    d.body.kind().element(),
-                    if d.enveloped { " (enveloped)" } else { "" }
-                );
+                let v = format!("valid {}{}", d.body.kind().element(), if d.enveloped { " (enveloped)" } else { "" });
                 (d.warnings, v)
             }
             Err(e) => {
                 invalid = true;
                 let n = e.errors().count();
-                (
-                    e.diagnostics,
-                    format!("invalid ({n} error{})", if n == 1 { "" } else { "s" }),
-                )
+                (e.diagnostics, format!("invalid ({n} error{})", if n == 1 { "" } else { "s" }))
             }
         };
         for d in &diags {
-            let pos = d
-                .position
-                .map(|p| format!("{}:{}", p.line, p.column))
-                .unwrap_or_else(|| "0:0".into());
+            let pos = d.position.map(|p| format!("{}:{}", p.line, p.column)).unwrap_or_else(|| "0:0".into());
             let sev = if d.is_error() { "error" } else { "warning" };
             let _ = writeln!(out, "{name}:{pos}: {}: {sev}: {}", d.path, d.message);
         }
@@ -163,31 +132,15 @@ fn generate(what: Generate) -> ExitCode {
     let (args, body) = match what {
         Generate::School(a) => {
             let school = uwlr::generate::school(&spec(&a));
-            (
-                a,
-                Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(school)),
-            )
+            (a, Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(school)))
         }
-        Generate::Results {
-            school: a,
-            per_pupil,
-        } => {
+        Generate::Results { school: a, per_pupil } => {
             let school = uwlr::generate::school(&spec(&a));
-            let rs = uwlr::generate::ResultsSpec {
-                seed: a.seed,
-                per_pupil,
-                ..Default::default()
-            };
-            (
-                a,
-                Body::LeerresultatenVerzoek(uwlr::generate::results(&school, &rs)),
-            )
+            let rs = uwlr::generate::ResultsSpec { seed: a.seed, per_pupil, ..Default::default() };
+            (a, Body::LeerresultatenVerzoek(uwlr::generate::results(&school, &rs)))
         }
     };
-    let opts = EncodeOptions {
-        envelope: args.envelope,
-        ..Default::default()
-    };
+    let opts = EncodeOptions { envelope: args.envelope, ..Default::default() };
     let bytes = match uwlr::encode_to_vec(&body, None, &opts) {
         Ok(b) => b,
         Err(e) => {
@@ -196,13 +149,8 @@ fn generate(what: Generate) -> ExitCode {
         }
     };
     let written = match &args.out {
-        Some(p) => {
-            std::fs::write(p, &bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))
-        }
-        None => std::io::stdout()
-            .lock()
-            .write_all(&bytes)
-            .map_err(|e| format!("cannot write to standard output: {e}")),
+        Some(p) => std::fs::write(p, &bytes).map_err(|e| format!("cannot write {}: {e}", p.display())),
+        None => std::io::stdout().lock().write_all(&bytes).map_err(|e| format!("cannot write to standard output: {e}")),
     };
     match written {
         Ok(()) => ExitCode::SUCCESS,

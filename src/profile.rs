@@ -26,28 +26,20 @@ impl Profile {
         match s {
             "smalle-set" => Ok(Profile::SmalleSet),
             "lvs-set" => Ok(Profile::LvsSet),
-            _ => Err(format!(
-                "unknown profile '{s}'; expected smalle-set or lvs-set"
-            )),
+            _ => Err(format!("unknown profile '{s}'; expected smalle-set or lvs-set")),
         }
     }
 }
 
 fn forbid(p: Profile, report: &mut Report<'_>, a: Anchor, present: bool, what: &str) {
     if present {
-        report(
-            a,
-            format!("{}: <{what}> is not part of the profile", p.name()),
-        );
+        report(a, format!("{}: <{what}> is not part of the profile", p.name()));
     }
 }
 
 fn require(p: Profile, report: &mut Report<'_>, a: Anchor, present: bool, what: &str) {
     if !present {
-        report(
-            a,
-            format!("{}: <{what}> is required by the profile", p.name()),
-        );
+        report(a, format!("{}: <{what}> is required by the profile", p.name()));
     }
 }
 
@@ -63,10 +55,7 @@ pub(crate) fn school(p: Profile, s: &School, report: &mut Report<'_>) {
 
 pub(crate) fn vestigingen(p: Profile, count: usize, report: &mut Report<'_>) {
     if p == Profile::SmalleSet && count > 0 {
-        report(
-            Anchor::Vestiging(0),
-            format!("{}: <vestigingen> is not part of the profile", p.name()),
-        );
+        report(Anchor::Vestiging(0), format!("{}: <vestigingen> is not part of the profile", p.name()));
     }
 }
 
@@ -105,16 +94,10 @@ pub(crate) fn leerlingen(p: Profile, list: &[Leerling], report: &mut Report<'_>)
             (l.land.is_some(), "land"),
             (l.land_vader.is_some(), "land_vader"),
             (l.land_moeder.is_some(), "land_moeder"),
-            (
-                l.persoonsnummer.is_some(),
-                "sofinummer/bsn/onderwijsnummer/bsn_ondwnr-4/rijksregisternummer",
-            ),
+            (l.persoonsnummer.is_some(), "sofinummer/bsn/onderwijsnummer/bsn_ondwnr-4/rijksregisternummer"),
             (l.gewicht_nieuw.is_some(), "gewicht_nieuw"),
             (l.gewicht.is_some(), "gewicht"),
-            (
-                l.postcode.is_some(),
-                "postcodenl/postnummerbe/postcodeoverig",
-            ),
+            (l.postcode.is_some(), "postcodenl/postnummerbe/postcodeoverig"),
             (l.instroomdatum.is_some(), "instroomdatum"),
             (l.uitstroomdatum.is_some(), "uitstroomdatum"),
             (l.toevoegingen.is_some(), "toevoegingen"),

@@ -3,11 +3,8 @@
 use std::process::Command;
 
 fn uwlr(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_uwlr"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_uwlr")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -38,28 +35,15 @@ fn validate_exit_codes_and_format() {
 
 #[test]
 fn lenient_reports_warnings_and_passes() {
-    let (code, out, _) = uwlr(&[
-        "validate",
-        "--lenient",
-        "fixtures/lenient/real_world_answer.xml",
-    ]);
+    let (code, out, _) = uwlr(&["validate", "--lenient", "fixtures/lenient/real_world_answer.xml"]);
     assert_eq!(code, 0, "{out}");
-    assert!(
-        out.contains(
-            ":6:7: /leerlinggegevens_antwoord/leerlinggegevens/school/schooljaar: warning:"
-        ),
-        "{out}"
-    );
+    assert!(out.contains(":6:7: /leerlinggegevens_antwoord/leerlinggegevens/school/schooljaar: warning:"), "{out}");
 }
 
 #[test]
 fn profile_check_names_what_the_profile_forbids() {
-    let (code, out, _) = uwlr(&[
-        "validate",
-        "--profile",
-        "smalle-set",
-        "fixtures/valid/leerlinggegevens_antwoord_vol.xml",
-    ]);
+    let (code, out, _) =
+        uwlr(&["validate", "--profile", "smalle-set", "fixtures/valid/leerlinggegevens_antwoord_vol.xml"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("Smalle set: <"), "{out}");
 }
@@ -70,16 +54,8 @@ fn generate_is_deterministic_and_valid() {
     let a = dir.path().join("a.xml");
     let b = dir.path().join("b.xml");
     for p in [&a, &b] {
-        let (code, _, err) = uwlr(&[
-            "generate",
-            "school",
-            "--pupils",
-            "120",
-            "--seed",
-            "9",
-            "--out",
-            p.to_str().unwrap(),
-        ]);
+        let (code, _, err) =
+            uwlr(&["generate", "school", "--pupils", "120", "--seed", "9", "--out", p.to_str().unwrap()]);
         assert_eq!(code, 0, "{err}");
     }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use uwlr::{DecodeOptions, Diagnostic};
 
 fn files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(dir);
     let mut v: Vec<PathBuf> = fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -27,10 +25,7 @@ fn render(diags: &[Diagnostic]) -> String {
         .map(|d| {
             let p = d.position.expect("every decode diagnostic has a position");
             let sev = if d.is_error() { "error" } else { "warning" };
-            format!(
-                "{}:{}: {}: {sev}: {}\n",
-                p.line, p.column, d.path, d.message
-            )
+            format!("{}:{}: {}: {sev}: {}\n", p.line, p.column, d.path, d.message)
         })
         .collect()
 }
@@ -41,15 +36,8 @@ fn check_expected(xml: &Path, got: &str) {
         fs::write(&exp_path, got).unwrap();
         return;
     }
-    let want = fs::read_to_string(&exp_path)
-        .unwrap_or_else(|_| panic!("{} has no .expected file", xml.display()));
-    assert_eq!(
-        got,
-        want,
-        "diagnostics of {} differ from {}",
-        xml.display(),
-        exp_path.display()
-    );
+    let want = fs::read_to_string(&exp_path).unwrap_or_else(|_| panic!("{} has no .expected file", xml.display()));
+    assert_eq!(got, want, "diagnostics of {} differ from {}", xml.display(), exp_path.display());
 }
 
 #[test]
@@ -57,12 +45,7 @@ fn valid_fixtures_decode_strictly() {
     for f in files("valid") {
         let bytes = fs::read(&f).unwrap();
         match uwlr::decode(&bytes, &DecodeOptions::strict()) {
-            Ok(d) => assert!(
-                d.warnings.is_empty(),
-                "{}: warnings {:?}",
-                f.display(),
-                d.warnings
-            ),
+            Ok(d) => assert!(d.warnings.is_empty(), "{}: warnings {:?}", f.display(), d.warnings),
             Err(e) => panic!("{} should be valid: {e}", f.display()),
         }
     }
@@ -72,14 +55,9 @@ fn valid_fixtures_decode_strictly() {
 fn invalid_fixtures_fail_with_the_expected_errors() {
     for f in files("invalid") {
         let bytes = fs::read(&f).unwrap();
-        let err =
-            uwlr::decode(&bytes, &DecodeOptions::strict()).expect_err(&f.display().to_string());
+        let err = uwlr::decode(&bytes, &DecodeOptions::strict()).expect_err(&f.display().to_string());
         // Lenient mode is no escape for these: they are wrong in substance, not in form.
-        assert!(
-            uwlr::decode(&bytes, &DecodeOptions::lenient()).is_err(),
-            "{} passes lenient",
-            f.display()
-        );
+        assert!(uwlr::decode(&bytes, &DecodeOptions::lenient()).is_err(), "{} passes lenient", f.display());
         check_expected(&f, &render(&err.diagnostics));
     }
 }
@@ -88,13 +66,8 @@ fn invalid_fixtures_fail_with_the_expected_errors() {
 fn lenient_fixtures_fail_strict_and_pass_lenient_with_warnings() {
     for f in files("lenient") {
         let bytes = fs::read(&f).unwrap();
-        assert!(
-            uwlr::decode(&bytes, &DecodeOptions::strict()).is_err(),
-            "{} passes strict",
-            f.display()
-        );
-        let d = uwlr::decode(&bytes, &DecodeOptions::lenient())
-            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        assert!(uwlr::decode(&bytes, &DecodeOptions::strict()).is_err(), "{} passes strict", f.display());
+        let d = uwlr::decode(&bytes, &DecodeOptions::lenient()).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         assert!(!d.warnings.is_empty());
         check_expected(&f, &render(&d.warnings));
     }

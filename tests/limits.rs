@@ -13,10 +13,7 @@ fn errors(input: &[u8], opts: &DecodeOptions) -> String {
 }
 
 fn with(limits: Limits) -> DecodeOptions {
-    DecodeOptions {
-        limits,
-        ..DecodeOptions::strict()
-    }
+    DecodeOptions { limits, ..DecodeOptions::strict() }
 }
 
 #[test]
@@ -32,27 +29,15 @@ fn nesting_depth_is_bounded() {
 
 #[test]
 fn total_size_is_bounded() {
-    let opts = with(Limits {
-        max_bytes: 100,
-        ..Limits::default()
-    });
+    let opts = with(Limits { max_bytes: 100, ..Limits::default() });
     let msg = errors(&[b' '; 101], &opts);
     assert!(msg.contains("101 bytes; the limit is 100"), "{msg}");
 }
 
 #[test]
 fn element_count_is_bounded() {
-    let many = format!(
-        "<leerlinggegevens_verzoek xmlns=\"{NS}\">{}</leerlinggegevens_verzoek>",
-        "<x/>".repeat(50)
-    );
-    let msg = errors(
-        many.as_bytes(),
-        &with(Limits {
-            max_elements: 10,
-            ..Limits::default()
-        }),
-    );
+    let many = format!("<leerlinggegevens_verzoek xmlns=\"{NS}\">{}</leerlinggegevens_verzoek>", "<x/>".repeat(50));
+    let msg = errors(many.as_bytes(), &with(Limits { max_elements: 10, ..Limits::default() }));
     assert!(msg.contains("more than 10 elements"), "{msg}");
 }
 
@@ -62,13 +47,7 @@ fn text_length_is_bounded() {
         "<leerlinggegevens_verzoek xmlns=\"{NS}\"><schooljaar>{}</schooljaar></leerlinggegevens_verzoek>",
         "9".repeat(500)
     );
-    let msg = errors(
-        long.as_bytes(),
-        &with(Limits {
-            max_text_len: 100,
-            ..Limits::default()
-        }),
-    );
+    let msg = errors(long.as_bytes(), &with(Limits { max_text_len: 100, ..Limits::default() }));
     assert!(msg.contains("text longer than 100 characters"), "{msg}");
 }
 

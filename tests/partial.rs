@@ -38,9 +38,7 @@ fn missing_header_is_noticed_even_when_the_body_is_bad() {
 
 #[test]
 fn an_incomplete_header_is_a_header_problem() {
-    let h = format!(
-        "<s:Header><autorisatie xmlns=\"{AU}\"><klantcode>C1</klantcode></autorisatie></s:Header>"
-    );
+    let h = format!("<s:Header><autorisatie xmlns=\"{AU}\"><klantcode>C1</klantcode></autorisatie></s:Header>");
     let e = refuse(&envelope(&h, &verzoek("2024-2025", "2.3")));
     assert!(e.header_invalid());
 }
@@ -50,10 +48,7 @@ fn a_valid_header_with_a_bad_body_keeps_the_header() {
     let e = refuse(&envelope(&header("k"), &verzoek("2024/2025", "2.3")));
     assert!(!e.header_invalid());
     assert!(!e.xsdversie_invalid());
-    assert_eq!(
-        e.partial.header.as_ref().map(|h| h.klantcode.as_str()),
-        Some("C1")
-    );
+    assert_eq!(e.partial.header.as_ref().map(|h| h.klantcode.as_str()), Some("C1"));
 }
 
 #[test]

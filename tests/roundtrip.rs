@@ -15,8 +15,8 @@ use uwlr::message::fault::{Fault, FaultCode};
 use uwlr::message::leerlinggegevens::*;
 use uwlr::message::leerresultaten::*;
 use uwlr::message::values::{
-    DateTime, Decimal, Etniciteit, Geslacht, Gewicht, GewichtNieuw, Jaargroep, Land, Rol, SchoolId,
-    Schooljaar, Vocab, XsiType, Zone,
+    DateTime, Decimal, Etniciteit, Geslacht, Gewicht, GewichtNieuw, Jaargroep, Land, Rol, SchoolId, Schooljaar, Vocab,
+    XsiType, Zone,
 };
 use uwlr::message::{decode, encode_to_vec, Autorisatie, Body, EncodeOptions};
 use uwlr::DecodeOptions;
@@ -41,13 +41,8 @@ fn ch() -> impl Strategy<Value = char> {
 /// A string of `min..=max` characters (short ones mostly, sometimes exactly `max`).
 fn s_between(min: usize, max: usize) -> BoxedStrategy<String> {
     let short = min..=max.min(min + 16);
-    let len = if max > min + 16 {
-        prop_oneof![8 => short, 1 => Just(max)].boxed()
-    } else {
-        short.boxed()
-    };
-    len.prop_flat_map(|n| vec(ch(), n).prop_map(String::from_iter))
-        .boxed()
+    let len = if max > min + 16 { prop_oneof![8 => short, 1 => Just(max)].boxed() } else { short.boxed() };
+    len.prop_flat_map(|n| vec(ch(), n).prop_map(String::from_iter)).boxed()
 }
 
 /// A schema string of length 1..=max (S6, S64, S256...).
@@ -85,29 +80,19 @@ fn datetime() -> impl Strategy<Value = DateTime> {
         Just(Zone::Floating),
         Just(Zone::Utc),
         Just(Zone::Offset(FixedOffset::east_opt(3600).unwrap())),
-        Just(Zone::Offset(
-            FixedOffset::west_opt(5 * 3600 + 1800).unwrap()
-        )),
+        Just(Zone::Offset(FixedOffset::west_opt(5 * 3600 + 1800).unwrap())),
         Just(Zone::Offset(FixedOffset::east_opt(0).unwrap())),
-        (-14i32 * 4..=14 * 4)
-            .prop_map(|q| Zone::Offset(FixedOffset::east_opt(q * 15 * 60).unwrap())),
+        (-14i32 * 4..=14 * 4).prop_map(|q| Zone::Offset(FixedOffset::east_opt(q * 15 * 60).unwrap())),
     ];
-    (date(), 0u32..24, 0u32..60, 0u32..60, nanos, zone).prop_map(|(d, h, m, sec, ns, zone)| {
-        DateTime {
-            local: NaiveDateTime::new(d, NaiveTime::from_hms_nano_opt(h, m, sec, ns).unwrap()),
-            zone,
-        }
+    (date(), 0u32..24, 0u32..60, 0u32..60, nanos, zone).prop_map(|(d, h, m, sec, ns, zone)| DateTime {
+        local: NaiveDateTime::new(d, NaiveTime::from_hms_nano_opt(h, m, sec, ns).unwrap()),
+        zone,
     })
 }
 
 /// An `xs:decimal` in the forms senders write: "7", "-0.25", "12.50", "+3", ".5".
 fn decimal() -> BoxedStrategy<Decimal> {
-    (
-        select(vec!["", "", "-", "+"]),
-        0u32..100_000,
-        option::of("[0-9]{1,4}"),
-        any::<bool>(),
-    )
+    (select(vec!["", "", "-", "+"]), 0u32..100_000, option::of("[0-9]{1,4}"), any::<bool>())
         .prop_map(|(sign, int, frac, bare_frac)| {
             let s = match frac {
                 Some(f) if bare_frac && int == 0 => format!("{sign}.{f}"),
@@ -135,10 +120,7 @@ fn decimal_in(lo: u32, hi: u32) -> BoxedStrategy<Decimal> {
 }
 
 fn land() -> impl Strategy<Value = Land> {
-    select(vec![
-        "NL", "BE", "DE", "MA", "TR", "SR", "AN", "?", "GB", "PL",
-    ])
-    .prop_map(|c| Land::parse(c).unwrap())
+    select(vec!["NL", "BE", "DE", "MA", "TR", "SR", "AN", "?", "GB", "PL"]).prop_map(|c| Land::parse(c).unwrap())
 }
 
 fn pick<T: Clone + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = T> {
@@ -154,33 +136,22 @@ fn uniq(s: String, i: usize) -> String {
 
 fn school_id() -> impl Strategy<Value = SchoolId> {
     prop_oneof![
-        ("[0-9]{2}[A-Z]{2}", option::of("[0-9]{2}")).prop_map(|(brincode, dependancecode)| {
-            SchoolId::Brin {
-                brincode,
-                dependancecode,
-            }
-        }),
+        ("[0-9]{2}[A-Z]{2}", option::of("[0-9]{2}"))
+            .prop_map(|(brincode, dependancecode)| { SchoolId::Brin { brincode, dependancecode } }),
         s(256).prop_map(SchoolId::Schoolkey),
     ]
 }
 
 fn verzoek() -> impl Strategy<Value = Verzoek> {
-    (
-        schooljaar(),
-        school_id(),
-        s(32),
-        option::of(s(64)),
-        option::of(datetime()),
+    (schooljaar(), school_id(), s(32), option::of(s(64)), option::of(datetime())).prop_map(
+        |(schooljaar, school, xsdversie, gegevenssetid, laatstontvangengegevens)| Verzoek {
+            schooljaar,
+            school,
+            xsdversie,
+            gegevenssetid,
+            laatstontvangengegevens,
+        },
     )
-        .prop_map(
-            |(schooljaar, school, xsdversie, gegevenssetid, laatstontvangengegevens)| Verzoek {
-                schooljaar,
-                school,
-                xsdversie,
-                gegevenssetid,
-                laatstontvangengegevens,
-            },
-        )
 }
 
 fn soort() -> impl Strategy<Value = GroepSoort> {
@@ -188,13 +159,7 @@ fn soort() -> impl Strategy<Value = GroepSoort> {
 }
 
 fn groepen_verzoek() -> impl Strategy<Value = GroepenVerzoek> {
-    (
-        verzoek(),
-        vec(
-            (soort(), option::of(s(256))).prop_map(|(soort, key)| GroepSelectie { soort, key }),
-            1..4,
-        ),
-    )
+    (verzoek(), vec((soort(), option::of(s(256))).prop_map(|(soort, key)| GroepSelectie { soort, key }), 1..4))
         .prop_map(|(verzoek, groepen)| GroepenVerzoek { verzoek, groepen })
 }
 
@@ -206,38 +171,20 @@ fn toevoegingen() -> impl Strategy<Value = Option<Toevoegingen>> {
         option::of(any_text()),
     )
         .prop_map(|(t, ns, code, omschrijving)| Blok {
-            xsi_type: Some(XsiType {
-                name: t.to_string(),
-                namespace: Some(ns.to_string()),
-            }),
+            xsi_type: Some(XsiType { name: t.to_string(), namespace: Some(ns.to_string()) }),
             code,
             omschrijving,
         });
-    option::weighted(
-        0.2,
-        vec(blok, 1..3).prop_map(|blokken| Toevoegingen { blokken }),
-    )
+    option::weighted(0.2, vec(blok, 1..3).prop_map(|blokken| Toevoegingen { blokken }))
 }
 
 fn school_identificatie() -> impl Strategy<Value = SchoolIdentificatie> {
     prop_oneof![
-        (
-            "[0-9]{2}[A-Z]{2}",
-            option::of("[0-9]{2}"),
-            option::of(s(256))
-        )
-            .prop_map(
-                |(brincode, dependancecode, schoolkey)| SchoolIdentificatie::Brin {
-                    brincode,
-                    dependancecode,
-                    schoolkey
-                }
-            ),
+        ("[0-9]{2}[A-Z]{2}", option::of("[0-9]{2}"), option::of(s(256))).prop_map(
+            |(brincode, dependancecode, schoolkey)| SchoolIdentificatie::Brin { brincode, dependancecode, schoolkey }
+        ),
         ("[0-9]{2,6}", option::of(s(256))).prop_map(|(instellingsnummer, schoolkey)| {
-            SchoolIdentificatie::Instelling {
-                instellingsnummer,
-                schoolkey,
-            }
+            SchoolIdentificatie::Instelling { instellingsnummer, schoolkey }
         }),
         option::of(s(256)).prop_map(SchoolIdentificatie::Schoolkey),
     ]
@@ -254,35 +201,13 @@ fn school() -> impl Strategy<Value = School> {
         option::of(any_text()),
         toevoegingen(),
     )
-        .prop_map(
-            |(
-                schooljaar,
-                peildatum,
-                id,
-                aanmaakdatum,
-                auteur,
-                xsdversie,
-                commentaar,
-                toevoegingen,
-            )| School {
-                schooljaar,
-                peildatum,
-                id,
-                aanmaakdatum,
-                auteur,
-                xsdversie,
-                commentaar,
-                toevoegingen,
-            },
-        )
+        .prop_map(|(schooljaar, peildatum, id, aanmaakdatum, auteur, xsdversie, commentaar, toevoegingen)| {
+            School { schooljaar, peildatum, id, aanmaakdatum, auteur, xsdversie, commentaar, toevoegingen }
+        })
 }
 
 fn vestigingen() -> impl Strategy<Value = Vec<Vestiging>> {
-    vec(
-        (s(40), s(64), option::of(s(256)), option::of(datetime())),
-        0..4,
-    )
-    .prop_map(|vs| {
+    vec((s(40), s(64), option::of(s(256)), option::of(datetime())), 0..4).prop_map(|vs| {
         vs.into_iter()
             .enumerate()
             .map(|(i, (key, naam, omschrijving, mutatiedatum))| Vestiging {
@@ -296,68 +221,41 @@ fn vestigingen() -> impl Strategy<Value = Vec<Vestiging>> {
 }
 
 fn groepen() -> impl Strategy<Value = Vec<GroepItem>> {
-    let item = (
-        any::<bool>(),
-        s(40),
-        s(64),
-        pick(Jaargroep::ALL),
-        option::of(s(256)),
-        toevoegingen(),
-        option::of(datetime()),
-    );
+    let item =
+        (any::<bool>(), s(40), s(64), pick(Jaargroep::ALL), option::of(s(256)), toevoegingen(), option::of(datetime()));
     vec(item, 0..4).prop_map(|gs| {
         gs.into_iter()
             .enumerate()
-            .map(
-                |(
-                    i,
-                    (samengesteld, key, naam, jaargroep, omschrijving, toevoegingen, mutatiedatum),
-                )| {
-                    let key = uniq(key, i);
-                    if samengesteld {
-                        GroepItem::SamengesteldeGroep(SamengesteldeGroep {
-                            key,
-                            naam,
-                            omschrijving,
-                            toevoegingen,
-                            mutatiedatum,
-                        })
-                    } else {
-                        GroepItem::Groep(Groep {
-                            key,
-                            naam,
-                            jaargroep,
-                            omschrijving,
-                            toevoegingen,
-                            mutatiedatum,
-                        })
-                    }
-                },
-            )
+            .map(|(i, (samengesteld, key, naam, jaargroep, omschrijving, toevoegingen, mutatiedatum))| {
+                let key = uniq(key, i);
+                if samengesteld {
+                    GroepItem::SamengesteldeGroep(SamengesteldeGroep {
+                        key,
+                        naam,
+                        omschrijving,
+                        toevoegingen,
+                        mutatiedatum,
+                    })
+                } else {
+                    GroepItem::Groep(Groep { key, naam, jaargroep, omschrijving, toevoegingen, mutatiedatum })
+                }
+            })
             .collect()
     })
 }
 
 fn naam() -> impl Strategy<Value = Naam> {
     prop_oneof![
-        (
-            s(200),
-            option::of(s(10)),
-            option::of(s(200)),
-            option::of(s(6)),
-            option::of(s(64))
-        )
-            .prop_map(|(a, voorvoegsel, voornamen, voorletters, roepnaam)| Naam {
+        (s(200), option::of(s(10)), option::of(s(200)), option::of(s(6)), option::of(s(64))).prop_map(
+            |(a, voorvoegsel, voornamen, voorletters, roepnaam)| Naam {
                 achternaam: Some(a),
                 voorvoegsel,
                 voornamen,
                 voorletters,
                 roepnaam,
-            }),
-        s(64).prop_map(|r| Naam {
-            roepnaam: Some(r),
-            ..Naam::default()
-        }),
+            }
+        ),
+        s(64).prop_map(|r| Naam { roepnaam: Some(r), ..Naam::default() }),
     ]
 }
 
@@ -406,11 +304,7 @@ fn leerlingen(
     vestigingen: Vec<String>,
     min: usize,
 ) -> BoxedStrategy<Vec<Leerling>> {
-    let refs = (
-        opt_pick(groepen),
-        some_of(samengesteld),
-        opt_pick(vestigingen),
-    );
+    let refs = (opt_pick(groepen), some_of(samengesteld), opt_pick(vestigingen));
     let idents = (s(40), s(40), 0u8..3);
     let persoon = (
         option::of(date()),
@@ -423,80 +317,57 @@ fn leerlingen(
         option::of(pick(Etniciteit::ALL)),
         (option::of(land()), option::of(land()), option::of(land())),
         option::of(persoonsnummer()),
-        (
-            option::of(pick(GewichtNieuw::ALL)),
-            option::of(pick(Gewicht::ALL)),
-        ),
+        (option::of(pick(GewichtNieuw::ALL)), option::of(pick(Gewicht::ALL))),
         option::of(postcode()),
     );
-    let tail = (
-        option::of(date()),
-        option::of(date()),
-        toevoegingen(),
-        option::of(datetime()),
-    );
+    let tail = (option::of(date()), option::of(date()), toevoegingen(), option::of(datetime()));
     vec((idents, naam(), refs, persoon, tail), min..4)
         .prop_map(|ls| {
             ls.into_iter()
                 .enumerate()
-                .map(
-                    |(
-                        i,
-                        (
-                            (key, eckid, which),
-                            naam,
-                            (groep, samengestelde_groepen, vestiging),
-                            p,
-                            t,
-                        ),
-                    )| {
-                        let (key, eckid) = ids(key, eckid, which, i);
-                        let (
-                            geboortedatum,
-                            geslacht,
-                            start_ondw_jgr3,
-                            jaargroep,
-                            gebruikersnaam,
-                            emailadres,
-                            fotourl,
-                            etniciteit,
-                        ) = (p.0, p.1, p.2, p.3, p.4, p.5, p.6, p.7);
-                        let (
-                            (land, land_vader, land_moeder),
-                            persoonsnummer,
-                            (gewicht_nieuw, gewicht),
-                            postcode,
-                        ) = (p.8, p.9, p.10, p.11);
-                        let (instroomdatum, uitstroomdatum, toevoegingen, mutatiedatum) = t;
-                        Leerling {
-                            key,
-                            eckid,
-                            naam,
-                            geboortedatum,
-                            geslacht,
-                            start_ondw_jgr3,
-                            jaargroep,
-                            groep,
-                            samengestelde_groepen,
-                            vestiging,
-                            gebruikersnaam,
-                            emailadres,
-                            fotourl,
-                            etniciteit,
-                            land,
-                            land_vader,
-                            land_moeder,
-                            persoonsnummer,
-                            gewicht_nieuw,
-                            gewicht,
-                            postcode,
-                            instroomdatum,
-                            uitstroomdatum,
-                            toevoegingen,
-                            mutatiedatum,
-                        }
-                    },
-                )
+                .map(|(i, ((key, eckid, which), naam, (groep, samengestelde_groepen, vestiging), p, t))| {
+                    let (key, eckid) = ids(key, eckid, which, i);
+                    let (
+                        geboortedatum,
+                        geslacht,
+                        start_ondw_jgr3,
+                        jaargroep,
+                        gebruikersnaam,
+                        emailadres,
+                        fotourl,
+                        etniciteit,
+                    ) = (p.0, p.1, p.2, p.3, p.4, p.5, p.6, p.7);
+                    let ((land, land_vader, land_moeder), persoonsnummer, (gewicht_nieuw, gewicht), postcode) =
+                        (p.8, p.9, p.10, p.11);
+                    let (instroomdatum, uitstroomdatum, toevoegingen, mutatiedatum) = t;
+                    Leerling {
+                        key,
+                        eckid,
+                        naam,
+                        geboortedatum,
+                        geslacht,
+                        start_ondw_jgr3,
+                        jaargroep,
+                        groep,
+                        samengestelde_groepen,
+                        vestiging,
+                        gebruikersnaam,
+                        emailadres,
+                        fotourl,
+                        etniciteit,
+                        land,
+                        land_vader,
+                        land_moeder,
+                        persoonsnummer,
+                        gewicht_nieuw,
+                        gewicht,
+                        postcode,
+                        instroomdatum,
+                        uitstroomdatum,
+                        toevoegingen,
+                        mutatiedatum,
+                    }
+                })
                 .collect()
         })
         .boxed()
@@ -531,17 +402,7 @@ fn leerkrachten(declared: Vec<(GroepSoort, String)>) -> BoxedStrategy<Vec<Leerkr
                 .map(
                     |(
                         i,
-                        (
-                            key,
-                            eckid,
-                            naam,
-                            gebruikersnaam,
-                            emailadres,
-                            rollen,
-                            (gs, gr),
-                            toevoegingen,
-                            mutatiedatum,
-                        ),
+                        (key, eckid, naam, gebruikersnaam, emailadres, rollen, (gs, gr), toevoegingen, mutatiedatum),
                     )| Leerkracht {
                         key: uniq(key, i),
                         eckid: eckid.map(|e| uniq(e, i)),
@@ -569,10 +430,7 @@ fn keys_of(gs: &[GroepItem], want: GroepSoort) -> Vec<String> {
             matches!(
                 (g, want),
                 (GroepItem::Groep(_), GroepSoort::Groep)
-                    | (
-                        GroepItem::SamengesteldeGroep(_),
-                        GroepSoort::SamengesteldeGroep
-                    )
+                    | (GroepItem::SamengesteldeGroep(_), GroepSoort::SamengesteldeGroep)
             )
         })
         .map(|g| g.key().to_string())
@@ -594,22 +452,15 @@ fn leerlinggegevens() -> impl Strategy<Value = Leerlinggegevens> {
         let sg = keys_of(&groepen, GroepSoort::SamengesteldeGroep);
         let v = vestigingen.iter().map(|v| v.key.clone()).collect();
         let decl = declared(&groepen);
-        (
-            Just(school),
-            Just(vestigingen),
-            Just(groepen),
-            leerlingen(g, sg, v, 1),
-            leerkrachten(decl),
+        (Just(school), Just(vestigingen), Just(groepen), leerlingen(g, sg, v, 1), leerkrachten(decl)).prop_map(
+            |(school, vestigingen, groepen, leerlingen, leerkrachten)| Leerlinggegevens {
+                school,
+                vestigingen,
+                groepen,
+                leerlingen,
+                leerkrachten,
+            },
         )
-            .prop_map(|(school, vestigingen, groepen, leerlingen, leerkrachten)| {
-                Leerlinggegevens {
-                    school,
-                    vestigingen,
-                    groepen,
-                    leerlingen,
-                    leerkrachten,
-                }
-            })
     })
 }
 
@@ -627,19 +478,14 @@ fn free_keys() -> BoxedStrategy<Vec<String>> {
 }
 
 fn leerlingen_getrapt() -> impl Strategy<Value = Leerlingen> {
-    (
-        school(),
-        (free_keys(), free_keys(), free_keys()).prop_flat_map(|(g, sg, v)| leerlingen(g, sg, v, 1)),
-    )
+    (school(), (free_keys(), free_keys(), free_keys()).prop_flat_map(|(g, sg, v)| leerlingen(g, sg, v, 1)))
         .prop_map(|(school, leerlingen)| Leerlingen { school, leerlingen })
 }
 
 fn leerkrachten_getrapt() -> impl Strategy<Value = Leerkrachten> {
     let decl = vec((soort(), s(40)), 0..4);
-    (school(), decl.prop_flat_map(leerkrachten)).prop_map(|(school, leerkrachten)| Leerkrachten {
-        school,
-        leerkrachten,
-    })
+    (school(), decl.prop_flat_map(leerkrachten))
+        .prop_map(|(school, leerkrachten)| Leerkrachten { school, leerkrachten })
 }
 
 fn antwoord<T: std::fmt::Debug + Clone + 'static>(
@@ -656,24 +502,16 @@ fn antwoord<T: std::fmt::Debug + Clone + 'static>(
 // ---------------------------------------------------------------- leerresultaten
 
 fn vocab() -> impl Strategy<Value = Vocab> {
-    (s(256), option::of(uri()), option::of(uri())).prop_map(
-        |(value, vocabulaire, vocabulairelocatie)| Vocab {
-            value,
-            vocabulaire,
-            vocabulairelocatie,
-        },
-    )
+    (s(256), option::of(uri()), option::of(uri())).prop_map(|(value, vocabulaire, vocabulairelocatie)| Vocab {
+        value,
+        vocabulaire,
+        vocabulairelocatie,
+    })
 }
 
 fn normkleur() -> impl Strategy<Value = Normkleur> {
-    (any::<u8>(), any::<u8>(), any::<u8>(), decimal_in(0, 1)).prop_map(
-        |(rood, groen, blauw, transparantie)| Normkleur {
-            rood,
-            groen,
-            blauw,
-            transparantie,
-        },
-    )
+    (any::<u8>(), any::<u8>(), any::<u8>(), decimal_in(0, 1))
+        .prop_map(|(rood, groen, blauw, transparantie)| Normkleur { rood, groen, blauw, transparantie })
 }
 
 fn norm() -> impl Strategy<Value = Norm> {
@@ -716,50 +554,22 @@ fn normering() -> impl Strategy<Value = Normering> {
         option::of(decimal()),
         vec(norm(), 1..4),
     )
-        .prop_map(
-            |(
-                vocabulaire,
-                vocabulairelocatie,
-                toetscategorie,
-                toetsniveau,
-                wegingsfactor,
-                normen,
-            )| Normering {
-                vocabulaire,
-                vocabulairelocatie,
-                toetscategorie,
-                toetsniveau,
-                wegingsfactor,
-                normen,
-            },
-        )
+        .prop_map(|(vocabulaire, vocabulairelocatie, toetscategorie, toetsniveau, wegingsfactor, normen)| {
+            Normering { vocabulaire, vocabulairelocatie, toetscategorie, toetsniveau, wegingsfactor, normen }
+        })
 }
 
 fn toetsonderdelen() -> impl Strategy<Value = Vec<Toetsonderdeel>> {
     btree_set(1u64..1_000_000, 0..4).prop_flat_map(|nrs| {
         let n = nrs.len();
-        (
-            Just(nrs),
-            vec(
-                (
-                    vocab(),
-                    option::of(s(128)),
-                    option::weighted(0.3, normering()),
-                ),
-                n,
-            ),
-        )
-            .prop_map(|(nrs, parts)| {
+        (Just(nrs), vec((vocab(), option::of(s(128)), option::weighted(0.3, normering())), n)).prop_map(
+            |(nrs, parts)| {
                 nrs.into_iter()
                     .zip(parts)
-                    .map(|(volgnummer, (code, naam, normering))| Toetsonderdeel {
-                        volgnummer,
-                        code,
-                        naam,
-                        normering,
-                    })
+                    .map(|(volgnummer, (code, naam, normering))| Toetsonderdeel { volgnummer, code, naam, normering })
                     .collect()
-            })
+            },
+        )
     })
 }
 
@@ -847,14 +657,9 @@ fn toetsscore() -> impl Strategy<Value = Toetsscore> {
 }
 
 fn referentiescore() -> impl Strategy<Value = Referentiescore> {
-    let code = prop_oneof![
-        select(vec!["DLE", "Percentiel", "Norm", "Niveau"]).prop_map(String::from),
-        s_between(1, 20)
-    ];
-    let groep = prop_oneof![
-        select(vec!["Landelijk", "Regionaal"]).prop_map(String::from),
-        s_between(1, 20)
-    ];
+    let code =
+        prop_oneof![select(vec!["DLE", "Percentiel", "Norm", "Niveau"]).prop_map(String::from), s_between(1, 20)];
+    let groep = prop_oneof![select(vec!["Landelijk", "Regionaal"]).prop_map(String::from), s_between(1, 20)];
     (code, groep, s_between(1, 20), option::of(s_between(1, 20))).prop_map(
         |(codereferentiescore, codevergelijkingsgroep, waarde, kwalificatie)| Referentiescore {
             codereferentiescore,
@@ -878,10 +683,7 @@ fn ander() -> impl Strategy<Value = AnderResultaat> {
         option::of(any_text()),
     )
         .prop_map(|(prefix, local, ns, andere_score)| AnderResultaat {
-            xsi_type: XsiType {
-                name: format!("{prefix}:{local}"),
-                namespace: Some(ns.to_string()),
-            },
+            xsi_type: XsiType { name: format!("{prefix}:{local}"), namespace: Some(ns.to_string()) },
             andere_score,
         })
 }
@@ -889,33 +691,17 @@ fn ander() -> impl Strategy<Value = AnderResultaat> {
 fn waarde() -> impl Strategy<Value = ResultaatWaarde> {
     prop_oneof![
         any::<u64>().prop_map(ResultaatWaarde::Score),
-        (option::of(toetsscore()), vec(referentiescore(), 0..4)).prop_map(
-            |(toetsscore, referentiescores)| ResultaatWaarde::Oso(OsoResultaat {
-                toetsscore,
-                referentiescores
-            })
-        ),
+        (option::of(toetsscore()), vec(referentiescore(), 0..4)).prop_map(|(toetsscore, referentiescores)| {
+            ResultaatWaarde::Oso(OsoResultaat { toetsscore, referentiescores })
+        }),
         ander().prop_map(ResultaatWaarde::Ander),
     ]
 }
 
 fn toetsafnames(codes: Vec<String>) -> impl Strategy<Value = Vec<Toetsafname>> {
-    let resultaat = (
-        s(40),
-        date(),
-        select(codes),
-        option::of(vocab()),
-        option::of(s(256)),
-        waarde(),
-        option::of(s(256)),
-    );
-    let afname = (
-        s(40),
-        s(40),
-        0u8..3,
-        option::of(s(256)),
-        vec(resultaat, 1..4),
-    );
+    let resultaat =
+        (s(40), date(), select(codes), option::of(vocab()), option::of(s(256)), waarde(), option::of(s(256)));
+    let afname = (s(40), s(40), 0u8..3, option::of(s(256)), vec(resultaat, 1..4));
     vec(afname, 1..4).prop_map(|afs| {
         afs.into_iter()
             .enumerate()
@@ -924,71 +710,40 @@ fn toetsafnames(codes: Vec<String>) -> impl Strategy<Value = Vec<Toetsafname>> {
                 let resultaten = rs
                     .into_iter()
                     .enumerate()
-                    .map(
-                        |(
-                            j,
-                            (
-                                key,
-                                afnamedatum,
-                                toetscode,
-                                versie,
-                                toetsonderdeelcode,
-                                waarde,
-                                infourl,
-                            ),
-                        )| Resultaat {
-                            key: format!("{key}#{i}.{j}"),
-                            afnamedatum,
-                            toetscode,
-                            versie,
-                            toetsonderdeelcode,
-                            waarde,
-                            infourl,
-                        },
-                    )
+                    .map(|(j, (key, afnamedatum, toetscode, versie, toetsonderdeelcode, waarde, infourl))| Resultaat {
+                        key: format!("{key}#{i}.{j}"),
+                        afnamedatum,
+                        toetscode,
+                        versie,
+                        toetsonderdeelcode,
+                        waarde,
+                        infourl,
+                    })
                     .collect();
-                Toetsafname {
-                    leerlingid,
-                    eckid,
-                    resultaatverwerkerid,
-                    resultaten,
-                }
+                Toetsafname { leerlingid, eckid, resultaatverwerkerid, resultaten }
             })
             .collect()
     })
 }
 
 fn resultaten_school() -> impl Strategy<Value = ResultatenSchool> {
-    (
-        schooljaar(),
-        school_id(),
-        datetime(),
-        option::of(s(128)),
-        s(32),
-        option::of(s(128)),
+    (schooljaar(), school_id(), datetime(), option::of(s(128)), s(32), option::of(s(128))).prop_map(
+        |(schooljaar, id, aanmaakdatum, auteur, xsdversie, commentaar)| ResultatenSchool {
+            schooljaar,
+            id,
+            aanmaakdatum,
+            auteur,
+            xsdversie,
+            commentaar,
+        },
     )
-        .prop_map(
-            |(schooljaar, id, aanmaakdatum, auteur, xsdversie, commentaar)| ResultatenSchool {
-                schooljaar,
-                id,
-                aanmaakdatum,
-                auteur,
-                xsdversie,
-                commentaar,
-            },
-        )
 }
 
 fn leerresultaten_verzoek() -> impl Strategy<Value = LeerresultatenVerzoek> {
     (resultaten_school(), toetsen()).prop_flat_map(|(school, toetsen)| {
         let codes = toetsen.iter().map(|t| t.toetscode.value.clone()).collect();
-        (Just(school), Just(toetsen), toetsafnames(codes)).prop_map(
-            |(school, toetsen, toetsafnames)| LeerresultatenVerzoek {
-                school,
-                toetsafnames,
-                toetsen,
-            },
-        )
+        (Just(school), Just(toetsen), toetsafnames(codes))
+            .prop_map(|(school, toetsen, toetsafnames)| LeerresultatenVerzoek { school, toetsafnames, toetsen })
     })
 }
 
@@ -999,19 +754,15 @@ fn fault() -> impl Strategy<Value = Fault> {
         let t = d.trim();
         (!t.is_empty() && t.len() == d.len()).then_some(d)
     });
-    (
-        pick(FaultCode::ALL),
-        any_text(),
-        option::of(any_text()),
-        option::of(detail),
-    )
-        .prop_map(|(code, message, actor, detail)| Fault {
+    (pick(FaultCode::ALL), any_text(), option::of(any_text()), option::of(detail)).prop_map(
+        |(code, message, actor, detail)| Fault {
             code: Some(code),
             raw_code: code.as_str().to_string(),
             message,
             actor,
             detail,
-        })
+        },
+    )
 }
 
 fn autorisatie() -> impl Strategy<Value = Autorisatie> {
@@ -1024,47 +775,20 @@ fn autorisatie() -> impl Strategy<Value = Autorisatie> {
 
 /// How to write: bare or enveloped, with or without header, indented or compact.
 fn framing() -> impl Strategy<Value = (Option<Autorisatie>, EncodeOptions)> {
-    (
-        option::of(autorisatie()),
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-    )
-        .prop_map(|(h, envelope, indent, declaration)| {
-            (
-                h,
-                EncodeOptions {
-                    envelope,
-                    indent,
-                    declaration,
-                },
-            )
-        })
+    (option::of(autorisatie()), any::<bool>(), any::<bool>(), any::<bool>())
+        .prop_map(|(h, envelope, indent, declaration)| (h, EncodeOptions { envelope, indent, declaration }))
 }
 
-fn roundtrip(
-    body: &Body,
-    header: Option<&Autorisatie>,
-    opts: &EncodeOptions,
-) -> Result<(), TestCaseError> {
+fn roundtrip(body: &Body, header: Option<&Autorisatie>, opts: &EncodeOptions) -> Result<(), TestCaseError> {
     let xml = encode_to_vec(body, header, opts)
         .map_err(|e| TestCaseError::fail(format!("encode refused a valid value: {e}")))?;
     let text = String::from_utf8(xml.clone()).expect("UTF-8 output");
-    let d = decode(&xml, &DecodeOptions::strict()).map_err(|e| {
-        TestCaseError::fail(format!(
-            "decode failed: {:#?}\n--- xml ---\n{text}",
-            e.diagnostics
-        ))
-    })?;
+    let d = decode(&xml, &DecodeOptions::strict())
+        .map_err(|e| TestCaseError::fail(format!("decode failed: {:#?}\n--- xml ---\n{text}", e.diagnostics)))?;
     prop_assert_eq!(&d.body, body, "body differs; xml:\n{}", text);
     prop_assert_eq!(d.header.as_ref(), header, "header differs; xml:\n{}", text);
     prop_assert_eq!(d.enveloped, opts.envelope || header.is_some());
-    prop_assert!(
-        d.warnings.is_empty(),
-        "warnings on our own output: {:#?}\n{}",
-        d.warnings,
-        text
-    );
+    prop_assert!(d.warnings.is_empty(), "warnings on our own output: {:#?}\n{}", d.warnings, text);
     // Same value, same bytes.
     let again = encode_to_vec(&d.body, d.header.as_ref(), opts).expect("re-encode");
     prop_assert_eq!(again, xml);
@@ -1142,10 +866,7 @@ fn minimal_verzoek(waarde: ResultaatWaarde) -> LeerresultatenVerzoek {
     LeerresultatenVerzoek {
         school: ResultatenSchool {
             schooljaar: Schooljaar::new(2024).unwrap(),
-            id: SchoolId::Brin {
-                brincode: "99DE".into(),
-                dependancecode: None,
-            },
+            id: SchoolId::Brin { brincode: "99DE".into(), dependancecode: None },
             aanmaakdatum: DateTime::parse("2025-03-01T10:00:00Z").unwrap(),
             auteur: None,
             xsdversie: "2.3".into(),
@@ -1165,10 +886,7 @@ fn minimal_verzoek(waarde: ResultaatWaarde) -> LeerresultatenVerzoek {
                 infourl: None,
             }],
         }],
-        toetsen: vec![Toets {
-            toetscode: Vocab::plain("T1"),
-            ..Toets::default()
-        }],
+        toetsen: vec![Toets { toetscode: Vocab::plain("T1"), ..Toets::default() }],
     }
 }
 
@@ -1176,14 +894,10 @@ fn minimal_verzoek(waarde: ResultaatWaarde) -> LeerresultatenVerzoek {
 /// (`&amp;`), because quick-xml's resolver keeps declarations as written.
 #[test]
 fn ander_namespace_with_ampersand() {
-    let body =
-        Body::LeerresultatenVerzoek(minimal_verzoek(ResultaatWaarde::Ander(AnderResultaat {
-            xsi_type: XsiType {
-                name: "ext:Score".into(),
-                namespace: Some("http://example.org/ns?v=1&t=score".into()),
-            },
-            andere_score: None,
-        })));
+    let body = Body::LeerresultatenVerzoek(minimal_verzoek(ResultaatWaarde::Ander(AnderResultaat {
+        xsi_type: XsiType { name: "ext:Score".into(), namespace: Some("http://example.org/ns?v=1&t=score".into()) },
+        andere_score: None,
+    })));
     let xml = encode_to_vec(&body, None, &EncodeOptions::default()).unwrap();
     let got = decode(&xml, &DecodeOptions::strict()).unwrap().body;
     assert_eq!(got, body);

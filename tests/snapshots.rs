@@ -7,22 +7,14 @@ use uwlr::message::fault::{Fault, FaultCode};
 use uwlr::message::leerlinggegevens::*;
 use uwlr::message::leerresultaten::*;
 use uwlr::message::values::{
-    DateTime, Decimal, Etniciteit, Geslacht, Gewicht, GewichtNieuw, Jaargroep, Land, Rol, SchoolId,
-    Schooljaar, Vocab, XsiType,
+    DateTime, Decimal, Etniciteit, Geslacht, Gewicht, GewichtNieuw, Jaargroep, Land, Rol, SchoolId, Schooljaar, Vocab,
+    XsiType,
 };
 use uwlr::message::{decode, encode_to_vec, Autorisatie, Body, EncodeOptions};
 use uwlr::DecodeOptions;
 
-const OPTS: EncodeOptions = EncodeOptions {
-    envelope: false,
-    indent: true,
-    declaration: true,
-};
-const ENVELOPED: EncodeOptions = EncodeOptions {
-    envelope: true,
-    indent: true,
-    declaration: true,
-};
+const OPTS: EncodeOptions = EncodeOptions { envelope: false, indent: true, declaration: true };
+const ENVELOPED: EncodeOptions = EncodeOptions { envelope: true, indent: true, declaration: true };
 
 /// Encodes, decodes the result back (it must give the same value) and returns the XML.
 fn xml(body: &Body, header: Option<&Autorisatie>, opts: &EncodeOptions) -> String {
@@ -53,9 +45,7 @@ fn jaar() -> Schooljaar {
 /// An ECK iD: the ketenid prefix and 128 hex digits.
 fn eckid(seed: &str) -> String {
     let mut hex = String::new();
-    let mut x: u64 = seed.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-    });
+    let mut x: u64 = seed.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
     while hex.len() < 128 {
         x ^= x << 13;
         x ^= x >> 7;
@@ -66,10 +56,7 @@ fn eckid(seed: &str) -> String {
 }
 
 fn brin() -> SchoolId {
-    SchoolId::Brin {
-        brincode: "99DE".into(),
-        dependancecode: Some("00".into()),
-    }
+    SchoolId::Brin { brincode: "99DE".into(), dependancecode: Some("00".into()) }
 }
 
 fn verzoek() -> Verzoek {
@@ -107,12 +94,7 @@ fn vestigingen() -> Vec<Vestiging> {
             omschrijving: Some("Kerkstraat 12, Utrecht".into()),
             mutatiedatum: Some(dt("2024-08-19T09:00:00")),
         },
-        Vestiging {
-            key: "V2".into(),
-            naam: "Dependance Zonnestraal".into(),
-            omschrijving: None,
-            mutatiedatum: None,
-        },
+        Vestiging { key: "V2".into(), naam: "Dependance Zonnestraal".into(), omschrijving: None, mutatiedatum: None },
     ]
 }
 
@@ -200,10 +182,7 @@ fn leerlingen() -> Vec<Leerling> {
         Leerling {
             key: None,
             eckid: Some(eckid("anon")),
-            naam: Naam {
-                roepnaam: Some("Noë".into()),
-                ..Naam::default()
-            },
+            naam: Naam { roepnaam: Some("Noë".into()), ..Naam::default() },
             jaargroep: Some(Jaargroep::G8),
             groep: Some("G-78".into()),
             ..Leerling::default()
@@ -227,11 +206,7 @@ fn leerkrachten() -> Vec<Leerkracht> {
             emailadres: Some("p.dejong@regenboog.nl".into()),
             rollen: vec![RolItem::Rol(Rol::Lrk), RolItem::Rol(Rol::Ib)],
             groepen: vec![
-                LeerkrachtGroep {
-                    soort: GroepSoort::Groep,
-                    key: "G-78".into(),
-                    rollen: vec![RolItem::Rol(Rol::Lrk)],
-                },
+                LeerkrachtGroep { soort: GroepSoort::Groep, key: "G-78".into(), rollen: vec![RolItem::Rol(Rol::Lrk)] },
                 LeerkrachtGroep {
                     soort: GroepSoort::SamengesteldeGroep,
                     key: "SG-PLUS".into(),
@@ -254,11 +229,7 @@ fn leerkrachten() -> Vec<Leerkracht> {
             gebruikersnaam: None,
             emailadres: None,
             rollen: vec![],
-            groepen: vec![LeerkrachtGroep {
-                soort: GroepSoort::Groep,
-                key: "G-3A".into(),
-                rollen: vec![],
-            }],
+            groepen: vec![LeerkrachtGroep { soort: GroepSoort::Groep, key: "G-3A".into(), rollen: vec![] }],
             toevoegingen: None,
             mutatiedatum: None,
         },
@@ -267,10 +238,7 @@ fn leerkrachten() -> Vec<Leerkracht> {
 
 #[test]
 fn leerlinggegevens_verzoek() {
-    insta::assert_snapshot!(
-        "leerlinggegevens_verzoek",
-        xml(&Body::LeerlinggegevensVerzoek(verzoek()), None, &OPTS)
-    );
+    insta::assert_snapshot!("leerlinggegevens_verzoek", xml(&Body::LeerlinggegevensVerzoek(verzoek()), None, &OPTS));
 }
 
 #[test]
@@ -281,47 +249,29 @@ fn structuur_verzoek() {
         laatstontvangengegevens: None,
         ..verzoek()
     };
-    insta::assert_snapshot!(
-        "structuur_verzoek",
-        xml(&Body::StructuurVerzoek(v), None, &OPTS)
-    );
+    insta::assert_snapshot!("structuur_verzoek", xml(&Body::StructuurVerzoek(v), None, &OPTS));
 }
 
 fn groepen_verzoek() -> GroepenVerzoek {
     GroepenVerzoek {
         verzoek: verzoek(),
         groepen: vec![
-            GroepSelectie {
-                soort: GroepSoort::Groep,
-                key: Some("G-78".into()),
-            },
-            GroepSelectie {
-                soort: GroepSoort::SamengesteldeGroep,
-                key: Some("SG-PLUS".into()),
-            },
+            GroepSelectie { soort: GroepSoort::Groep, key: Some("G-78".into()) },
+            GroepSelectie { soort: GroepSoort::SamengesteldeGroep, key: Some("SG-PLUS".into()) },
             // Everyone not in a group.
-            GroepSelectie {
-                soort: GroepSoort::Groep,
-                key: None,
-            },
+            GroepSelectie { soort: GroepSoort::Groep, key: None },
         ],
     }
 }
 
 #[test]
 fn leerlingen_verzoek() {
-    insta::assert_snapshot!(
-        "leerlingen_verzoek",
-        xml(&Body::LeerlingenVerzoek(groepen_verzoek()), None, &OPTS)
-    );
+    insta::assert_snapshot!("leerlingen_verzoek", xml(&Body::LeerlingenVerzoek(groepen_verzoek()), None, &OPTS));
 }
 
 #[test]
 fn leerkrachten_verzoek() {
-    insta::assert_snapshot!(
-        "leerkrachten_verzoek",
-        xml(&Body::LeerkrachtenVerzoek(groepen_verzoek()), None, &OPTS)
-    );
+    insta::assert_snapshot!("leerkrachten_verzoek", xml(&Body::LeerkrachtenVerzoek(groepen_verzoek()), None, &OPTS));
 }
 
 #[test]
@@ -335,11 +285,7 @@ fn leerlinggegevens_antwoord() {
     };
     insta::assert_snapshot!(
         "leerlinggegevens_antwoord",
-        xml(
-            &Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(data)),
-            None,
-            &OPTS
-        )
+        xml(&Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(data)), None, &OPTS)
     );
 }
 
@@ -347,102 +293,53 @@ fn leerlinggegevens_antwoord() {
 fn leerlinggegevens_antwoord_geenwijzigingen() {
     insta::assert_snapshot!(
         "leerlinggegevens_antwoord_geenwijzigingen",
-        xml(
-            &Body::LeerlinggegevensAntwoord(Antwoord::GeenWijzigingen),
-            None,
-            &OPTS
-        )
+        xml(&Body::LeerlinggegevensAntwoord(Antwoord::GeenWijzigingen), None, &OPTS)
     );
 }
 
 #[test]
 fn structuur_antwoord() {
-    let data = Structuur {
-        school: school(),
-        vestigingen: vestigingen(),
-        groepen: groepen(),
-    };
-    insta::assert_snapshot!(
-        "structuur_antwoord",
-        xml(
-            &Body::StructuurAntwoord(Antwoord::Gegevens(data)),
-            None,
-            &OPTS
-        )
-    );
+    let data = Structuur { school: school(), vestigingen: vestigingen(), groepen: groepen() };
+    insta::assert_snapshot!("structuur_antwoord", xml(&Body::StructuurAntwoord(Antwoord::Gegevens(data)), None, &OPTS));
 }
 
 #[test]
 fn structuur_antwoord_geengegevens() {
     insta::assert_snapshot!(
         "structuur_antwoord_geengegevens",
-        xml(
-            &Body::StructuurAntwoord(Antwoord::GeenGegevens),
-            None,
-            &OPTS
-        )
+        xml(&Body::StructuurAntwoord(Antwoord::GeenGegevens), None, &OPTS)
     );
 }
 
 #[test]
 fn leerlingen_antwoord() {
-    let data = Leerlingen {
-        school: school(),
-        leerlingen: leerlingen(),
-    };
+    let data = Leerlingen { school: school(), leerlingen: leerlingen() };
     insta::assert_snapshot!(
         "leerlingen_antwoord",
-        xml(
-            &Body::LeerlingenAntwoord(Antwoord::Gegevens(data)),
-            None,
-            &OPTS
-        )
+        xml(&Body::LeerlingenAntwoord(Antwoord::Gegevens(data)), None, &OPTS)
     );
 }
 
 #[test]
 fn leerkrachten_antwoord() {
-    let data = Leerkrachten {
-        school: school(),
-        leerkrachten: leerkrachten(),
-    };
+    let data = Leerkrachten { school: school(), leerkrachten: leerkrachten() };
     insta::assert_snapshot!(
         "leerkrachten_antwoord",
-        xml(
-            &Body::LeerkrachtenAntwoord(Antwoord::Gegevens(data)),
-            None,
-            &OPTS
-        )
+        xml(&Body::LeerkrachtenAntwoord(Antwoord::Gegevens(data)), None, &OPTS)
     );
 }
 
 fn vocab(value: &str, vocabulaire: &str) -> Vocab {
-    Vocab {
-        value: value.into(),
-        vocabulaire: Some(vocabulaire.into()),
-        vocabulairelocatie: None,
-    }
+    Vocab { value: value.into(), vocabulaire: Some(vocabulaire.into()), vocabulairelocatie: None }
 }
 
-fn norm(
-    term: &str,
-    omschrijving: &str,
-    van: u64,
-    tot: u64,
-    rgb: (u8, u8, u8),
-    cijfer: (&str, &str),
-) -> Norm {
+fn norm(term: &str, omschrijving: &str, van: u64, tot: u64, rgb: (u8, u8, u8), cijfer: (&str, &str)) -> Norm {
     Norm {
         term: term.into(),
         omschrijving: Some(omschrijving.into()),
         beginnormwaarde: van,
         eindnormwaarde: tot,
-        normkleur: Some(Normkleur {
-            rood: rgb.0,
-            groen: rgb.1,
-            blauw: rgb.2,
-            transparantie: dec("0.00"),
-        }),
+        normkleur: Some(Normkleur { rood: rgb.0, groen: rgb.1, blauw: rgb.2, transparantie: dec("0.00") }),
         schoolcijfer_vanaf: Some(dec(cijfer.0)),
         schoolcijfer_totenmet: Some(dec(cijfer.1)),
     }
@@ -521,10 +418,7 @@ fn leerresultaten_verzoek() -> LeerresultatenVerzoek {
                     versie: None,
                     toetsonderdeelcode: None,
                     waarde: ResultaatWaarde::Ander(AnderResultaat {
-                        xsi_type: XsiType {
-                            name: "ext:MijnScore".into(),
-                            namespace: Some("urn:example:ext".into()),
-                        },
+                        xsi_type: XsiType { name: "ext:MijnScore".into(), namespace: Some("urn:example:ext".into()) },
                         andere_score: Some("B+".into()),
                     }),
                     infourl: None,
@@ -537,20 +431,11 @@ fn leerresultaten_verzoek() -> LeerresultatenVerzoek {
                 versie: Some(Vocab::plain("2024")),
                 toetsnaam: Some("Rekenen-Wiskunde midden groep 7".into()),
                 leerjaar: Some(Vocab::plain("7")),
-                vakgebied: Some(vocab(
-                    "Rekenen-Wiskunde",
-                    "http://purl.edustandaard.nl/vdex_vakgebied",
-                )),
+                vakgebied: Some(vocab("Rekenen-Wiskunde", "http://purl.edustandaard.nl/vdex_vakgebied")),
                 toetsnormering: None,
                 toetshierarchie: vec![
-                    Ingang {
-                        niveau: 1,
-                        waarde: Vocab::plain("Rekenwijzer"),
-                    },
-                    Ingang {
-                        niveau: 2,
-                        waarde: Vocab::plain("Midden"),
-                    },
+                    Ingang { niveau: 1, waarde: Vocab::plain("Rekenwijzer") },
+                    Ingang { niveau: 2, waarde: Vocab::plain("Midden") },
                 ],
                 toetsonderdelen: vec![Toetsonderdeel {
                     volgnummer: 1,
@@ -563,39 +448,11 @@ fn leerresultaten_verzoek() -> LeerresultatenVerzoek {
                         toetsniveau: Some(Vocab::plain("M7")),
                         wegingsfactor: Some(dec("1.5")),
                         normen: vec![
-                            norm(
-                                "I",
-                                "ver boven het gemiddelde",
-                                19,
-                                20,
-                                (0, 128, 0),
-                                ("8.5", "10"),
-                            ),
-                            norm(
-                                "II",
-                                "boven het gemiddelde",
-                                16,
-                                18,
-                                (144, 238, 144),
-                                ("7", "8.4"),
-                            ),
+                            norm("I", "ver boven het gemiddelde", 19, 20, (0, 128, 0), ("8.5", "10")),
+                            norm("II", "boven het gemiddelde", 16, 18, (144, 238, 144), ("7", "8.4")),
                             norm("III", "gemiddeld", 12, 15, (255, 255, 0), ("5.5", "6.9")),
-                            norm(
-                                "IV",
-                                "onder het gemiddelde",
-                                8,
-                                11,
-                                (255, 165, 0),
-                                ("4", "5.4"),
-                            ),
-                            norm(
-                                "V",
-                                "ver onder het gemiddelde",
-                                0,
-                                7,
-                                (255, 0, 0),
-                                ("1", "3.9"),
-                            ),
+                            norm("IV", "onder het gemiddelde", 8, 11, (255, 165, 0), ("4", "5.4")),
+                            norm("V", "ver onder het gemiddelde", 0, 7, (255, 0, 0), ("1", "3.9")),
                         ],
                     }),
                 }],
@@ -618,11 +475,7 @@ fn leerresultaten_verzoek() -> LeerresultatenVerzoek {
 fn leerresultaten_verzoek_snapshot() {
     insta::assert_snapshot!(
         "leerresultaten_verzoek",
-        xml(
-            &Body::LeerresultatenVerzoek(leerresultaten_verzoek()),
-            None,
-            &OPTS
-        )
+        xml(&Body::LeerresultatenVerzoek(leerresultaten_verzoek()), None, &OPTS)
     );
 }
 
@@ -630,11 +483,7 @@ fn leerresultaten_verzoek_snapshot() {
 fn leerresultaten_bevestiging() {
     insta::assert_snapshot!(
         "leerresultaten_bevestiging",
-        xml(
-            &Body::LeerresultatenBevestiging(LeerresultatenBevestiging),
-            None,
-            &OPTS
-        )
+        xml(&Body::LeerresultatenBevestiging(LeerresultatenBevestiging), None, &OPTS)
     );
 }
 
@@ -647,11 +496,7 @@ fn enveloped_with_autorisatie() {
     };
     insta::assert_snapshot!(
         "enveloped_leerlinggegevens_verzoek",
-        xml(
-            &Body::LeerlinggegevensVerzoek(verzoek()),
-            Some(&header),
-            &ENVELOPED
-        )
+        xml(&Body::LeerlinggegevensVerzoek(verzoek()), Some(&header), &ENVELOPED)
     );
 }
 
@@ -661,8 +506,5 @@ fn fault_autorisatie_ongeldig() {
         detail: Some("Onbekende autorisatiesleutel voor school 99DE".into()),
         ..Fault::standard(FaultCode::AutorisatieOngeldig)
     };
-    insta::assert_snapshot!(
-        "fault_autorisatie_ongeldig",
-        xml(&Body::Fault(fault), None, &ENVELOPED)
-    );
+    insta::assert_snapshot!("fault_autorisatie_ongeldig", xml(&Body::Fault(fault), None, &ENVELOPED));
 }

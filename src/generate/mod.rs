@@ -21,8 +21,8 @@ mod results;
 pub use results::{results, ResultsSpec};
 
 use crate::message::leerlinggegevens::{
-    Groep, GroepItem, GroepSoort, Leerkracht, LeerkrachtGroep, Leerling, Leerlinggegevens, Naam,
-    Persoonsnummer, RolItem, SamengesteldeGroep, School, SchoolIdentificatie, Vestiging,
+    Groep, GroepItem, GroepSoort, Leerkracht, LeerkrachtGroep, Leerling, Leerlinggegevens, Naam, Persoonsnummer,
+    RolItem, SamengesteldeGroep, School, SchoolIdentificatie, Vestiging,
 };
 use crate::message::values::{DateTime, Geslacht, Jaargroep, Rol, Schooljaar, Zone};
 use chrono::{Datelike, Days, Months, NaiveDate};
@@ -74,30 +74,16 @@ pub fn school(spec: &SchoolSpec) -> Leerlinggegevens {
     // 1 October: the Dutch reference date for counting pupils, and the age cut-off of a year.
     let peildatum = ymd(start, 10, 1);
     let schoolnaam = *pick(&mut rng, names::SCHOOLNAMEN);
-    let domein = format!(
-        "{}.example",
-        ascii_slug(
-            schoolnaam
-                .split_once(' ')
-                .map_or(schoolnaam, |(_, rest)| rest)
-        )
-    );
+    let domein = format!("{}.example", ascii_slug(schoolnaam.split_once(' ').map_or(schoolnaam, |(_, rest)| rest)));
     let dependance = spec.dependancecode.clone();
     let vestiging_key = format!("{}{}", spec.brincode, dependance.as_deref().unwrap_or("00"));
 
     let school = School {
         schooljaar: spec.schooljaar,
         peildatum: Some(peildatum),
-        id: SchoolIdentificatie::Brin {
-            brincode: spec.brincode.clone(),
-            dependancecode: dependance,
-            schoolkey: None,
-        },
+        id: SchoolIdentificatie::Brin { brincode: spec.brincode.clone(), dependancecode: dependance, schoolkey: None },
         // The export a LAS makes early on the reference date; UTC avoids a daylight-saving guess.
-        aanmaakdatum: Some(DateTime {
-            local: peildatum.and_hms_opt(5, 30, 0).expect("valid time"),
-            zone: Zone::Utc,
-        }),
+        aanmaakdatum: Some(DateTime { local: peildatum.and_hms_opt(5, 30, 0).expect("valid time"), zone: Zone::Utc }),
         auteur: Some(AUTEUR.into()),
         xsdversie: Some("2.3".into()),
         commentaar: None,
@@ -129,28 +115,16 @@ pub fn school(spec: &SchoolSpec) -> Leerlinggegevens {
     for b in &blocks {
         block_groups.push(groepen.len());
         for gi in 0..b.groups {
-            let suffix = if b.groups == 1 {
-                String::new()
-            } else {
-                letter_suffix(gi)
-            };
+            let suffix = if b.groups == 1 { String::new() } else { letter_suffix(gi) };
             let (naam, jaargroep, omschrijving) = match b.years {
                 (1, 2) => {
                     // Kleutergroepen carry animal names; numbered once the list runs out.
-                    let naam = dieren
-                        .next()
-                        .map_or_else(|| format!("1/2{}", letter_suffix(gi)), str::to_string);
-                    (
-                        naam,
-                        Jaargroep::Combinatie,
-                        Some("Kleutergroep 1/2".to_string()),
-                    )
+                    let naam = dieren.next().map_or_else(|| format!("1/2{}", letter_suffix(gi)), str::to_string);
+                    (naam, Jaargroep::Combinatie, Some("Kleutergroep 1/2".to_string()))
                 }
-                (a, z) if a != z => (
-                    format!("{a}/{z}{suffix}"),
-                    Jaargroep::Combinatie,
-                    Some(format!("Combinatiegroep {a}/{z}")),
-                ),
+                (a, z) if a != z => {
+                    (format!("{a}/{z}{suffix}"), Jaargroep::Combinatie, Some(format!("Combinatiegroep {a}/{z}")))
+                }
                 (a, _) if b.groups == 1 => (format!("Groep {a}"), jaargroep(a), None),
                 (a, _) => (format!("{a}{suffix}"), jaargroep(a), None),
             };
@@ -167,12 +141,7 @@ pub fn school(spec: &SchoolSpec) -> Leerlinggegevens {
     let n_groepen = groepen.len();
     // Composed groups: pupils from several groups who get extra lessons together.
     let samengesteld = [
-        (
-            "Plusklas",
-            "Verrijking voor meer- en hoogbegaafde leerlingen",
-            5..=8,
-            0.06,
-        ),
+        ("Plusklas", "Verrijking voor meer- en hoogbegaafde leerlingen", 5..=8, 0.06),
         ("Taalgroep", "Extra taalondersteuning (NT2)", 3..=5, 0.08),
         ("RT-groep rekenen", "Remedial teaching rekenen", 4..=8, 0.05),
     ];
@@ -204,10 +173,7 @@ pub fn school(spec: &SchoolSpec) -> Leerlinggegevens {
     for (b, &first) in blocks.iter().zip(&block_groups) {
         for gi in 0..b.groups {
             let groep_key = groepen[first + gi].key().to_string();
-            for year in [b.years.0, b.years.1]
-                .into_iter()
-                .take(if b.years.0 == b.years.1 { 1 } else { 2 })
-            {
+            for year in [b.years.0, b.years.1].into_iter().take(if b.years.0 == b.years.1 { 1 } else { 2 }) {
                 let c = counts[usize::from(year) - 1];
                 let in_group = c / b.groups + usize::from(gi < c % b.groups);
                 for _ in 0..in_group {
@@ -227,13 +193,7 @@ pub fn school(spec: &SchoolSpec) -> Leerlinggegevens {
     }
 
     let leerkrachten = leerkrachten(&mut rng, &groepen[..n_groepen], &samengesteld_keys, &domein);
-    Leerlinggegevens {
-        school,
-        vestigingen,
-        groepen,
-        leerlingen,
-        leerkrachten,
-    }
+    Leerlinggegevens { school, vestigingen, groepen, leerlingen, leerkrachten }
 }
 
 /// One or two consecutive years taught together, split over `groups` groups.
@@ -262,10 +222,7 @@ fn plan_blocks(rng: &mut ChaCha8Rng, counts: &[usize; 8]) -> Vec<Block> {
     let mut blocks = Vec::with_capacity(8);
     let kleuters = counts[0] + counts[1];
     if kleuters > 0 {
-        blocks.push(Block {
-            years: (1, 2),
-            groups: groups(kleuters),
-        });
+        blocks.push(Block { years: (1, 2), groups: groups(kleuters) });
     }
     let mut y = 3u8;
     while y <= 8 {
@@ -273,18 +230,12 @@ fn plan_blocks(rng: &mut ChaCha8Rng, counts: &[usize; 8]) -> Vec<Block> {
         let pair = (y < 8).then(|| c + counts[usize::from(y)]);
         match pair {
             Some(p) if p > 0 && (p <= 34 || rng.random_bool(0.2)) => {
-                blocks.push(Block {
-                    years: (y, y + 1),
-                    groups: groups(p),
-                });
+                blocks.push(Block { years: (y, y + 1), groups: groups(p) });
                 y += 2;
             }
             _ => {
                 if c > 0 {
-                    blocks.push(Block {
-                        years: (y, y),
-                        groups: groups(c),
-                    });
+                    blocks.push(Block { years: (y, y), groups: groups(c) });
                 }
                 y += 1;
             }
@@ -329,16 +280,12 @@ fn leerling(rng: &mut ChaCha8Rng, year: u8, peildatum: NaiveDate, nummer: u64) -
         .and_then(|d| d.checked_sub_days(Days::new(rng.random_range(0..365))))
         .expect("date in range");
     // Dutch children start school the day after (or on) their fourth birthday.
-    let instroom = geboortedatum
-        .checked_add_months(Months::new(48))
-        .and_then(|d| d.checked_add_days(Days::new(1)));
+    let instroom = geboortedatum.checked_add_months(Months::new(48)).and_then(|d| d.checked_add_days(Days::new(1)));
     // Groep 3 starts in the school year that begins in the summer after the sixth birthday.
-    let start_ondw_jgr3 =
-        (year >= 3).then(|| ymd(peildatum.year() - i32::from(year) + 3 - extra as i32, 8, 1));
+    let start_ondw_jgr3 = (year >= 3).then(|| ymd(peildatum.year() - i32::from(year) + 3 - extra as i32, 8, 1));
     let eckid = rng.random_bool(0.95).then(|| eckid(rng));
-    let persoonsnummer = rng
-        .random_bool(0.6)
-        .then(|| Persoonsnummer::BsnOndwnr4(format!("{:04}", rng.random_range(0..10_000))));
+    let persoonsnummer =
+        rng.random_bool(0.6).then(|| Persoonsnummer::BsnOndwnr4(format!("{:04}", rng.random_range(0..10_000))));
     Leerling {
         key: Some(nummer.to_string()),
         eckid,
@@ -357,31 +304,13 @@ fn leerling(rng: &mut ChaCha8Rng, year: u8, peildatum: NaiveDate, nummer: u64) -
 /// from them, and the roepnaam (usually, not always, the first given name).
 fn kind_naam(rng: &mut ChaCha8Rng, meisje: bool) -> Naam {
     let (eerste, roepnaam) = if rng.random_bool(0.12) {
-        let (formeel, roep) = *pick(
-            rng,
-            if meisje {
-                names::ROEPNAAM_MEISJES
-            } else {
-                names::ROEPNAAM_JONGENS
-            },
-        );
+        let (formeel, roep) = *pick(rng, if meisje { names::ROEPNAAM_MEISJES } else { names::ROEPNAAM_JONGENS });
         (formeel, roep)
     } else {
-        let n = *pick(
-            rng,
-            if meisje {
-                names::MEISJES
-            } else {
-                names::JONGENS
-            },
-        );
+        let n = *pick(rng, if meisje { names::MEISJES } else { names::JONGENS });
         (n, n)
     };
-    let tweede = if meisje {
-        names::TWEEDE_MEISJES
-    } else {
-        names::TWEEDE_JONGENS
-    };
+    let tweede = if meisje { names::TWEEDE_MEISJES } else { names::TWEEDE_JONGENS };
     let mut voornamen = vec![eerste];
     for _ in 0..rng.random_range(0..=2) {
         let n = *pick(rng, tweede);
@@ -416,26 +345,14 @@ fn voorletters(voornamen: &[&str]) -> String {
 /// exports carry too: an intern begeleider, a director, a gym teacher and a plusklas
 /// teacher with a free role description. Some have no ECK iD or e-mail address, as in
 /// real data (consumers must flag them, not fail).
-fn leerkrachten(
-    rng: &mut ChaCha8Rng,
-    groepen: &[GroepItem],
-    samengesteld: &[String],
-    domein: &str,
-) -> Vec<Leerkracht> {
+fn leerkrachten(rng: &mut ChaCha8Rng, groepen: &[GroepItem], samengesteld: &[String], domein: &str) -> Vec<Leerkracht> {
     let mut out = Vec::with_capacity(groepen.len() * 3 / 2 + 4);
     let mut next: u32 = rng.random_range(100..500) * 10;
     let mut emails = HashSet::new();
     let mut new = |rng: &mut ChaCha8Rng, rollen: Vec<RolItem>, groepen: Vec<LeerkrachtGroep>| {
         next += 1;
         let vrouw = rng.random_bool(0.85);
-        let roepnaam = *pick(
-            rng,
-            if vrouw {
-                names::LEERKRACHT_VROUW
-            } else {
-                names::LEERKRACHT_MAN
-            },
-        );
+        let roepnaam = *pick(rng, if vrouw { names::LEERKRACHT_VROUW } else { names::LEERKRACHT_MAN });
         let (achternaam, voorvoegsel) = *pick(rng, names::ACHTERNAMEN);
         let emailadres = rng.random_bool(0.85).then(|| {
             let base = format!(
@@ -471,48 +388,27 @@ fn leerkrachten(
         }
     };
     let lrk = || vec![RolItem::Rol(Rol::Lrk)];
-    let in_groep = |soort, key: &str, rollen| LeerkrachtGroep {
-        soort,
-        key: key.to_string(),
-        rollen,
-    };
+    let in_groep = |soort, key: &str, rollen| LeerkrachtGroep { soort, key: key.to_string(), rollen };
     for g in groepen {
         let n = if rng.random_bool(0.3) { 2 } else { 1 };
         for _ in 0..n {
-            let t = new(
-                rng,
-                lrk(),
-                vec![in_groep(GroepSoort::Groep, g.key(), lrk())],
-            );
+            let t = new(rng, lrk(), vec![in_groep(GroepSoort::Groep, g.key(), lrk())]);
             out.push(t);
         }
     }
     let ib = vec![RolItem::Rol(Rol::Ib)];
-    let ib_groepen = samengesteld[1..]
-        .iter()
-        .map(|k| in_groep(GroepSoort::SamengesteldeGroep, k, ib.clone()))
-        .collect();
+    let ib_groepen =
+        samengesteld[1..].iter().map(|k| in_groep(GroepSoort::SamengesteldeGroep, k, ib.clone())).collect();
     let t = new(rng, ib.clone(), ib_groepen);
     out.push(t);
     let t = new(rng, vec![RolItem::Rol(Rol::Dir)], Vec::new());
     out.push(t);
     let vak = vec![RolItem::Rol(Rol::Vak)];
-    let gym = groepen
-        .iter()
-        .map(|g| in_groep(GroepSoort::Groep, g.key(), vak.clone()))
-        .collect();
+    let gym = groepen.iter().map(|g| in_groep(GroepSoort::Groep, g.key(), vak.clone())).collect();
     let t = new(rng, vak.clone(), gym);
     out.push(t);
-    let plus = vec![in_groep(
-        GroepSoort::SamengesteldeGroep,
-        &samengesteld[0],
-        lrk(),
-    )];
-    let t = new(
-        rng,
-        vec![RolItem::Omschrijving("Plusklasleerkracht".into())],
-        plus,
-    );
+    let plus = vec![in_groep(GroepSoort::SamengesteldeGroep, &samengesteld[0], lrk())];
+    let t = new(rng, vec![RolItem::Omschrijving("Plusklasleerkracht".into())], plus);
     out.push(t);
     out
 }

@@ -4,38 +4,24 @@
 
 /// Popular boys' names among today's primary-school pupils.
 pub(super) const JONGENS: &[&str] = &[
-    "Noah", "Sem", "Liam", "Lucas", "Daan", "Finn", "Levi", "Luuk", "Mees", "James", "Milan",
-    "Sam", "Noud", "Bram", "Jesse", "Thijs", "Adam", "Max", "Siem", "Mohammed", "Jens", "Julian",
-    "Thomas", "Ruben", "Lars", "Tim", "Teun", "Olivier", "Hugo", "Gijs", "Boaz", "Morris", "Jurre",
-    "Sven", "Stijn", "Tygo", "Ravi", "Ayoub", "Joep", "Floris",
+    "Noah", "Sem", "Liam", "Lucas", "Daan", "Finn", "Levi", "Luuk", "Mees", "James", "Milan", "Sam", "Noud", "Bram",
+    "Jesse", "Thijs", "Adam", "Max", "Siem", "Mohammed", "Jens", "Julian", "Thomas", "Ruben", "Lars", "Tim", "Teun",
+    "Olivier", "Hugo", "Gijs", "Boaz", "Morris", "Jurre", "Sven", "Stijn", "Tygo", "Ravi", "Ayoub", "Joep", "Floris",
 ];
 
 /// Popular girls' names among today's primary-school pupils.
 pub(super) const MEISJES: &[&str] = &[
-    "Emma", "Julia", "Mila", "Tess", "Sophie", "Zoë", "Sara", "Nora", "Yara", "Eva", "Liv",
-    "Lotte", "Evi", "Noor", "Anna", "Saar", "Milou", "Olivia", "Fenna", "Lieke", "Fleur", "Roos",
-    "Isa", "Nina", "Elin", "Lina", "Maud", "Jasmijn", "Fatima", "Amira", "Hanna", "Femke", "Ilse",
-    "Chloë", "Nova", "Luna", "Sofia", "Senna", "Merel", "Jill",
+    "Emma", "Julia", "Mila", "Tess", "Sophie", "Zoë", "Sara", "Nora", "Yara", "Eva", "Liv", "Lotte", "Evi", "Noor",
+    "Anna", "Saar", "Milou", "Olivia", "Fenna", "Lieke", "Fleur", "Roos", "Isa", "Nina", "Elin", "Lina", "Maud",
+    "Jasmijn", "Fatima", "Amira", "Hanna", "Femke", "Ilse", "Chloë", "Nova", "Luna", "Sofia", "Senna", "Merel", "Jill",
 ];
 
 /// Second and third given names (doopnamen): the names that make voorletters longer than
 /// one letter.
-pub(super) const TWEEDE_JONGENS: &[&str] = &[
-    "Johannes", "Pieter", "Willem", "Cornelis", "Hendrik", "Jacobus", "Maria", "Gerard", "Jan",
-    "Antonius", "Karel",
-];
-pub(super) const TWEEDE_MEISJES: &[&str] = &[
-    "Maria",
-    "Johanna",
-    "Elisabeth",
-    "Wilhelmina",
-    "Catharina",
-    "Anna",
-    "Sophia",
-    "Hendrika",
-    "Cornelia",
-    "Jacoba",
-];
+pub(super) const TWEEDE_JONGENS: &[&str] =
+    &["Johannes", "Pieter", "Willem", "Cornelis", "Hendrik", "Jacobus", "Maria", "Gerard", "Jan", "Antonius", "Karel"];
+pub(super) const TWEEDE_MEISJES: &[&str] =
+    &["Maria", "Johanna", "Elisabeth", "Wilhelmina", "Catharina", "Anna", "Sophia", "Hendrika", "Cornelia", "Jacoba"];
 
 /// Formal first names with the roepnaam a child actually goes by: the roepnaam is not
 /// always the first voornaam, and consumers that assume it is get it wrong.
@@ -59,14 +45,11 @@ pub(super) const ROEPNAAM_MEISJES: &[(&str, &str)] = &[
 
 /// First names of teachers (a generation older than the pupils).
 pub(super) const LEERKRACHT_VROUW: &[&str] = &[
-    "Anouk", "Marieke", "Sanne", "Linda", "Esther", "Kim", "Ingrid", "Petra", "Marloes",
-    "Annemiek", "Judith", "Ilse", "Monique", "Femke", "Renske", "Wendy", "Nicole", "Karin",
-    "Mirjam", "Joke", "Astrid", "Inge", "Manon", "Lotte",
+    "Anouk", "Marieke", "Sanne", "Linda", "Esther", "Kim", "Ingrid", "Petra", "Marloes", "Annemiek", "Judith", "Ilse",
+    "Monique", "Femke", "Renske", "Wendy", "Nicole", "Karin", "Mirjam", "Joke", "Astrid", "Inge", "Manon", "Lotte",
 ];
-pub(super) const LEERKRACHT_MAN: &[&str] = &[
-    "Mark", "Jeroen", "Bas", "Wouter", "Tom", "Rick", "Erik", "Martijn", "Joost", "Dennis",
-    "Sander", "Frank",
-];
+pub(super) const LEERKRACHT_MAN: &[&str] =
+    &["Mark", "Jeroen", "Bas", "Wouter", "Tom", "Rick", "Erik", "Martijn", "Joost", "Dennis", "Sander", "Frank"];
 
 /// Surnames with their voorvoegsel (kept apart, as EDEXML does; at most 10 characters).
 pub(super) const ACHTERNAMEN: &[(&str, Option<&str>)] = &[

@@ -2,12 +2,10 @@
 //! school: what the test centre sends back to the LAS after norming.
 
 use super::{ymd, AUTEUR};
-use crate::message::leerlinggegevens::{
-    GroepSoort, Leerlinggegevens, RolItem, SchoolIdentificatie,
-};
+use crate::message::leerlinggegevens::{GroepSoort, Leerlinggegevens, RolItem, SchoolIdentificatie};
 use crate::message::leerresultaten::{
-    Ingang, LeerresultatenVerzoek, Norm, Normering, Normkleur, OsoResultaat, Referentiescore,
-    Resultaat, ResultaatWaarde, ResultatenSchool, Toets, Toetsafname, Toetsonderdeel, Toetsscore,
+    Ingang, LeerresultatenVerzoek, Norm, Normering, Normkleur, OsoResultaat, Referentiescore, Resultaat,
+    ResultaatWaarde, ResultatenSchool, Toets, Toetsafname, Toetsonderdeel, Toetsscore,
 };
 use crate::message::values::{DateTime, Decimal, Rol, SchoolId, Vocab};
 use chrono::{Days, FixedOffset};
@@ -28,11 +26,7 @@ pub struct ResultsSpec {
 
 impl Default for ResultsSpec {
     fn default() -> Self {
-        ResultsSpec {
-            seed: 1,
-            per_pupil: 2,
-            max_pupils: None,
-        }
+        ResultsSpec { seed: 1, per_pupil: 2, max_pupils: None }
     }
 }
 
@@ -40,46 +34,21 @@ impl Default for ResultsSpec {
 const OPGAVEN: u64 = 60;
 
 /// A subject: code, name, and its parts (code, name).
-type Vak = (
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str)],
-);
+type Vak = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
 
 /// The subjects, by code and name, with their parts. Kleuters (groep 1-2) take other tests.
 const VAKKEN: &[Vak] = &[
     (
         "RW",
         "Rekenen-Wiskunde",
-        &[
-            ("GET", "Getallen"),
-            ("VH", "Verhoudingen"),
-            ("MM", "Meten en meetkunde"),
-            ("VB", "Verbanden"),
-        ],
+        &[("GET", "Getallen"), ("VH", "Verhoudingen"), ("MM", "Meten en meetkunde"), ("VB", "Verbanden")],
     ),
-    (
-        "BL",
-        "Begrijpend lezen",
-        &[("TB", "Tekstbegrip"), ("WS", "Woordenschat")],
-    ),
-    (
-        "SP",
-        "Spelling",
-        &[("WSP", "Woordspelling"), ("WWS", "Werkwoordspelling")],
-    ),
+    ("BL", "Begrijpend lezen", &[("TB", "Tekstbegrip"), ("WS", "Woordenschat")]),
+    ("SP", "Spelling", &[("WSP", "Woordspelling"), ("WWS", "Werkwoordspelling")]),
 ];
 const KLEUTERVAKKEN: &[Vak] = &[
-    (
-        "RK",
-        "Rekenen voor kleuters",
-        &[("GB", "Getalbegrip"), ("RB", "Ruimtelijk begrip")],
-    ),
-    (
-        "TK",
-        "Taal voor kleuters",
-        &[("KL", "Klankbewustzijn"), ("WS", "Woordenschat")],
-    ),
+    ("RK", "Rekenen voor kleuters", &[("GB", "Getalbegrip"), ("RB", "Ruimtelijk begrip")]),
+    ("TK", "Taal voor kleuters", &[("KL", "Klankbewustzijn"), ("WS", "Woordenschat")]),
 ];
 
 /// Generates results for the pupils of `school` (all, or the first `max_pupils`): one
@@ -101,9 +70,7 @@ pub fn results(school: &Leerlinggegevens, spec: &ResultsSpec) -> LeerresultatenV
     let s = &school.school;
     let start = i32::from(s.schooljaar.start());
     let id = s.id.to_school_id().unwrap_or_else(|| match &s.id {
-        SchoolIdentificatie::Instelling {
-            instellingsnummer, ..
-        } => SchoolId::Schoolkey(instellingsnummer.clone()),
+        SchoolIdentificatie::Instelling { instellingsnummer, .. } => SchoolId::Schoolkey(instellingsnummer.clone()),
         _ => SchoolId::Schoolkey("onbekend".into()),
     });
     let resultaten_school = ResultatenSchool {
@@ -111,9 +78,7 @@ pub fn results(school: &Leerlinggegevens, spec: &ResultsSpec) -> LeerresultatenV
         id,
         // The nightly delivery after the midden-toetsen (January/February), in Dutch winter time.
         aanmaakdatum: DateTime::with_offset(
-            ymd(start + 1, 2, 15)
-                .and_hms_opt(3, 0, 0)
-                .expect("valid time"),
+            ymd(start + 1, 2, 15).and_hms_opt(3, 0, 0).expect("valid time"),
             FixedOffset::east_opt(3600).expect("valid offset"),
         ),
         auteur: Some(AUTEUR.into()),
@@ -159,14 +124,9 @@ pub fn results(school: &Leerlinggegevens, spec: &ResultsSpec) -> LeerresultatenV
                 toetsen.len() - 1
             });
             let z = 0.8 * ability + 0.6 * irwin_hall(&mut rng);
-            let waarde = if sitting % 2 == 0 {
-                oso(&mut rng, z, year, code)
-            } else {
-                ResultaatWaarde::Score(raw_score(z))
-            };
-            let afnamedatum = midden
-                .checked_add_days(Days::new(rng.random_range(0..31)))
-                .expect("date in range");
+            let waarde =
+                if sitting % 2 == 0 { oso(&mut rng, z, year, code) } else { ResultaatWaarde::Score(raw_score(z)) };
+            let afnamedatum = midden.checked_add_days(Days::new(rng.random_range(0..31))).expect("date in range");
             resultaten.push(Resultaat {
                 key: format!("{pupil_id}-{toetscode}-{}", sitting + 1),
                 afnamedatum,
@@ -183,19 +143,11 @@ pub fn results(school: &Leerlinggegevens, spec: &ResultsSpec) -> LeerresultatenV
         toetsafnames.push(Toetsafname {
             leerlingid: l.key.clone(),
             eckid: l.eckid.clone(),
-            resultaatverwerkerid: l
-                .groep
-                .as_deref()
-                .and_then(|g| verwerker.get(g))
-                .map(|k| (*k).to_string()),
+            resultaatverwerkerid: l.groep.as_deref().and_then(|g| verwerker.get(g)).map(|k| (*k).to_string()),
             resultaten,
         });
     }
-    LeerresultatenVerzoek {
-        school: resultaten_school,
-        toetsafnames,
-        toetsen,
-    }
+    LeerresultatenVerzoek { school: resultaten_school, toetsafnames, toetsen }
 }
 
 /// Approximately standard normal from four uniforms (variance 4/12, hence the sqrt(3)).
@@ -208,14 +160,8 @@ fn irwin_hall(rng: &mut ChaCha8Rng) -> f64 {
 /// Standard normal CDF, Abramowitz & Stegun 26.2.19 (error < 1.5e-7): a polynomial, so no
 /// platform-dependent `exp`.
 fn phi(z: f64) -> f64 {
-    const D: [f64; 6] = [
-        0.049_867_347_3,
-        0.021_141_006_1,
-        0.003_277_626_3,
-        0.000_038_003_6,
-        0.000_048_890_6,
-        0.000_005_383_0,
-    ];
+    const D: [f64; 6] =
+        [0.049_867_347_3, 0.021_141_006_1, 0.003_277_626_3, 0.000_038_003_6, 0.000_048_890_6, 0.000_005_383_0];
     let x = z.abs();
     let mut p = 1.0;
     let mut xn = 1.0;
@@ -268,9 +214,7 @@ fn oso(rng: &mut ChaCha8Rng, z: f64, year: u8, vak: &str) -> ResultaatWaarde {
     let mut referentiescores = Vec::with_capacity(3);
     // A DLE counts months of education from the start of groep 3; meaningless for kleuters.
     if year >= 3 {
-        let dle = (f64::from(year - 3) * 10.0 + 5.0 + 6.0 * z)
-            .round()
-            .clamp(0.0, 60.0) as u32;
+        let dle = (f64::from(year - 3) * 10.0 + 5.0 + 6.0 * z).round().clamp(0.0, 60.0) as u32;
         referentiescores.push(landelijk("DLE", dle.to_string()));
     }
     referentiescores.push(landelijk("Percentiel", percentiel.to_string()));
@@ -324,19 +268,10 @@ fn toets(toetscode: &str, vaknaam: &str, year: u8, vak: &str, delen: &[(&str, &s
         toetsnaam: Some(format!("{vaknaam} M{year}")),
         leerjaar: Some(Vocab::plain(year.to_string())),
         vakgebied: Some(Vocab::plain(vaknaam)),
-        toetsnormering: Some(Normering {
-            normen,
-            ..Default::default()
-        }),
+        toetsnormering: Some(Normering { normen, ..Default::default() }),
         toetshierarchie: vec![
-            Ingang {
-                niveau: 1,
-                waarde: Vocab::plain("Boom LVS"),
-            },
-            Ingang {
-                niveau: 2,
-                waarde: Vocab::plain(vaknaam),
-            },
+            Ingang { niveau: 1, waarde: Vocab::plain("Boom LVS") },
+            Ingang { niveau: 2, waarde: Vocab::plain(vaknaam) },
         ],
         toetsonderdelen: delen
             .iter()

@@ -60,17 +60,13 @@ impl DecodeError {
     pub fn header_invalid(&self) -> bool {
         let p = &self.partial;
         (p.enveloped && !p.stopped && p.header.is_none())
-            || self
-                .errors()
-                .any(|d| d.path.starts_with("/Envelope/Header"))
+            || self.errors().any(|d| d.path.starts_with("/Envelope/Header"))
     }
 
     /// Whether the only trouble with the message is its `xsdversie` (missing or malformed):
     /// UWLR answers that with its own code, `Client.XsdVersieOngeldig`.
     pub fn xsdversie_invalid(&self) -> bool {
-        let about = |d: &Diagnostic| {
-            d.path.ends_with("/xsdversie") || d.message.contains("required <xsdversie>")
-        };
+        let about = |d: &Diagnostic| d.path.ends_with("/xsdversie") || d.message.contains("required <xsdversie>");
         self.errors().next().is_some() && self.errors().all(about)
     }
 }
@@ -90,15 +86,7 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     let mut r = XmlReader::new(input, *opts);
     let mut partial = Partial::default();
     let result = if input.len() > opts.limits.max_bytes {
-        r.error(
-            0,
-            None,
-            format!(
-                "the message is {} bytes; the limit is {}",
-                input.len(),
-                opts.limits.max_bytes
-            ),
-        );
+        r.error(0, None, format!("the message is {} bytes; the limit is {}", input.len(), opts.limits.max_bytes));
         Err(Fatal)
     } else {
         read_document(&mut r, &mut partial)
@@ -108,22 +96,13 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     diags.sort_by_key(|d| d.offset);
     resolve_positions(input, &mut diags);
     match result {
-        Ok((header, body, enveloped)) if !diags.iter().any(Diagnostic::is_error) => Ok(Decoded {
-            header,
-            body,
-            enveloped,
-            warnings: diags,
-        }),
-        Ok(_) => Err(DecodeError {
-            diagnostics: diags,
-            partial,
-        }),
+        Ok((header, body, enveloped)) if !diags.iter().any(Diagnostic::is_error) => {
+            Ok(Decoded { header, body, enveloped, warnings: diags })
+        }
+        Ok(_) => Err(DecodeError { diagnostics: diags, partial }),
         Err(Fatal) => {
             partial.stopped = true;
-            Err(DecodeError {
-                diagnostics: diags,
-                partial,
-            })
+            Err(DecodeError { diagnostics: diags, partial })
         }
     }
 }
@@ -144,11 +123,7 @@ fn read_document<'i>(r: &mut XmlReader<'i>, partial: &mut Partial) -> R<Document
     Ok(doc)
 }
 
-fn envelope<'i>(
-    r: &mut XmlReader<'i>,
-    root: Elem<'i>,
-    partial: &mut Partial,
-) -> R<(Option<Autorisatie>, Body)> {
+fn envelope<'i>(r: &mut XmlReader<'i>, root: Elem<'i>, partial: &mut Partial) -> R<(Option<Autorisatie>, Body)> {
     let mut header = None;
     let mut content = None;
     let mut ord = Order::new();
@@ -222,12 +197,7 @@ fn read_autorisatie<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Autorisatie> {
                 ord.at(r, &c, "klantnaam", 2, false);
                 naam = text(r, c, S64)?;
             }
-            _ => unexpected(
-                r,
-                c,
-                "autorisatie",
-                "autorisatiesleutel, klantcode, klantnaam",
-            )?,
+            _ => unexpected(r, c, "autorisatie", "autorisatiesleutel, klantcode, klantnaam")?,
         }
     }
     ord.require(r, &e, 0, "<autorisatiesleutel>");
@@ -247,21 +217,11 @@ fn kind_of(e: &Elem<'_>) -> Option<Kind> {
         (Ns::Leerlinggegevens, "leerlinggegevens_verzoek") => Kind::LeerlinggegevensVerzoek,
         (Ns::Leerlinggegevens, "leerlinggegevens_antwoord") => Kind::LeerlinggegevensAntwoord,
         (Ns::Leerlinggegevens, "structuur_verzoek" | "Structuur_verzoek") => Kind::StructuurVerzoek,
-        (Ns::Leerlinggegevens, "structuur_antwoord" | "Structuur_antwoord") => {
-            Kind::StructuurAntwoord
-        }
-        (Ns::Leerlinggegevens, "leerlingen_verzoek" | "Leerlingen_verzoek") => {
-            Kind::LeerlingenVerzoek
-        }
-        (Ns::Leerlinggegevens, "leerlingen_antwoord" | "Leerlingen_antwoord") => {
-            Kind::LeerlingenAntwoord
-        }
-        (Ns::Leerlinggegevens, "leerkrachten_verzoek" | "Leerkrachten_verzoek") => {
-            Kind::LeerkrachtenVerzoek
-        }
-        (Ns::Leerlinggegevens, "leerkrachten_antwoord" | "Leerkrachten_antwoord") => {
-            Kind::LeerkrachtenAntwoord
-        }
+        (Ns::Leerlinggegevens, "structuur_antwoord" | "Structuur_antwoord") => Kind::StructuurAntwoord,
+        (Ns::Leerlinggegevens, "leerlingen_verzoek" | "Leerlingen_verzoek") => Kind::LeerlingenVerzoek,
+        (Ns::Leerlinggegevens, "leerlingen_antwoord" | "Leerlingen_antwoord") => Kind::LeerlingenAntwoord,
+        (Ns::Leerlinggegevens, "leerkrachten_verzoek" | "Leerkrachten_verzoek") => Kind::LeerkrachtenVerzoek,
+        (Ns::Leerlinggegevens, "leerkrachten_antwoord" | "Leerkrachten_antwoord") => Kind::LeerkrachtenAntwoord,
         (Ns::Leerresultaten, "leerresultaten_verzoek") => Kind::LeerresultatenVerzoek,
         (Ns::Leerresultaten, "leerresultaten_bevestiging") => Kind::LeerresultatenBevestiging,
         (Ns::Soap, "Fault") => Kind::Fault,
@@ -280,7 +240,10 @@ fn body<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Body> {
         r.error(
             e.offset,
             None,
-            format!("<{}> in {ns} is not a UWLR message; expected one of the UWLR 2.3 message elements in their namespaces", e.name),
+            format!(
+                "<{}> in {ns} is not a UWLR message; expected one of the UWLR 2.3 message elements in their namespaces",
+                e.name
+            ),
         );
         return Err(Fatal);
     };
@@ -288,11 +251,7 @@ fn body<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Body> {
         r.deviation(
             e.offset,
             None,
-            format!(
-                "<{}> is spelled as in the profile XSDs; the WSDL spells it <{}>",
-                e.name,
-                kind.element()
-            ),
+            format!("<{}> is spelled as in the profile XSDs; the WSDL spells it <{}>", e.name, kind.element()),
         );
     }
     use ll::{antwoord, groepen_verzoek, verzoek};
@@ -301,27 +260,18 @@ fn body<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Body> {
         Kind::StructuurVerzoek => Body::StructuurVerzoek(verzoek(r, e)?),
         Kind::LeerlingenVerzoek => Body::LeerlingenVerzoek(groepen_verzoek(r, e)?),
         Kind::LeerkrachtenVerzoek => Body::LeerkrachtenVerzoek(groepen_verzoek(r, e)?),
-        Kind::LeerlinggegevensAntwoord => Body::LeerlinggegevensAntwoord(antwoord(
-            r,
-            e,
-            "leerlinggegevens",
-            ll::leerlinggegevens,
-        )?),
+        Kind::LeerlinggegevensAntwoord => {
+            Body::LeerlinggegevensAntwoord(antwoord(r, e, "leerlinggegevens", ll::leerlinggegevens)?)
+        }
         Kind::StructuurAntwoord => {
             Body::StructuurAntwoord(antwoord(r, e, "leerlinggegevens-structuur", ll::structuur)?)
         }
-        Kind::LeerlingenAntwoord => Body::LeerlingenAntwoord(antwoord(
-            r,
-            e,
-            "leerlinggegevens-leerlingen",
-            ll::leerlingen_wrapper,
-        )?),
-        Kind::LeerkrachtenAntwoord => Body::LeerkrachtenAntwoord(antwoord(
-            r,
-            e,
-            "leerlinggegevens-leerkrachten",
-            ll::leerkrachten_wrapper,
-        )?),
+        Kind::LeerlingenAntwoord => {
+            Body::LeerlingenAntwoord(antwoord(r, e, "leerlinggegevens-leerlingen", ll::leerlingen_wrapper)?)
+        }
+        Kind::LeerkrachtenAntwoord => {
+            Body::LeerkrachtenAntwoord(antwoord(r, e, "leerlinggegevens-leerkrachten", ll::leerkrachten_wrapper)?)
+        }
         Kind::LeerresultatenVerzoek => Body::LeerresultatenVerzoek(lr::verzoek(r, e)?),
         Kind::LeerresultatenBevestiging => {
             ll::empty(r, e)?;
@@ -382,11 +332,7 @@ pub struct EncodeOptions {
 
 impl Default for EncodeOptions {
     fn default() -> Self {
-        EncodeOptions {
-            envelope: false,
-            indent: true,
-            declaration: true,
-        }
+        EncodeOptions { envelope: false, indent: true, declaration: true }
     }
 }
 
@@ -399,11 +345,7 @@ pub enum EncodeError {
 }
 
 /// Encodes into a fresh buffer; nothing is returned unless the message is valid.
-pub fn encode_to_vec(
-    body: &Body,
-    header: Option<&Autorisatie>,
-    opts: &EncodeOptions,
-) -> Result<Vec<u8>, EncodeError> {
+pub fn encode_to_vec(body: &Body, header: Option<&Autorisatie>, opts: &EncodeOptions) -> Result<Vec<u8>, EncodeError> {
     encode(body, header, opts, Vec::with_capacity(4096))
 }
 
@@ -448,15 +390,11 @@ fn write_body<T: Write>(w: &mut XmlWriter<T>, body: &Body, enveloped: bool) -> i
     let ll_ns: &[(&str, &str)] = &[("xmlns", super::leerlinggegevens::NS)];
     let name = body.kind().element();
     match body {
-        Body::LeerlinggegevensVerzoek(v) | Body::StructuurVerzoek(v) => {
-            llw::verzoek(w, name, v, None, ll_ns)
-        }
+        Body::LeerlinggegevensVerzoek(v) | Body::StructuurVerzoek(v) => llw::verzoek(w, name, v, None, ll_ns),
         Body::LeerlingenVerzoek(v) | Body::LeerkrachtenVerzoek(v) => {
             llw::verzoek(w, name, &v.verzoek, Some(&v.groepen), ll_ns)
         }
-        Body::LeerlinggegevensAntwoord(a) => {
-            llw::antwoord(w, name, a, ll_ns, llw::leerlinggegevens)
-        }
+        Body::LeerlinggegevensAntwoord(a) => llw::antwoord(w, name, a, ll_ns, llw::leerlinggegevens),
         Body::StructuurAntwoord(a) => llw::antwoord(w, name, a, ll_ns, llw::structuur),
         Body::LeerlingenAntwoord(a) => llw::antwoord(w, name, a, ll_ns, llw::leerlingen),
         Body::LeerkrachtenAntwoord(a) => llw::antwoord(w, name, a, ll_ns, llw::leerkrachten),
@@ -468,14 +406,7 @@ fn write_body<T: Write>(w: &mut XmlWriter<T>, body: &Body, enveloped: bool) -> i
         Body::Fault(f) => {
             // A fault is only meaningful inside a SOAP envelope; bare, it carries its own
             // namespace declaration.
-            w.start(
-                "soap:Fault",
-                if enveloped {
-                    &[]
-                } else {
-                    &[("xmlns:soap", SOAP_ENV_NS)]
-                },
-            );
+            w.start("soap:Fault", if enveloped { &[] } else { &[("xmlns:soap", SOAP_ENV_NS)] });
             let code = format!("soap:{}", f.raw_code);
             w.leaf("faultcode", &code);
             w.leaf("faultstring", &f.message);

@@ -18,40 +18,21 @@ pub(crate) struct Text {
 
 impl Text {
     pub const fn len(min: usize, max: usize) -> Text {
-        Text {
-            min,
-            max,
-            pattern: None,
-        }
+        Text { min, max, pattern: None }
     }
     pub const fn pattern(f: fn(&str) -> bool, what: &'static str) -> Text {
-        Text {
-            min: 1,
-            max: usize::MAX,
-            pattern: Some((f, what)),
-        }
+        Text { min: 1, max: usize::MAX, pattern: Some((f, what)) }
     }
 
     pub fn check(&self, v: &str) -> Result<(), String> {
         if let Some(c) = v.chars().find(|&c| !is_xml_char(c)) {
-            return Err(format!(
-                "contains the character U+{:04X}, which XML cannot carry",
-                c as u32
-            ));
+            return Err(format!("contains the character U+{:04X}, which XML cannot carry", c as u32));
         }
         if let Some((f, what)) = self.pattern {
-            return if f(v) {
-                Ok(())
-            } else {
-                Err(format!("'{v}' does not match the pattern: {what}"))
-            };
+            return if f(v) { Ok(()) } else { Err(format!("'{v}' does not match the pattern: {what}")) };
         }
         // Byte length bounds character length: only count when it matters.
-        let n = if v.len() <= self.max && v.len() >= self.min && v.is_ascii() {
-            v.len()
-        } else {
-            v.chars().count()
-        };
+        let n = if v.len() <= self.max && v.len() >= self.min && v.is_ascii() { v.len() } else { v.chars().count() };
         if n < self.min {
             Err(if n == 0 {
                 "must not be empty".to_string()
@@ -59,10 +40,7 @@ impl Text {
                 format!("must be at least {} characters", self.min)
             })
         } else if n > self.max {
-            Err(format!(
-                "is {n} characters long; at most {} allowed",
-                self.max
-            ))
+            Err(format!("is {n} characters long; at most {} allowed", self.max))
         } else {
             Ok(())
         }
@@ -92,26 +70,20 @@ pub(crate) const NON_EMPTY: Text = Text::len(1, usize::MAX);
 pub(crate) const BRINCODE: Text = Text::pattern(
     |s| {
         let b = s.as_bytes();
-        b.len() == 4
-            && b[..2].iter().all(u8::is_ascii_digit)
-            && b[2..].iter().all(u8::is_ascii_uppercase)
+        b.len() == 4 && b[..2].iter().all(u8::is_ascii_digit) && b[2..].iter().all(u8::is_ascii_uppercase)
     },
     "two digits and two capital letters, such as 99DE",
 );
 pub(crate) const DEPENDANCECODE: Text = Text::pattern(|s| digits(2)(s), "two digits, such as 00");
-pub(crate) const INSTELLINGSNUMMER: Text = Text::pattern(
-    |s| (2..=6).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()),
-    "2 to 6 digits",
-);
+pub(crate) const INSTELLINGSNUMMER: Text =
+    Text::pattern(|s| (2..=6).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()), "2 to 6 digits");
 pub(crate) const NINE_DIGITS: Text = Text::pattern(|s| digits(9)(s), "nine digits");
 pub(crate) const FOUR_DIGITS: Text = Text::pattern(|s| digits(4)(s), "four digits");
 pub(crate) const ELEVEN_DIGITS: Text = Text::pattern(|s| digits(11)(s), "eleven digits");
 pub(crate) const POSTCODE_NL: Text = Text::pattern(
     |s| {
         let b = s.as_bytes();
-        b.len() == 6
-            && b[..4].iter().all(u8::is_ascii_digit)
-            && b[4..].iter().all(u8::is_ascii_uppercase)
+        b.len() == 6 && b[..4].iter().all(u8::is_ascii_digit) && b[4..].iter().all(u8::is_ascii_uppercase)
     },
     "four digits and two capital letters, such as 1234AB",
 );
@@ -124,21 +96,11 @@ fn normalise<'a>(r: &mut XmlReader<'_>, offset: u64, name: &str, raw: &'a str) -
     }
     let mut v = raw.trim();
     if v.len() != raw.len() {
-        r.deviation(
-            offset,
-            Some(name),
-            format!("surrounding white space removed from <{name}>"),
-        );
+        r.deviation(offset, Some(name), format!("surrounding white space removed from <{name}>"));
     }
-    if v.len() >= 2
-        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
-    {
+    if v.len() >= 2 && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\''))) {
         v = &v[1..v.len() - 1];
-        r.deviation(
-            offset,
-            Some(name),
-            format!("surrounding quotes removed from <{name}>"),
-        );
+        r.deviation(offset, Some(name), format!("surrounding quotes removed from <{name}>"));
     }
     v
 }
@@ -151,11 +113,7 @@ pub(crate) fn text<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, spec: Text) -> R<Opti
     let raw = r.text(e)?;
     let v = normalise(r, offset, name, &raw);
     if v.is_empty() && spec.min > 0 && r.lenient() {
-        r.deviation(
-            offset,
-            Some(name),
-            format!("empty <{name}> treated as absent"),
-        );
+        r.deviation(offset, Some(name), format!("empty <{name}> treated as absent"));
         return Ok(None);
     }
     match spec.check(v) {
@@ -178,11 +136,7 @@ pub(crate) fn value<'i, T>(
     let raw = r.text(e)?;
     let v = normalise(r, offset, name, &raw);
     if v.is_empty() && r.lenient() {
-        r.deviation(
-            offset,
-            Some(name),
-            format!("empty <{name}> treated as absent"),
-        );
+        r.deviation(offset, Some(name), format!("empty <{name}> treated as absent"));
         return Ok(None);
     }
     match parse(v) {
@@ -221,8 +175,7 @@ pub(crate) fn non_negative(s: &str) -> Result<u64, String> {
 }
 
 pub(crate) fn int32(s: &str) -> Result<i32, String> {
-    s.parse()
-        .map_err(|_| format!("'{s}' is not a whole number (xs:int)"))
+    s.parse().map_err(|_| format!("'{s}' is not a whole number (xs:int)"))
 }
 
 /// Tracks children against the schema's order. Each child name has a slot (children of
@@ -236,23 +189,12 @@ pub(crate) struct Order {
 
 impl Order {
     pub fn new() -> Self {
-        Order {
-            last: 0,
-            last_name: "",
-            seen: 0,
-        }
+        Order { last: 0, last_name: "", seen: 0 }
     }
 
     /// Records child `e` in `slot` (0..64). A second value for a single-valued slot is an
     /// error; the caller still reads it (the message is refused either way).
-    pub fn at(
-        &mut self,
-        r: &mut XmlReader<'_>,
-        e: &Elem<'_>,
-        name: &'static str,
-        slot: u8,
-        repeatable: bool,
-    ) {
+    pub fn at(&mut self, r: &mut XmlReader<'_>, e: &Elem<'_>, name: &'static str, slot: u8, repeatable: bool) {
         let bit = 1u64 << slot;
         if self.seen & bit != 0 && !repeatable {
             let msg = if self.last_name == name {
@@ -267,10 +209,7 @@ impl Order {
             r.deviation(
                 e.offset,
                 None,
-                format!(
-                    "<{name}> is out of schema order: it must come before <{}>",
-                    self.last_name
-                ),
+                format!("<{name}> is out of schema order: it must come before <{}>", self.last_name),
             );
         } else {
             self.last = slot;
@@ -286,32 +225,20 @@ impl Order {
     /// Reports a required child that never came.
     pub fn require<'i>(&self, r: &mut XmlReader<'i>, parent: &Elem<'i>, slot: u8, what: &str) {
         if !self.seen(slot) {
-            r.error_after(
-                parent,
-                format!("<{}> lacks the required {what}", parent.name),
-            );
+            r.error_after(parent, format!("<{}> lacks the required {what}", parent.name));
         }
     }
 }
 
 /// Reports an element that has no place here and passes over it (a warning in lenient
 /// mode, so that extensions from newer versions do not stop an import).
-pub(crate) fn unexpected<'i>(
-    r: &mut XmlReader<'i>,
-    e: Elem<'i>,
-    parent: &str,
-    expected: &str,
-) -> R<()> {
+pub(crate) fn unexpected<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, parent: &str, expected: &str) -> R<()> {
     let what = match e.ns {
         crate::xml::Ns::Other | crate::xml::Ns::None => {
             format!("<{}> (in a foreign or no namespace)", e.name)
         }
         _ => format!("<{}>", e.name),
     };
-    r.deviation(
-        e.offset,
-        None,
-        format!("unexpected element {what} in <{parent}>; expected {expected}"),
-    );
+    r.deviation(e.offset, None, format!("unexpected element {what} in <{parent}>; expected {expected}"));
     r.skip(e)
 }

@@ -12,14 +12,11 @@ pub mod leerresultaten;
 pub mod values;
 
 pub use autorisatie::Autorisatie;
-pub use envelope::{
-    decode, encode, encode_to_vec, DecodeError, Decoded, EncodeError, EncodeOptions, Partial,
-};
+pub use envelope::{decode, encode, encode_to_vec, DecodeError, Decoded, EncodeError, EncodeOptions, Partial};
 pub use fault::{Fault, FaultCode};
 
 use leerlinggegevens::{
-    GroepenVerzoek, LeerkrachtenAntwoord, LeerlingenAntwoord, LeerlinggegevensAntwoord,
-    StructuurAntwoord, Verzoek,
+    GroepenVerzoek, LeerkrachtenAntwoord, LeerlingenAntwoord, LeerlinggegevensAntwoord, StructuurAntwoord, Verzoek,
 };
 use leerresultaten::{LeerresultatenBevestiging, LeerresultatenVerzoek};
 

@@ -14,9 +14,7 @@ pub struct Schooljaar {
 impl Schooljaar {
     /// The schema pattern is `[1-2]\d{3}-[1-2]\d{3}`, so the first year is 1000..=2998.
     pub fn new(start: u16) -> Option<Self> {
-        (1000..=2998)
-            .contains(&start)
-            .then_some(Schooljaar { start })
+        (1000..=2998).contains(&start).then_some(Schooljaar { start })
     }
     pub fn start(self) -> u16 {
         self.start
@@ -40,9 +38,7 @@ impl Schooljaar {
             return Err(format!("'{s}': years must lie between 1000 and 2999"));
         }
         if z != a + 1 {
-            return Err(format!(
-                "'{s}': the second year must follow the first (UWLR 2.3)"
-            ));
+            return Err(format!("'{s}': the second year must follow the first (UWLR 2.3)"));
         }
         Ok(Schooljaar { start: a })
     }
@@ -58,10 +54,7 @@ impl fmt::Display for Schooljaar {
 /// LAS-specific school key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SchoolId {
-    Brin {
-        brincode: String,
-        dependancecode: Option<String>,
-    },
+    Brin { brincode: String, dependancecode: Option<String> },
     Schoolkey(String),
 }
 
@@ -69,9 +62,7 @@ impl SchoolId {
     /// The dependance code with the schema's default: absent means `00`.
     pub fn dependance_or_default(&self) -> Option<&str> {
         match self {
-            SchoolId::Brin { dependancecode, .. } => {
-                Some(dependancecode.as_deref().unwrap_or("00"))
-            }
+            SchoolId::Brin { dependancecode, .. } => Some(dependancecode.as_deref().unwrap_or("00")),
             SchoolId::Schoolkey(_) => None,
         }
     }
@@ -97,14 +88,10 @@ pub enum Zone {
 
 impl DateTime {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!("'{s}' is not an xs:dateTime such as 2024-01-31T13:45:00 (optionally with Z or +01:00)")
-        };
+        let bad = || format!("'{s}' is not an xs:dateTime such as 2024-01-31T13:45:00 (optionally with Z or +01:00)");
         let (body, zone) = if let Some(b) = s.strip_suffix('Z') {
             (b, Zone::Utc)
-        } else if s.len() > 19
-            && matches!(s.as_bytes()[s.len() - 6], b'+' | b'-')
-            && s.as_bytes()[s.len() - 3] == b':'
+        } else if s.len() > 19 && matches!(s.as_bytes()[s.len() - 6], b'+' | b'-') && s.as_bytes()[s.len() - 3] == b':'
         {
             let (b, z) = s.split_at(s.len() - 6);
             let sign = if z.starts_with('-') { -1 } else { 1 };
@@ -127,18 +114,12 @@ impl DateTime {
         if body.ends_with('.') {
             return Err(bad());
         }
-        Ok(DateTime {
-            local: date.and_time(time),
-            zone,
-        })
+        Ok(DateTime { local: date.and_time(time), zone })
     }
 
     /// Normalises an `Offset` of zero hours to itself (not `Z`): we write what we read.
     pub fn with_offset(local: NaiveDateTime, off: FixedOffset) -> Self {
-        DateTime {
-            local,
-            zone: Zone::Offset(off.fix()),
-        }
+        DateTime { local, zone: Zone::Offset(off.fix()) }
     }
 }
 
@@ -164,8 +145,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(format!("'{s}' is not a date of the form 2015-06-30"));
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("'{s}' is not a valid calendar date"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a valid calendar date"))
 }
 
 pub fn format_date(d: NaiveDate) -> String {
@@ -282,15 +262,11 @@ impl Land {
         if s == "?" {
             return Ok(Land::ONBEKEND);
         }
-        if s.len() == 2
-            && (ISO_3166_ALPHA2.split(' ').any(|c| c == s) || HISTORIC.split(' ').any(|c| c == s))
-        {
+        if s.len() == 2 && (ISO_3166_ALPHA2.split(' ').any(|c| c == s) || HISTORIC.split(' ').any(|c| c == s)) {
             let b = s.as_bytes();
             return Ok(Land([b[0], b[1]]));
         }
-        Err(format!(
-            "'{s}' is not an ISO 3166-1 alpha-2 country code (or '?')"
-        ))
+        Err(format!("'{s}' is not an ISO 3166-1 alpha-2 country code (or '?')"))
     }
     pub fn as_str(&self) -> &str {
         if *self == Land::ONBEKEND {
@@ -335,11 +311,7 @@ pub struct Vocab {
 
 impl Vocab {
     pub fn plain(value: impl Into<String>) -> Self {
-        Vocab {
-            value: value.into(),
-            vocabulaire: None,
-            vocabulairelocatie: None,
-        }
+        Vocab { value: value.into(), vocabulaire: None, vocabulairelocatie: None }
     }
 }
 
@@ -349,13 +321,8 @@ mod tests {
 
     #[test]
     fn schooljaar_needs_consecutive_years() {
-        assert_eq!(
-            Schooljaar::parse("2031-2032").unwrap().to_string(),
-            "2031-2032"
-        );
-        assert!(Schooljaar::parse("2023-2025")
-            .unwrap_err()
-            .contains("follow"));
+        assert_eq!(Schooljaar::parse("2031-2032").unwrap().to_string(), "2031-2032");
+        assert!(Schooljaar::parse("2023-2025").unwrap_err().contains("follow"));
         assert!(Schooljaar::parse("2023/2024").is_err());
         assert!(Schooljaar::parse("3023-3024").is_err());
     }
@@ -363,14 +330,8 @@ mod tests {
     #[test]
     fn schooljaar_of_a_date() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        assert_eq!(
-            Schooljaar::containing(d(2024, 7, 31)).unwrap().to_string(),
-            "2023-2024"
-        );
-        assert_eq!(
-            Schooljaar::containing(d(2024, 8, 1)).unwrap().to_string(),
-            "2024-2025"
-        );
+        assert_eq!(Schooljaar::containing(d(2024, 7, 31)).unwrap().to_string(), "2023-2024");
+        assert_eq!(Schooljaar::containing(d(2024, 8, 1)).unwrap().to_string(), "2024-2025");
     }
 
     #[test]
@@ -383,12 +344,7 @@ mod tests {
         ] {
             assert_eq!(DateTime::parse(s).unwrap().to_string(), s);
         }
-        for s in [
-            "2024-01-31",
-            "2024-01-31 13:45:00",
-            "2024-13-31T13:45:00",
-            "2024-01-31T13:45:00+25:00",
-        ] {
+        for s in ["2024-01-31", "2024-01-31 13:45:00", "2024-13-31T13:45:00", "2024-01-31T13:45:00+25:00"] {
             assert!(DateTime::parse(s).is_err(), "{s}");
         }
     }

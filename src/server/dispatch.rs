@@ -5,9 +5,7 @@
 
 use super::provider::{Injected, LasProvider};
 use crate::message::fault::{Fault, FaultCode};
-use crate::message::leerlinggegevens::{
-    Antwoord, Leerlinggegevens, LeerlinggegevensAntwoord, Verzoek,
-};
+use crate::message::leerlinggegevens::{Antwoord, Leerlinggegevens, LeerlinggegevensAntwoord, Verzoek};
 use crate::message::leerresultaten::LeerresultatenBevestiging;
 use crate::message::values::SchoolId;
 use crate::message::{Autorisatie, Body, DecodeError, Decoded, EncodeOptions};
@@ -39,11 +37,7 @@ pub enum Outcome {
 
 /// Handles one request body, honouring the provider's `intercept` hook. Never panics on
 /// input; every refusal is a UWLR fault.
-pub async fn handle_with_injection<P: LasProvider>(
-    provider: &P,
-    request: &[u8],
-    opts: &DispatchOptions,
-) -> Outcome {
+pub async fn handle_with_injection<P: LasProvider>(provider: &P, request: &[u8], opts: &DispatchOptions) -> Outcome {
     let decoded = crate::message::decode(request, &opts.decode);
     // A body that cannot be read is not intercepted: it gets its OngeldigBericht as usual.
     if let Ok(kind) = decoded.as_ref().map(|d| d.body.kind()) {
@@ -52,18 +46,10 @@ pub async fn handle_with_injection<P: LasProvider>(
             Some(Injected::Delay(d)) => tokio::time::sleep(d).await,
             Some(Injected::DropConnection) => return Outcome::Drop,
             Some(Injected::Status(status)) => {
-                return Outcome::Respond(SoapResponse {
-                    status,
-                    body: Vec::new(),
-                    fault: None,
-                })
+                return Outcome::Respond(SoapResponse { status, body: Vec::new(), fault: None })
             }
             Some(Injected::RawBody { status, body }) => {
-                return Outcome::Respond(SoapResponse {
-                    status,
-                    body,
-                    fault: None,
-                })
+                return Outcome::Respond(SoapResponse { status, body, fault: None })
             }
             Some(Injected::Fault(f)) => return Outcome::Respond(fault_response(&f)),
         }
@@ -72,34 +58,22 @@ pub async fn handle_with_injection<P: LasProvider>(
 }
 
 /// Handles one request body. Never panics on input; every refusal is a UWLR fault.
-pub async fn handle<P: LasProvider>(
-    provider: &P,
-    request: &[u8],
-    opts: &DispatchOptions,
-) -> SoapResponse {
-    match answer(provider, request, opts).await {
-        Ok(body) => match crate::message::encode_to_vec(
-            &body,
-            None,
-            &EncodeOptions {
-                envelope: true,
-                ..Default::default()
-            },
-        ) {
-            Ok(bytes) => SoapResponse {
-                status: 200,
-                body: bytes,
-                fault: None,
-            },
-            Err(e) => {
-                // Step 5: the provider handed us data that breaks the schema.
-                tracing::error!(error = %e, "the provider's answer is not valid UWLR");
-                fault_response(&Fault::new(
-                    FaultCode::InterneFout,
-                    FaultCode::InterneFout.default_message(),
-                ))
+pub async fn handle<P: LasProvider>(provider: &P, request: &[u8], opts: &DispatchOptions) -> SoapResponse {
+    respond(answer(provider, crate::message::decode(request, &opts.decode)).await)
+}
+
+fn respond(result: Result<Body, Fault>) -> SoapResponse {
+    match result {
+        Ok(body) => {
+            match crate::message::encode_to_vec(&body, None, &EncodeOptions { envelope: true, ..Default::default() }) {
+                Ok(bytes) => SoapResponse { status: 200, body: bytes, fault: None },
+                Err(e) => {
+                    // Step 5: the provider handed us data that breaks the schema.
+                    tracing::error!(error = %e, "the provider's answer is not valid UWLR");
+                    fault_response(&Fault::new(FaultCode::InterneFout, FaultCode::InterneFout.default_message()))
+                }
             }
-        },
+        }
         Err(f) => fault_response(&f),
     }
 }
@@ -109,10 +83,7 @@ pub fn fault_response(f: &Fault) -> SoapResponse {
     let body = crate::message::encode_to_vec(
         &Body::Fault(f.clone()),
         None,
-        &EncodeOptions {
-            envelope: true,
-            ..Default::default()
-        },
+        &EncodeOptions { envelope: true, ..Default::default() },
     )
     .unwrap_or_else(|_| {
         // A fault text with characters XML cannot carry: fall back to the standard text.
@@ -120,26 +91,15 @@ pub fn fault_response(f: &Fault) -> SoapResponse {
         crate::message::encode_to_vec(
             &Body::Fault(plain),
             None,
-            &EncodeOptions {
-                envelope: true,
-                ..Default::default()
-            },
+            &EncodeOptions { envelope: true, ..Default::default() },
         )
         .expect("a standard fault always encodes")
     });
-    SoapResponse {
-        status: 500,
-        body,
-        fault: f.code,
-    }
+    SoapResponse { status: 500, body, fault: f.code }
 }
 
-async fn answer<P: LasProvider>(
-    p: &P,
-    request: &[u8],
-    opts: &DispatchOptions,
-) -> Result<Body, Fault> {
-    let msg = crate::message::decode(request, &opts.decode).map_err(|e| refusal(&e))?;
+async fn answer<P: LasProvider>(p: &P, decoded: Result<Decoded, DecodeError>) -> Result<Body, Fault> {
+    let msg = decoded.map_err(|e| refusal(&e))?;
     // Step 0: a UWLR request comes in an envelope with a complete autorisatie header.
     if !msg.enveloped {
         return Err(Fault::new(
@@ -157,11 +117,7 @@ async fn answer<P: LasProvider>(
         Body::LeerlinggegevensVerzoek(v) => {
             let school = checks(p, &auth, &v).await?;
             let a = p.leerlinggegevens(&v).await?;
-            Ok(Body::LeerlinggegevensAntwoord(shape_for(
-                &v.xsdversie,
-                a,
-                &school,
-            )))
+            Ok(Body::LeerlinggegevensAntwoord(shape_for(&v.xsdversie, a, &school)))
         }
         Body::StructuurVerzoek(v) => {
             checks(p, &auth, &v).await?;
@@ -204,19 +160,12 @@ fn version<P: LasProvider>(p: &P, xsdversie: &str) -> Result<(), Fault> {
     } else {
         Err(Fault::new(
             FaultCode::XsdVersieOngeldig,
-            format!(
-                "De opgegeven XSD-versie is onjuist: '{xsdversie}'; supported: {}",
-                p.xsd_versies().join(", ")
-            ),
+            format!("De opgegeven XSD-versie is onjuist: '{xsdversie}'; supported: {}", p.xsd_versies().join(", ")),
         ))
     }
 }
 
-async fn klant_and_key<P: LasProvider>(
-    p: &P,
-    auth: &Autorisatie,
-    school: &SchoolId,
-) -> Result<(), Fault> {
+async fn klant_and_key<P: LasProvider>(p: &P, auth: &Autorisatie, school: &SchoolId) -> Result<(), Fault> {
     if !p.klant(&auth.klantcode, &auth.klantnaam).await {
         return Err(Fault::standard(FaultCode::OngeldigeKlantIdentificatie));
     }
@@ -232,10 +181,7 @@ async fn klant_and_key<P: LasProvider>(
 /// first, then an unsupported or missing xsdversie, then anything else in the body.
 fn refusal(e: &DecodeError) -> Fault {
     let (code, what) = if e.header_invalid() {
-        (
-            FaultCode::AutorisatieOngeldig,
-            "the autorisatie header is missing or incomplete",
-        )
+        (FaultCode::AutorisatieOngeldig, "the autorisatie header is missing or incomplete")
     } else if e.xsdversie_invalid() && !e.partial.stopped {
         (FaultCode::XsdVersieOngeldig, "xsdversie")
     } else {
@@ -258,11 +204,7 @@ fn refusal(e: &DecodeError) -> Fault {
 
 /// A 2.2 caller gets the 2.2 shape: every pupil must carry a LAS key there, so pupils
 /// known only by ECK iD are left out (and logged, as a count).
-fn shape_for(
-    xsdversie: &str,
-    a: LeerlinggegevensAntwoord,
-    school: &SchoolId,
-) -> LeerlinggegevensAntwoord {
+fn shape_for(xsdversie: &str, a: LeerlinggegevensAntwoord, school: &SchoolId) -> LeerlinggegevensAntwoord {
     if xsdversie != "2.2" {
         return a;
     }

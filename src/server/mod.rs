@@ -4,7 +4,5 @@
 pub mod dispatch;
 pub mod provider;
 
-pub use dispatch::{
-    fault_response, handle, handle_with_injection, DispatchOptions, Outcome, SoapResponse,
-};
+pub use dispatch::{fault_response, handle, handle_with_injection, DispatchOptions, Outcome, SoapResponse};
 pub use provider::{ongeldige_school, Injected, LasProvider};

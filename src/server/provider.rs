@@ -3,8 +3,8 @@
 
 use crate::message::fault::{Fault, FaultCode};
 use crate::message::leerlinggegevens::{
-    Antwoord, GroepSoort, GroepenVerzoek, Leerkrachten, LeerkrachtenAntwoord, Leerlingen,
-    LeerlingenAntwoord, LeerlinggegevensAntwoord, Structuur, StructuurAntwoord, Verzoek,
+    Antwoord, GroepSoort, GroepenVerzoek, Leerkrachten, LeerkrachtenAntwoord, Leerlingen, LeerlingenAntwoord,
+    LeerlinggegevensAntwoord, Structuur, StructuurAntwoord, Verzoek,
 };
 use crate::message::leerresultaten::LeerresultatenVerzoek;
 use crate::message::values::SchoolId;
@@ -23,19 +23,12 @@ pub trait LasProvider: Send + Sync + 'static {
 
     /// Does the key in `auth` open this school location for this klant? Compare keys in
     /// constant time and never log them. (`Client.AutorisatieOngeldig`)
-    fn autoriseer(
-        &self,
-        auth: &Autorisatie,
-        school: &SchoolId,
-    ) -> impl Future<Output = bool> + Send;
+    fn autoriseer(&self, auth: &Autorisatie, school: &SchoolId) -> impl Future<Output = bool> + Send;
 
     /// The school's pupil data, honouring `laatstontvangengegevens` (answer
     /// `GeenWijzigingen` when nothing changed since). A `Fault` for data problems, e.g.
     /// `OngeldigeKlantIdentificatie` when the school's data is unusable.
-    fn leerlinggegevens(
-        &self,
-        req: &Verzoek,
-    ) -> impl Future<Output = Result<LeerlinggegevensAntwoord, Fault>> + Send;
+    fn leerlinggegevens(&self, req: &Verzoek) -> impl Future<Output = Result<LeerlinggegevensAntwoord, Fault>> + Send;
 
     /// Results for one school; the whole message is accepted or refused with one fault
     /// (`LeerlingOngeldig`, `VocabulaireTermOngeldig`, `ScoreOngeldig`...).
@@ -58,10 +51,7 @@ pub trait LasProvider: Send + Sync + 'static {
     }
 
     /// Getrapt: school, locations and groups.
-    fn structuur(
-        &self,
-        req: &Verzoek,
-    ) -> impl Future<Output = Result<StructuurAntwoord, Fault>> + Send {
+    fn structuur(&self, req: &Verzoek) -> impl Future<Output = Result<StructuurAntwoord, Fault>> + Send {
         async move {
             Ok(map(self.leerlinggegevens(req).await?, |d| Structuur {
                 school: d.school,
@@ -73,10 +63,7 @@ pub trait LasProvider: Send + Sync + 'static {
 
     /// Getrapt: the pupils of the selected groups (a selection without key asks for the
     /// pupils in no group of that kind).
-    fn leerlingen(
-        &self,
-        req: &GroepenVerzoek,
-    ) -> impl Future<Output = Result<LeerlingenAntwoord, Fault>> + Send {
+    fn leerlingen(&self, req: &GroepenVerzoek) -> impl Future<Output = Result<LeerlingenAntwoord, Fault>> + Send {
         async move {
             let all = self.leerlinggegevens(&req.verzoek).await?;
             Ok(map(all, |d| Leerlingen {
@@ -88,12 +75,8 @@ pub trait LasProvider: Send + Sync + 'static {
                         req.groepen.iter().any(|s| match (s.soort, &s.key) {
                             (GroepSoort::Groep, Some(k)) => l.groep.as_deref() == Some(k),
                             (GroepSoort::Groep, None) => l.groep.is_none(),
-                            (GroepSoort::SamengesteldeGroep, Some(k)) => {
-                                l.samengestelde_groepen.contains(k)
-                            }
-                            (GroepSoort::SamengesteldeGroep, None) => {
-                                l.samengestelde_groepen.is_empty()
-                            }
+                            (GroepSoort::SamengesteldeGroep, Some(k)) => l.samengestelde_groepen.contains(k),
+                            (GroepSoort::SamengesteldeGroep, None) => l.samengestelde_groepen.is_empty(),
                         })
                     })
                     .collect(),
@@ -107,10 +90,7 @@ pub trait LasProvider: Send + Sync + 'static {
     }
 
     /// Getrapt: the teachers of the selected groups.
-    fn leerkrachten(
-        &self,
-        req: &GroepenVerzoek,
-    ) -> impl Future<Output = Result<LeerkrachtenAntwoord, Fault>> + Send {
+    fn leerkrachten(&self, req: &GroepenVerzoek) -> impl Future<Output = Result<LeerkrachtenAntwoord, Fault>> + Send {
         async move {
             let all = self.leerlinggegevens(&req.verzoek).await?;
             Ok(map(all, |d| Leerkrachten {
@@ -156,8 +136,5 @@ fn map<T, U>(a: Antwoord<T>, f: impl FnOnce(T) -> U) -> Antwoord<U> {
 
 /// A fault for data the provider cannot serve: the standard's wording for step 4.
 pub fn ongeldige_school() -> Fault {
-    Fault::new(
-        FaultCode::OngeldigeKlantIdentificatie,
-        "De gegevens van de opgevraagde school zijn ongeldig",
-    )
+    Fault::new(FaultCode::OngeldigeKlantIdentificatie, "De gegevens van de opgevraagde school zijn ongeldig")
 }

@@ -62,9 +62,7 @@ impl fmt::Display for Diagnostic {
 
 /// Fills in `position` for every diagnostic from its byte offset, in one pass over `input`.
 pub(crate) fn resolve_positions(input: &[u8], diags: &mut [Diagnostic]) {
-    let mut order: Vec<usize> = (0..diags.len())
-        .filter(|&i| diags[i].offset.is_some())
-        .collect();
+    let mut order: Vec<usize> = (0..diags.len()).filter(|&i| diags[i].offset.is_some()).collect();
     order.sort_by_key(|&i| diags[i].offset);
     let (mut line, mut line_start, mut scanned) = (1u32, 0usize, 0usize);
     for i in order {
@@ -77,11 +75,7 @@ pub(crate) fn resolve_positions(input: &[u8], diags: &mut [Diagnostic]) {
             scanned += 1;
         }
         // Count characters, not bytes: continuation bytes of UTF-8 do not start a column.
-        let column = input[line_start..off]
-            .iter()
-            .filter(|&&b| (b & 0xC0) != 0x80)
-            .count() as u32
-            + 1;
+        let column = input[line_start..off].iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32 + 1;
         diags[i].position = Some(Position { line, column });
     }
 }

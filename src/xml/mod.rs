@@ -104,9 +104,6 @@ impl DecodeOptions {
         DecodeOptions::default()
     }
     pub fn lenient() -> Self {
-        DecodeOptions {
-            mode: Mode::Lenient,
-            ..Default::default()
-        }
+        DecodeOptions { mode: Mode::Lenient, ..Default::default() }
     }
 }

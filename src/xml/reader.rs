@@ -53,15 +53,7 @@ impl<'i> XmlReader<'i> {
         cfg.check_end_names = true;
         cfg.check_comments = true;
         cfg.expand_empty_elements = false;
-        XmlReader {
-            input,
-            closed: None,
-            ns,
-            opts,
-            diags: Vec::new(),
-            path: Vec::with_capacity(16),
-            elements: 0,
-        }
+        XmlReader { input, closed: None, ns, opts, diags: Vec::new(), path: Vec::with_capacity(16), elements: 0 }
     }
 
     pub fn lenient(&self) -> bool {
@@ -104,13 +96,7 @@ impl<'i> XmlReader<'i> {
 
     /// An error with an explicit path (rules checked over a whole record list).
     pub fn error_with_path(&mut self, offset: u64, path: String, message: String) {
-        self.diags.push(Diagnostic {
-            severity: Severity::Error,
-            path,
-            offset: Some(offset),
-            position: None,
-            message,
-        });
+        self.diags.push(Diagnostic { severity: Severity::Error, path, offset: Some(offset), position: None, message });
     }
 
     fn path_string(&self, extra: Option<&str>) -> String {
@@ -136,13 +122,7 @@ impl<'i> XmlReader<'i> {
 
     fn push(&mut self, severity: Severity, offset: u64, extra: Option<&str>, message: String) {
         let path = self.path_string(extra);
-        self.diags.push(Diagnostic {
-            severity,
-            path,
-            offset: Some(offset),
-            position: None,
-            message,
-        });
+        self.diags.push(Diagnostic { severity, path, offset: Some(offset), position: None, message });
     }
 
     /// An error about the current element (or `extra`, a child or `@attribute` of it).
@@ -153,11 +133,7 @@ impl<'i> XmlReader<'i> {
     /// Something the schema forbids but real LAS systems send: an error in strict mode, a
     /// warning in lenient mode.
     pub fn deviation(&mut self, offset: u64, extra: Option<&str>, message: impl Into<String>) {
-        let sev = if self.lenient() {
-            Severity::Warning
-        } else {
-            Severity::Error
-        };
+        let sev = if self.lenient() { Severity::Warning } else { Severity::Error };
         self.push(sev, offset, extra, message.into());
     }
 
@@ -200,7 +176,8 @@ impl<'i> XmlReader<'i> {
                 Event::Decl(d) => {
                     if let Some(Ok(enc)) = d.encoding() {
                         if !enc.eq_ignore_ascii_case("utf-8") {
-                            return Err(self.fatal(offset, format!("encoding '{enc}' is not supported; UWLR messages are UTF-8")));
+                            return Err(self
+                                .fatal(offset, format!("encoding '{enc}' is not supported; UWLR messages are UTF-8")));
                         }
                     }
                     continue;
@@ -216,27 +193,15 @@ impl<'i> XmlReader<'i> {
         if self.elements > lim.max_elements {
             return Err(self.fatal(
                 offset,
-                format!(
-                    "more than {} elements: the message exceeds the element limit",
-                    lim.max_elements
-                ),
+                format!("more than {} elements: the message exceeds the element limit", lim.max_elements),
             ));
         }
         if self.path.len() >= lim.max_depth {
-            return Err(self.fatal(
-                offset,
-                format!("elements nested deeper than {} levels", lim.max_depth),
-            ));
+            return Err(self.fatal(offset, format!("elements nested deeper than {} levels", lim.max_depth)));
         }
         let name = self.local_name_at(offset, &start);
         self.path.push(Seg { name, index: 0 });
-        Ok(Elem {
-            name,
-            ns,
-            start,
-            empty,
-            offset,
-        })
+        Ok(Elem { name, ns, start, empty, offset })
     }
 
     /// The document element, after the prolog.
@@ -247,12 +212,7 @@ impl<'i> XmlReader<'i> {
                 Event::Start(s) => return self.enter(offset, ns, s, false),
                 Event::Empty(s) => return self.enter(offset, ns, s, true),
                 Event::Text(t) if is_blank(&t) => continue,
-                Event::Eof => {
-                    return Err(self.fatal(
-                        offset,
-                        "the document is empty: expected a UWLR message element",
-                    ))
-                }
+                Event::Eof => return Err(self.fatal(offset, "the document is empty: expected a UWLR message element")),
                 _ => return Err(self.fatal(offset, "content before the document element")),
             }
         }
@@ -291,17 +251,11 @@ impl<'i> XmlReader<'i> {
                     self.error(
                         offset,
                         None,
-                        format!(
-                            "<{}> holds elements only; text is not allowed here",
-                            parent.name
-                        ),
+                        format!("<{}> holds elements only; text is not allowed here", parent.name),
                     );
                 }
                 Event::Eof => {
-                    return Err(self.fatal(
-                        offset,
-                        format!("unexpected end of document inside <{}>", parent.name),
-                    ))
+                    return Err(self.fatal(offset, format!("unexpected end of document inside <{}>", parent.name)))
                 }
                 _ => {}
             }
@@ -338,10 +292,7 @@ impl<'i> XmlReader<'i> {
                         self.error(
                             e.offset,
                             None,
-                            format!(
-                                "text longer than {} characters",
-                                self.opts.limits.max_text_len
-                            ),
+                            format!("text longer than {} characters", self.opts.limits.max_text_len),
                         );
                         return Ok(Cow::Borrowed(""));
                     }
@@ -349,36 +300,17 @@ impl<'i> XmlReader<'i> {
                 }
                 Event::Start(s) => {
                     let intruder = self.enter(offset, Ns::Other, s, false)?;
-                    self.error(
-                        offset,
-                        None,
-                        format!(
-                            "<{}> holds text only; no element is allowed inside it",
-                            e.name
-                        ),
-                    );
+                    self.error(offset, None, format!("<{}> holds text only; no element is allowed inside it", e.name));
                     self.skip(intruder)?;
                     continue;
                 }
                 Event::Empty(s) => {
                     let intruder = self.enter(offset, Ns::Other, s, true)?;
-                    self.error(
-                        offset,
-                        None,
-                        format!(
-                            "<{}> holds text only; no element is allowed inside it",
-                            e.name
-                        ),
-                    );
+                    self.error(offset, None, format!("<{}> holds text only; no element is allowed inside it", e.name));
                     self.skip(intruder)?;
                     continue;
                 }
-                Event::Eof => {
-                    return Err(self.fatal(
-                        offset,
-                        format!("unexpected end of document inside <{}>", e.name),
-                    ))
-                }
+                Event::Eof => return Err(self.fatal(offset, format!("unexpected end of document inside <{}>", e.name))),
                 _ => continue,
             };
             acc = Some(match acc {
@@ -416,22 +348,13 @@ impl<'i> XmlReader<'i> {
                 Event::Text(t) => s.push_str(&t.xml10_content()),
                 Event::CData(c) => s.push_str(&c.xml10_content()),
                 Event::GeneralRef(r) => s.extend(resolve_ref(&r)),
-                Event::Eof => {
-                    return Err(self.fatal(
-                        offset,
-                        format!("unexpected end of document inside <{}>", e.name),
-                    ))
-                }
+                Event::Eof => return Err(self.fatal(offset, format!("unexpected end of document inside <{}>", e.name))),
                 _ => {}
             }
             if s.len() > self.opts.limits.max_text_len {
-                return Err(self.fatal(
-                    offset,
-                    format!(
-                        "text longer than {} characters",
-                        self.opts.limits.max_text_len
-                    ),
-                ));
+                return Err(
+                    self.fatal(offset, format!("text longer than {} characters", self.opts.limits.max_text_len))
+                );
             }
         }
     }
@@ -460,10 +383,7 @@ impl<'i> XmlReader<'i> {
                     return Ok(None);
                 }
                 Event::Eof => {
-                    return Err(self.fatal(
-                        offset,
-                        format!("unexpected end of document inside <{}>", parent.name),
-                    ))
+                    return Err(self.fatal(offset, format!("unexpected end of document inside <{}>", parent.name)))
                 }
                 _ => {}
             }
@@ -475,15 +395,9 @@ impl<'i> XmlReader<'i> {
     fn local_name_at(&self, offset: u64, start: &BytesStart<'_>) -> &'i str {
         let qlen = start.name().0.len();
         let from = offset as usize;
-        let lt = self
-            .input
-            .get(from..)
-            .and_then(|r| r.iter().position(|&b| b == b'<'))
-            .map(|p| from + p + 1);
-        let qname = lt
-            .and_then(|a| self.input.get(a..a + qlen))
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .unwrap_or("?");
+        let lt = self.input.get(from..).and_then(|r| r.iter().position(|&b| b == b'<')).map(|p| from + p + 1);
+        let qname =
+            lt.and_then(|a| self.input.get(a..a + qlen)).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("?");
         match qname.split_once(':') {
             Some((_, local)) => local,
             None => qname,
@@ -494,11 +408,7 @@ impl<'i> XmlReader<'i> {
 
     /// The unqualified attributes named in `names`, in that order. Any other attribute is
     /// reported (namespace declarations and `xsi:` attributes excepted).
-    pub fn attrs<const N: usize>(
-        &mut self,
-        e: &Elem<'i>,
-        names: [&str; N],
-    ) -> R<[Option<String>; N]> {
+    pub fn attrs<const N: usize>(&mut self, e: &Elem<'i>, names: [&str; N]) -> R<[Option<String>; N]> {
         let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
         let mut count = 0usize;
         let start = e.start.clone();
@@ -509,10 +419,7 @@ impl<'i> XmlReader<'i> {
             };
             count += 1;
             if count > self.opts.limits.max_attributes {
-                return Err(self.fatal(
-                    e.offset,
-                    format!("more than {} attributes", self.opts.limits.max_attributes),
-                ));
+                return Err(self.fatal(e.offset, format!("more than {} attributes", self.opts.limits.max_attributes)));
             }
             let key = a.key.0;
             if key == "xmlns" || key.starts_with("xmlns:") {
@@ -535,11 +442,7 @@ impl<'i> XmlReader<'i> {
                     let v = match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
                         Ok(v) => v,
                         Err(err) => {
-                            self.error(
-                                e.offset,
-                                Some(&format!("@{key}")),
-                                format!("bad attribute value: {err}"),
-                            );
+                            self.error(e.offset, Some(&format!("@{key}")), format!("bad attribute value: {err}"));
                             continue;
                         }
                     };
@@ -551,11 +454,7 @@ impl<'i> XmlReader<'i> {
                     format!(
                         "unexpected attribute '{key}' on <{}>; allowed: {}",
                         e.name,
-                        if N == 0 {
-                            "none".to_string()
-                        } else {
-                            names.join(", ")
-                        }
+                        if N == 0 { "none".to_string() } else { names.join(", ") }
                     ),
                 ),
             }
@@ -567,24 +466,12 @@ impl<'i> XmlReader<'i> {
     pub fn xsi_type(&mut self, e: &Elem<'i>) -> Option<crate::message::values::XsiType> {
         for a in e.start.attributes().flatten() {
             let (res, local) = self.ns.resolver().resolve_attribute(a.key);
-            if matches!(&res, ResolveResult::Bound(n) if n.0 == XSI_NS) && local.as_ref() == "type"
-            {
-                let name = a
-                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .ok()?
-                    .trim()
-                    .to_string();
+            if matches!(&res, ResolveResult::Bound(n) if n.0 == XSI_NS) && local.as_ref() == "type" {
+                let name = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()?.trim().to_string();
                 // A QName value resolves like an element name: prefix, else the default namespace.
                 // The resolver keeps declarations as written, so unescape them here.
-                let namespace = match self
-                    .ns
-                    .resolver()
-                    .resolve_element(quick_xml::name::QName(name.as_str()))
-                    .0
-                {
-                    ResolveResult::Bound(n) => quick_xml::escape::unescape(n.0)
-                        .ok()
-                        .map(|c| c.into_owned()),
+                let namespace = match self.ns.resolver().resolve_element(quick_xml::name::QName(name.as_str())).0 {
+                    ResolveResult::Bound(n) => quick_xml::escape::unescape(n.0).ok().map(|c| c.into_owned()),
                     _ => None,
                 };
                 return Some(crate::message::values::XsiType { name, namespace });
@@ -603,20 +490,14 @@ fn ns_of(res: &ResolveResult<'_>) -> Ns {
 }
 
 fn is_blank(t: &quick_xml::events::BytesText<'_>) -> bool {
-    t.as_ref()
-        .bytes()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    t.as_ref().bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// The five predefined entities and character references; anything else is undefined
 /// because we never read a DTD.
 fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
     if r.is_char_ref() {
-        return r
-            .resolve_char_ref()
-            .ok()
-            .flatten()
-            .filter(|&c| is_xml_char(c));
+        return r.resolve_char_ref().ok().flatten().filter(|&c| is_xml_char(c));
     }
     match &**r {
         "lt" => Some('<'),

@@ -35,8 +35,7 @@ impl<W: Write> XmlWriter<W> {
     }
 
     pub fn declaration(&mut self) {
-        self.buf
-            .extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+        self.buf.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     }
 
     fn newline(&mut self) {
@@ -168,11 +167,7 @@ impl<W: Write> XmlWriter<W> {
 
     /// The attributes that carry `t` on an element in namespace `element_ns`: the xsi
     /// declaration, the prefix declaration the QName needs, and `xsi:type` itself.
-    pub fn xsi_type_attrs(
-        &mut self,
-        t: &crate::message::values::XsiType,
-        element_ns: &str,
-    ) -> Vec<(String, String)> {
+    pub fn xsi_type_attrs(&mut self, t: &crate::message::values::XsiType, element_ns: &str) -> Vec<(String, String)> {
         let mut attrs = vec![("xmlns:xsi".to_string(), super::XSI_NS.to_string())];
         if t.name.is_empty() {
             self.problem(None, "an xsi:type needs a type name");
@@ -180,9 +175,10 @@ impl<W: Write> XmlWriter<W> {
         match (t.prefix(), &t.namespace) {
             (Some(p), Some(ns)) if p != "xsi" => attrs.push((format!("xmlns:{p}"), ns.clone())),
             (Some(p), None) => self.problem(None, format!("xsi:type prefix '{p}' is bound to no namespace")),
-            (None, Some(ns)) if ns != element_ns => {
-                self.problem(None, format!("an unprefixed xsi:type resolves to {element_ns}, not {ns}: give the type a prefix"))
-            }
+            (None, Some(ns)) if ns != element_ns => self.problem(
+                None,
+                format!("an unprefixed xsi:type resolves to {element_ns}, not {ns}: give the type a prefix"),
+            ),
             _ => {}
         }
         attrs.push(("xsi:type".to_string(), t.name.clone()));
@@ -236,9 +232,6 @@ mod tests {
         w.end().unwrap();
         w.end().unwrap();
         let out = String::from_utf8(w.finish().unwrap()).unwrap();
-        assert_eq!(
-            out,
-            "<a k=\"x&quot;&lt;&#10;\">\n  <b>1 &lt; 2 &amp; 3&#13;\n</b>\n  <c></c>\n</a>\n"
-        );
+        assert_eq!(out, "<a k=\"x&quot;&lt;&#10;\">\n  <b>1 &lt; 2 &amp; 3&#13;\n</b>\n  <c></c>\n</a>\n");
     }
 }

@@ -7,8 +7,7 @@ pub(crate) mod rules;
 pub(crate) mod write;
 
 use crate::message::values::{
-    DateTime, Etniciteit, Geslacht, Gewicht, GewichtNieuw, Jaargroep, Land, Rol, SchoolId,
-    Schooljaar, XsiType,
+    DateTime, Etniciteit, Geslacht, Gewicht, GewichtNieuw, Jaargroep, Land, Rol, SchoolId, Schooljaar, XsiType,
 };
 use chrono::NaiveDate;
 
@@ -115,11 +114,7 @@ impl Default for School {
         School {
             schooljaar: Schooljaar::new(2024).expect("valid year"),
             peildatum: None,
-            id: SchoolIdentificatie::Brin {
-                brincode: "00AA".into(),
-                dependancecode: None,
-                schoolkey: None,
-            },
+            id: SchoolIdentificatie::Brin { brincode: "00AA".into(), dependancecode: None, schoolkey: None },
             aanmaakdatum: None,
             auteur: None,
             xsdversie: None,
@@ -133,15 +128,8 @@ impl Default for School {
 /// instellingsnummer (+ LAS key), or only a LAS key (possibly none at all: the schema allows it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchoolIdentificatie {
-    Brin {
-        brincode: String,
-        dependancecode: Option<String>,
-        schoolkey: Option<String>,
-    },
-    Instelling {
-        instellingsnummer: String,
-        schoolkey: Option<String>,
-    },
+    Brin { brincode: String, dependancecode: Option<String>, schoolkey: Option<String> },
+    Instelling { instellingsnummer: String, schoolkey: Option<String> },
     Schoolkey(Option<String>),
 }
 
@@ -149,16 +137,10 @@ impl SchoolIdentificatie {
     /// The school location this answer is about, as a request would name it.
     pub fn to_school_id(&self) -> Option<SchoolId> {
         match self {
-            SchoolIdentificatie::Brin {
-                brincode,
-                dependancecode,
-                ..
-            } => Some(SchoolId::Brin {
-                brincode: brincode.clone(),
-                dependancecode: dependancecode.clone(),
-            }),
-            SchoolIdentificatie::Instelling { schoolkey, .. }
-            | SchoolIdentificatie::Schoolkey(schoolkey) => {
+            SchoolIdentificatie::Brin { brincode, dependancecode, .. } => {
+                Some(SchoolId::Brin { brincode: brincode.clone(), dependancecode: dependancecode.clone() })
+            }
+            SchoolIdentificatie::Instelling { schoolkey, .. } | SchoolIdentificatie::Schoolkey(schoolkey) => {
                 schoolkey.clone().map(SchoolId::Schoolkey)
             }
         }

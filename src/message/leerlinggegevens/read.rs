@@ -2,9 +2,7 @@
 
 use super::*;
 use crate::message::field::{attr_text, text, unexpected, value, Order, Text};
-use crate::message::field::{
-    ANY, BRINCODE, DEPENDANCECODE, INSTELLINGSNUMMER, S10, S128, S200, S256, S32, S6, S64,
-};
+use crate::message::field::{ANY, BRINCODE, DEPENDANCECODE, INSTELLINGSNUMMER, S10, S128, S200, S256, S32, S6, S64};
 use crate::message::field::{ELEVEN_DIGITS, FOUR_DIGITS, NINE_DIGITS, POSTCODE_NL};
 use crate::message::values::{parse_date, DateTime, Schooljaar};
 use crate::profile;
@@ -71,7 +69,12 @@ fn verzoek_with_groepen<'i>(
                 ord.at(r, &c, "groepen", 6, false);
                 groepen = groepen_selectie(r, c)?;
             }
-            _ => unexpected(r, c, root.name, "schooljaar, brincode/dependancecode or schoolkey, xsdversie, gegevenssetid, laatstontvangengegevens")?,
+            _ => unexpected(
+                r,
+                c,
+                root.name,
+                "schooljaar, brincode/dependancecode or schoolkey, xsdversie, gegevenssetid, laatstontvangengegevens",
+            )?,
         }
     }
     ord.require(r, &root, 0, "<schooljaar>");
@@ -80,22 +83,22 @@ fn verzoek_with_groepen<'i>(
         ord.require(r, &root, 6, "<groepen>");
     }
     let school = match (brin, skey) {
-        (Some(b), None) => Some(SchoolId::Brin {
-            brincode: b,
-            dependancecode: dep,
-        }),
+        (Some(b), None) => Some(SchoolId::Brin { brincode: b, dependancecode: dep }),
         (None, Some(k)) if dep.is_none() => Some(SchoolId::Schoolkey(k)),
         (None, None) if !ord.seen(1) && !ord.seen(2) => {
-            r.error_after(&root, format!("<{}> names no school: give <brincode> (with optional <dependancecode>) or <schoolkey>", root.name));
+            r.error_after(
+                &root,
+                format!(
+                    "<{}> names no school: give <brincode> (with optional <dependancecode>) or <schoolkey>",
+                    root.name
+                ),
+            );
             None
         }
         (Some(_), Some(_)) | (None, Some(_)) => {
             r.error_after(
                 &root,
-                format!(
-                    "<{}>: <brincode>/<dependancecode> and <schoolkey> exclude each other",
-                    root.name
-                ),
+                format!("<{}>: <brincode>/<dependancecode> and <schoolkey> exclude each other", root.name),
             );
             None
         }
@@ -129,10 +132,7 @@ fn groepen_selectie<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Vec<GroepSelect
         out.push(GroepSelectie { soort, key });
     }
     if out.is_empty() {
-        r.error_after(
-            &e,
-            "<groepen> needs at least one <groep> or <samengestelde_groep>",
-        );
+        r.error_after(&e, "<groepen> needs at least one <groep> or <samengestelde_groep>");
     }
     Ok(out)
 }
@@ -148,14 +148,7 @@ pub(crate) fn antwoord<'i, T>(
     let mut out: Option<Antwoord<T>> = None;
     while let Some(c) = r.child(&root)? {
         if out.is_some() {
-            r.error(
-                c.offset,
-                None,
-                format!(
-                    "<{}> holds exactly one answer; <{}> is one too many",
-                    root.name, c.name
-                ),
-            );
+            r.error(c.offset, None, format!("<{}> holds exactly one answer; <{}> is one too many", root.name, c.name));
             r.skip(c)?;
             continue;
         }
@@ -170,12 +163,7 @@ pub(crate) fn antwoord<'i, T>(
                 Antwoord::GeenGegevens
             }
             _ => {
-                unexpected(
-                    r,
-                    c,
-                    root.name,
-                    &format!("<{inner}>, <geenwijzigingen> or <geengegevens>"),
-                )?;
+                unexpected(r, c, root.name, &format!("<{inner}>, <geenwijzigingen> or <geengegevens>"))?;
                 continue;
             }
         });
@@ -185,10 +173,7 @@ pub(crate) fn antwoord<'i, T>(
         None => {
             r.error_after(
                 &root,
-                format!(
-                    "<{}> is empty: expected <{inner}>, <geenwijzigingen> or <geengegevens>",
-                    root.name
-                ),
+                format!("<{}> is empty: expected <{inner}>, <geenwijzigingen> or <geengegevens>", root.name),
             );
             Ok(Antwoord::GeenGegevens)
         }
@@ -205,11 +190,7 @@ pub(crate) fn empty<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<()> {
 fn no_content<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<()> {
     while let Some(c) = r.child(&e)? {
         let name = c.name;
-        r.error(
-            c.offset,
-            None,
-            format!("<{name}> is not allowed here: the element must be empty"),
-        );
+        r.error(c.offset, None, format!("<{name}> is not allowed here: the element must be empty"));
         r.skip(c)?;
     }
     Ok(())
@@ -229,10 +210,7 @@ pub(crate) struct Offsets {
 
 pub(crate) fn leerlinggegevens<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerlinggegevens> {
     let mut d = Leerlinggegevens::default();
-    let mut offs = Offsets {
-        base_path: r.path(),
-        ..Default::default()
-    };
+    let mut offs = Offsets { base_path: r.path(), ..Default::default() };
     r.attrs(&e, [])?;
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
@@ -258,12 +236,7 @@ pub(crate) fn leerlinggegevens<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leer
                 ord.at(r, &c, "leerkrachten", 4, false);
                 d.leerkrachten = list(r, c, "leerkracht", &mut offs.leerkrachten, leerkracht)?;
             }
-            _ => unexpected(
-                r,
-                c,
-                "leerlinggegevens",
-                "school, vestigingen, groepen, leerlingen, leerkrachten",
-            )?,
+            _ => unexpected(r, c, "leerlinggegevens", "school, vestigingen, groepen, leerlingen, leerkrachten")?,
         }
     }
     ord.require(r, &e, 0, "<school>");
@@ -282,10 +255,7 @@ pub(crate) fn leerlinggegevens<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leer
 
 pub(crate) fn structuur<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Structuur> {
     let mut d = Structuur::default();
-    let mut offs = Offsets {
-        base_path: r.path(),
-        ..Default::default()
-    };
+    let mut offs = Offsets { base_path: r.path(), ..Default::default() };
     r.attrs(&e, [])?;
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
@@ -303,18 +273,11 @@ pub(crate) fn structuur<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Structuur> 
                 ord.at(r, &c, "groepen", 2, false);
                 d.groepen = groepen(r, c, &mut offs.groepen)?;
             }
-            _ => unexpected(
-                r,
-                c,
-                "leerlinggegevens-structuur",
-                "school, vestigingen, groepen",
-            )?,
+            _ => unexpected(r, c, "leerlinggegevens-structuur", "school, vestigingen, groepen")?,
         }
     }
     ord.require(r, &e, 0, "<school>");
-    rules::structuur(&d.vestigingen, &d.groepen, &mut |a, msg| {
-        report(r, &offs, a, msg)
-    });
+    rules::structuur(&d.vestigingen, &d.groepen, &mut |a, msg| report(r, &offs, a, msg));
     if let Some(p) = r.opts.profile {
         let rep = &mut |a, msg| report(r, &offs, a, msg);
         profile::school(p, &d.school, rep);
@@ -326,10 +289,7 @@ pub(crate) fn structuur<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Structuur> 
 
 pub(crate) fn leerlingen_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerlingen> {
     let mut d = Leerlingen::default();
-    let mut offs = Offsets {
-        base_path: r.path(),
-        ..Default::default()
-    };
+    let mut offs = Offsets { base_path: r.path(), ..Default::default() };
     r.attrs(&e, [])?;
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
@@ -359,10 +319,7 @@ pub(crate) fn leerlingen_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Le
 
 pub(crate) fn leerkrachten_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerkrachten> {
     let mut d = Leerkrachten::default();
-    let mut offs = Offsets {
-        base_path: r.path(),
-        ..Default::default()
-    };
+    let mut offs = Offsets { base_path: r.path(), ..Default::default() };
     r.attrs(&e, [])?;
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
@@ -376,12 +333,7 @@ pub(crate) fn leerkrachten_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<
                 ord.at(r, &c, "leerkrachten", 1, false);
                 d.leerkrachten = list(r, c, "leerkracht", &mut offs.leerkrachten, leerkracht)?;
             }
-            _ => unexpected(
-                r,
-                c,
-                "leerlinggegevens-leerkrachten",
-                "school, leerkrachten",
-            )?,
+            _ => unexpected(r, c, "leerlinggegevens-leerkrachten", "school, leerkrachten")?,
         }
     }
     ord.require(r, &e, 0, "<school>");
@@ -452,10 +404,7 @@ fn groepen<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, offsets: &mut Vec<u64>) -> R<
         }
     }
     if out.is_empty() {
-        r.error_after(
-            &e,
-            "<groepen> needs at least one <groep> or <samengestelde_groep>",
-        );
+        r.error_after(&e, "<groepen> needs at least one <groep> or <samengestelde_groep>");
     }
     Ok(out)
 }
@@ -464,11 +413,7 @@ fn required_key(r: &mut XmlReader<'_>, e: &Elem<'_>, v: Option<String>) -> Strin
     match v {
         Some(k) => attr_text(r, e, "key", Some(k), S256).unwrap_or_default(),
         None => {
-            r.error(
-                e.offset,
-                None,
-                format!("<{}> lacks the required attribute key", e.name),
-            );
+            r.error(e.offset, None, format!("<{}> lacks the required attribute key", e.name));
             String::new()
         }
     }
@@ -533,22 +478,12 @@ pub(crate) fn school<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<School> {
         s.schooljaar = j;
     }
     s.id = match (brin, inst) {
-        (Some(brincode), None) => SchoolIdentificatie::Brin {
-            brincode,
-            dependancecode: dep,
-            schoolkey: skey,
-        },
+        (Some(brincode), None) => SchoolIdentificatie::Brin { brincode, dependancecode: dep, schoolkey: skey },
         (None, Some(instellingsnummer)) => {
             if dep.is_some() {
-                r.error_after(
-                    &e,
-                    "<dependancecode> goes with <brincode>, not with <instellingsnummer>",
-                );
+                r.error_after(&e, "<dependancecode> goes with <brincode>, not with <instellingsnummer>");
             }
-            SchoolIdentificatie::Instelling {
-                instellingsnummer,
-                schoolkey: skey,
-            }
+            SchoolIdentificatie::Instelling { instellingsnummer, schoolkey: skey }
         }
         (None, None) => {
             if dep.is_some() {
@@ -572,10 +507,7 @@ fn toevoegingen<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toevoegingen> {
         r.set_index(t.blokken.len() + 1);
         let xsi_type = r.xsi_type(&c);
         r.attrs(&c, [])?;
-        let mut b = Blok {
-            xsi_type,
-            ..Default::default()
-        };
+        let mut b = Blok { xsi_type, ..Default::default() };
         let mut ord = Order::new();
         let blok = c;
         while let Some(c) = r.child(&blok)? {
@@ -603,10 +535,7 @@ fn toevoegingen<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toevoegingen> {
 
 fn vestiging<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Vestiging> {
     let [key] = r.attrs(&e, ["key"])?;
-    let mut v = Vestiging {
-        key: required_key(r, &e, key),
-        ..Default::default()
-    };
+    let mut v = Vestiging { key: required_key(r, &e, key), ..Default::default() };
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
         match (ours(&c), c.name) {
@@ -632,8 +561,7 @@ fn vestiging<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Vestiging> {
 fn groep<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Groep> {
     let [key] = r.attrs(&e, ["key"])?;
     let key = required_key(r, &e, key);
-    let (mut naam, mut jaargroep, mut omschrijving, mut toev, mut mutatie) =
-        (None, None, None, None, None);
+    let (mut naam, mut jaargroep, mut omschrijving, mut toev, mut mutatie) = (None, None, None, None, None);
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
         match (ours(&c), c.name) {
@@ -657,12 +585,7 @@ fn groep<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Groep> {
                 ord.at(r, &c, "mutatiedatum", 4, false);
                 mutatie = value(r, c, DateTime::parse)?;
             }
-            _ => unexpected(
-                r,
-                c,
-                "groep",
-                "naam, jaargroep, omschrijving, toevoegingen, mutatiedatum",
-            )?,
+            _ => unexpected(r, c, "groep", "naam, jaargroep, omschrijving, toevoegingen, mutatiedatum")?,
         }
     }
     ord.require(r, &e, 0, "<naam>");
@@ -679,10 +602,7 @@ fn groep<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Groep> {
 
 fn samengestelde_groep<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<SamengesteldeGroep> {
     let [key] = r.attrs(&e, ["key"])?;
-    let mut g = SamengesteldeGroep {
-        key: required_key(r, &e, key),
-        ..Default::default()
-    };
+    let mut g = SamengesteldeGroep { key: required_key(r, &e, key), ..Default::default() };
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
         match (ours(&c), c.name) {
@@ -702,12 +622,7 @@ fn samengestelde_groep<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Samengesteld
                 ord.at(r, &c, "mutatiedatum", 3, false);
                 g.mutatiedatum = value(r, c, DateTime::parse)?;
             }
-            _ => unexpected(
-                r,
-                c,
-                "samengestelde_groep",
-                "naam, omschrijving, toevoegingen, mutatiedatum",
-            )?,
+            _ => unexpected(r, c, "samengestelde_groep", "naam, omschrijving, toevoegingen, mutatiedatum")?,
         }
     }
     ord.require(r, &e, 0, "<naam>");
@@ -715,12 +630,7 @@ fn samengestelde_groep<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Samengesteld
 }
 
 /// The name parts, slots 0..=4 in both leerling and leerkracht. Returns true if `c` was one.
-fn naam_part<'i>(
-    r: &mut XmlReader<'i>,
-    ord: &mut Order,
-    n: &mut Naam,
-    c: Elem<'i>,
-) -> R<Option<Elem<'i>>> {
+fn naam_part<'i>(r: &mut XmlReader<'i>, ord: &mut Order, n: &mut Naam, c: Elem<'i>) -> R<Option<Elem<'i>>> {
     let (slot, spec, name): (u8, Text, &'static str) = match c.name {
         "achternaam" => (0, S200, "achternaam"),
         "voorvoegsel" => (1, S10, "voorvoegsel"),
@@ -748,20 +658,11 @@ fn naam_part<'i>(
 fn check_naam<'i>(r: &mut XmlReader<'i>, e: &Elem<'i>, ord: &Order) {
     if !ord.seen(0) {
         if ord.seen(1) || ord.seen(2) || ord.seen(3) {
-            r.error_after(
-                e,
-                format!(
-                    "<{}>: voorvoegsel, voornamen and voorletters-1 need an <achternaam>",
-                    e.name
-                ),
-            );
+            r.error_after(e, format!("<{}>: voorvoegsel, voornamen and voorletters-1 need an <achternaam>", e.name));
         } else if !ord.seen(4) {
             r.error_after(
                 e,
-                format!(
-                    "<{}> lacks a name: give <achternaam> (with optional parts) or <roepnaam>",
-                    e.name
-                ),
+                format!("<{}> lacks a name: give <achternaam> (with optional parts) or <roepnaam>", e.name),
             );
         }
     }
@@ -772,11 +673,7 @@ fn key_ref<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Option<String>> {
     let key = match key {
         Some(k) => attr_text(r, &e, "key", Some(k), S256),
         None => {
-            r.error(
-                e.offset,
-                None,
-                format!("<{}> lacks the required attribute key", e.name),
-            );
+            r.error(e.offset, None, format!("<{}> lacks the required attribute key", e.name));
             None
         }
     };
@@ -838,10 +735,7 @@ pub(crate) fn leerling<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerling> {
                     }
                 }
                 if n == 0 {
-                    r.error_after(
-                        &list_e,
-                        "<samengestelde_groepen> needs at least one <samengestelde_groep>",
-                    );
+                    r.error_after(&list_e, "<samengestelde_groepen> needs at least one <samengestelde_groep>");
                 }
             }
             "vestiging" => {
@@ -877,22 +771,13 @@ pub(crate) fn leerling<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerling> {
                 l.land_moeder = value(r, c, Land::parse)?;
             }
             "sofinummer" | "bsn" | "onderwijsnummer" | "bsn_ondwnr-4" | "rijksregisternummer" => {
-                let (name, spec, make): (&'static str, Text, fn(String) -> Persoonsnummer) =
-                    match c.name {
-                        "sofinummer" => ("sofinummer", NINE_DIGITS, Persoonsnummer::Sofinummer),
-                        "bsn" => ("bsn", NINE_DIGITS, Persoonsnummer::Bsn),
-                        "onderwijsnummer" => (
-                            "onderwijsnummer",
-                            NINE_DIGITS,
-                            Persoonsnummer::Onderwijsnummer,
-                        ),
-                        "bsn_ondwnr-4" => ("bsn_ondwnr-4", FOUR_DIGITS, Persoonsnummer::BsnOndwnr4),
-                        _ => (
-                            "rijksregisternummer",
-                            ELEVEN_DIGITS,
-                            Persoonsnummer::Rijksregisternummer,
-                        ),
-                    };
+                let (name, spec, make): (&'static str, Text, fn(String) -> Persoonsnummer) = match c.name {
+                    "sofinummer" => ("sofinummer", NINE_DIGITS, Persoonsnummer::Sofinummer),
+                    "bsn" => ("bsn", NINE_DIGITS, Persoonsnummer::Bsn),
+                    "onderwijsnummer" => ("onderwijsnummer", NINE_DIGITS, Persoonsnummer::Onderwijsnummer),
+                    "bsn_ondwnr-4" => ("bsn_ondwnr-4", FOUR_DIGITS, Persoonsnummer::BsnOndwnr4),
+                    _ => ("rijksregisternummer", ELEVEN_DIGITS, Persoonsnummer::Rijksregisternummer),
+                };
                 ord.at(r, &c, name, 19, false);
                 l.persoonsnummer = text(r, c, spec)?.map(make);
             }
@@ -905,8 +790,7 @@ pub(crate) fn leerling<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerling> {
                 l.gewicht = value(r, c, Gewicht::parse)?;
             }
             "postcodenl" | "postnummerbe" | "postcodeoverig" => {
-                let (name, spec, make): (&'static str, Text, fn(String) -> Postcode) = match c.name
-                {
+                let (name, spec, make): (&'static str, Text, fn(String) -> Postcode) = match c.name {
                     "postcodenl" => ("postcodenl", POSTCODE_NL, Postcode::Nl),
                     "postnummerbe" => ("postnummerbe", FOUR_DIGITS, Postcode::Be),
                     _ => ("postcodeoverig", S32, Postcode::Overig),
@@ -971,17 +855,7 @@ pub(crate) fn leerkracht<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerkracht
                 l.emailadres = text(r, c, S256)?;
             }
             "rol" | "rolomschrijving" => {
-                ord.at(
-                    r,
-                    &c,
-                    if c.name == "rol" {
-                        "rol"
-                    } else {
-                        "rolomschrijving"
-                    },
-                    7,
-                    true,
-                );
+                ord.at(r, &c, if c.name == "rol" { "rol" } else { "rolomschrijving" }, 7, true);
                 if let Some(x) = rol_item(r, c)? {
                     l.rollen.push(x);
                 }
@@ -1016,10 +890,7 @@ pub(crate) fn leerkracht<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerkracht
                     l.groepen.push(LeerkrachtGroep { soort, key, rollen });
                 }
                 if l.groepen.is_empty() {
-                    r.error_after(
-                        &list_e,
-                        "<groepen> needs at least one <groep> or <samengestelde_groep>",
-                    );
+                    r.error_after(&list_e, "<groepen> needs at least one <groep> or <samengestelde_groep>");
                 }
             }
             "toevoegingen" => {

@@ -38,23 +38,20 @@ pub(crate) fn leerlinggegevens(d: &Leerlinggegevens, report: &mut Report<'_>) {
     for (i, l) in d.leerlingen.iter().enumerate() {
         if let Some(g) = &l.groep {
             if !groepen.contains(g.as_str()) {
-                report(
-                    Anchor::Leerling(i),
-                    format!("groep key '{g}' names no <groep> in this message"),
-                );
+                report(Anchor::Leerling(i), format!("groep key '{g}' names no <groep> in this message"));
             }
         }
         for g in &l.samengestelde_groepen {
             if !samengesteld.contains(g.as_str()) {
-                report(Anchor::Leerling(i), format!("samengestelde_groep key '{g}' names no <samengestelde_groep> in this message"));
+                report(
+                    Anchor::Leerling(i),
+                    format!("samengestelde_groep key '{g}' names no <samengestelde_groep> in this message"),
+                );
             }
         }
         if let Some(v) = &l.vestiging {
             if !vestigingen.contains(v.as_str()) {
-                report(
-                    Anchor::Leerling(i),
-                    format!("vestiging key '{v}' names no <vestiging> in this message"),
-                );
+                report(Anchor::Leerling(i), format!("vestiging key '{v}' names no <vestiging> in this message"));
             }
         }
     }
@@ -66,10 +63,7 @@ pub(crate) fn leerlinggegevens(d: &Leerlinggegevens, report: &mut Report<'_>) {
                 GroepSoort::SamengesteldeGroep => (&samengesteld, "samengestelde_groep"),
             };
             if !set.contains(g.key.as_str()) {
-                report(
-                    Anchor::Leerkracht(i),
-                    format!("{what} key '{}' names no <{what}> in this message", g.key),
-                );
+                report(Anchor::Leerkracht(i), format!("{what} key '{}' names no <{what}> in this message", g.key));
             }
         }
     }
@@ -84,17 +78,21 @@ pub(crate) fn structuur<'a>(
     let mut seen = HashSet::with_capacity(vestigingen.len());
     for (i, v) in vestigingen.iter().enumerate() {
         if !seen.insert(v.key.as_str()) {
-            report(
-                Anchor::Vestiging(i),
-                format!("vestiging key '{}' occurs more than once", v.key),
-            );
+            report(Anchor::Vestiging(i), format!("vestiging key '{}' occurs more than once", v.key));
         }
     }
     let (mut groepen, mut samengesteld) = (HashSet::new(), HashSet::new());
     let mut all: HashMap<&str, usize> = HashMap::with_capacity(items.len());
     for (i, g) in items.iter().enumerate() {
         if let Some(first) = all.insert(g.key(), i) {
-            report(Anchor::Groep(i), format!("group key '{}' is already used by group {} (keys are unique over groep and samengestelde_groep)", g.key(), first + 1));
+            report(
+                Anchor::Groep(i),
+                format!(
+                    "group key '{}' is already used by group {} (keys are unique over groep and samengestelde_groep)",
+                    g.key(),
+                    first + 1
+                ),
+            );
         }
         match g {
             GroepItem::Groep(g) => groepen.insert(g.key.as_str()),
@@ -110,25 +108,16 @@ pub(crate) fn leerlingen(list: &[Leerling], report: &mut Report<'_>) {
     let mut eckids = HashSet::with_capacity(list.len());
     for (i, l) in list.iter().enumerate() {
         if l.key.is_none() && l.eckid.is_none() {
-            report(
-                Anchor::Leerling(i),
-                "a leerling needs a key or an eckid (UWLR 2.3: at least one)".into(),
-            );
+            report(Anchor::Leerling(i), "a leerling needs a key or an eckid (UWLR 2.3: at least one)".into());
         }
         if let Some(k) = &l.key {
             if !keys.insert(k.as_str()) {
-                report(
-                    Anchor::Leerling(i),
-                    format!("leerling key '{k}' occurs more than once"),
-                );
+                report(Anchor::Leerling(i), format!("leerling key '{k}' occurs more than once"));
             }
         }
         if let Some(k) = &l.eckid {
             if !eckids.insert(k.as_str()) {
-                report(
-                    Anchor::Leerling(i),
-                    format!("leerling eckid '{k}' occurs more than once"),
-                );
+                report(Anchor::Leerling(i), format!("leerling eckid '{k}' occurs more than once"));
             }
         }
     }
@@ -139,17 +128,11 @@ pub(crate) fn leerkrachten(list: &[Leerkracht], report: &mut Report<'_>) {
     let mut eckids = HashSet::with_capacity(list.len());
     for (i, l) in list.iter().enumerate() {
         if !keys.insert(l.key.as_str()) {
-            report(
-                Anchor::Leerkracht(i),
-                format!("leerkracht key '{}' occurs more than once", l.key),
-            );
+            report(Anchor::Leerkracht(i), format!("leerkracht key '{}' occurs more than once", l.key));
         }
         if let Some(k) = &l.eckid {
             if !eckids.insert(k.as_str()) {
-                report(
-                    Anchor::Leerkracht(i),
-                    format!("leerkracht eckid '{k}' occurs more than once"),
-                );
+                report(Anchor::Leerkracht(i), format!("leerkracht eckid '{k}' occurs more than once"));
             }
         }
     }

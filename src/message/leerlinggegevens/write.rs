@@ -2,9 +2,7 @@
 //! identity rules as it goes (problems void the output; see `XmlWriter::problems`).
 
 use super::*;
-use crate::message::field::{
-    ANY, BRINCODE, DEPENDANCECODE, INSTELLINGSNUMMER, S10, S128, S200, S256, S32, S6, S64,
-};
+use crate::message::field::{ANY, BRINCODE, DEPENDANCECODE, INSTELLINGSNUMMER, S10, S128, S200, S256, S32, S6, S64};
 use crate::message::field::{ELEVEN_DIGITS, FOUR_DIGITS, NINE_DIGITS, POSTCODE_NL};
 use crate::message::values::format_date;
 use crate::xml::writer::XmlWriter;
@@ -22,10 +20,7 @@ pub(crate) fn verzoek<T: Write>(
     w.start(root, xmlns);
     w.leaf("schooljaar", &v.schooljaar.to_string());
     match &v.school {
-        SchoolId::Brin {
-            brincode,
-            dependancecode,
-        } => {
+        SchoolId::Brin { brincode, dependancecode } => {
             w.field("brincode", brincode, BRINCODE);
             w.opt_field("dependancecode", dependancecode.as_deref(), DEPENDANCECODE);
         }
@@ -39,10 +34,7 @@ pub(crate) fn verzoek<T: Write>(
     if let Some(groepen) = groepen {
         w.start("groepen", &[]);
         if groepen.is_empty() {
-            w.problem(
-                None,
-                "<groepen> needs at least one <groep> or <samengestelde_groep>",
-            );
+            w.problem(None, "<groepen> needs at least one <groep> or <samengestelde_groep>");
         }
         for g in groepen {
             let name = soort_name(g.soort);
@@ -97,14 +89,7 @@ pub(crate) fn leerlinggegevens<T: Write>(w: W<T>, d: &Leerlinggegevens) -> io::R
     vestigingen(w, &d.vestigingen)?;
     groepen(w, &d.groepen)?;
     list(w, "leerlingen", "leerling", &d.leerlingen, true, leerling)?;
-    list(
-        w,
-        "leerkrachten",
-        "leerkracht",
-        &d.leerkrachten,
-        false,
-        leerkracht,
-    )?;
+    list(w, "leerkrachten", "leerkracht", &d.leerkrachten, false, leerkracht)?;
     w.end()
 }
 
@@ -120,9 +105,7 @@ pub(crate) fn structuur<T: Write>(w: W<T>, d: &Structuur) -> io::Result<()> {
 }
 
 pub(crate) fn leerlingen<T: Write>(w: W<T>, d: &Leerlingen) -> io::Result<()> {
-    rules_problems(w, "leerlinggegevens-leerlingen", |rep| {
-        rules::leerlingen(&d.leerlingen, rep)
-    });
+    rules_problems(w, "leerlinggegevens-leerlingen", |rep| rules::leerlingen(&d.leerlingen, rep));
     w.start("leerlinggegevens-leerlingen", &[]);
     school(w, &d.school)?;
     list(w, "leerlingen", "leerling", &d.leerlingen, true, leerling)?;
@@ -130,19 +113,10 @@ pub(crate) fn leerlingen<T: Write>(w: W<T>, d: &Leerlingen) -> io::Result<()> {
 }
 
 pub(crate) fn leerkrachten<T: Write>(w: W<T>, d: &Leerkrachten) -> io::Result<()> {
-    rules_problems(w, "leerlinggegevens-leerkrachten", |rep| {
-        rules::leerkrachten(&d.leerkrachten, rep)
-    });
+    rules_problems(w, "leerlinggegevens-leerkrachten", |rep| rules::leerkrachten(&d.leerkrachten, rep));
     w.start("leerlinggegevens-leerkrachten", &[]);
     school(w, &d.school)?;
-    list(
-        w,
-        "leerkrachten",
-        "leerkracht",
-        &d.leerkrachten,
-        false,
-        leerkracht,
-    )?;
+    list(w, "leerkrachten", "leerkracht", &d.leerkrachten, false, leerkracht)?;
     w.end()
 }
 
@@ -157,10 +131,7 @@ fn list<T: Write, X>(
 ) -> io::Result<()> {
     if xs.is_empty() {
         if required {
-            w.problem(
-                Some(outer),
-                format!("<{outer}> needs at least one <{item}>"),
-            );
+            w.problem(Some(outer), format!("<{outer}> needs at least one <{item}>"));
             w.empty(outer, &[]);
         }
         return Ok(());
@@ -179,19 +150,12 @@ fn school<T: Write>(w: W<T>, s: &School) -> io::Result<()> {
         w.leaf("peildatum", &format_date(d));
     }
     match &s.id {
-        SchoolIdentificatie::Brin {
-            brincode,
-            dependancecode,
-            schoolkey,
-        } => {
+        SchoolIdentificatie::Brin { brincode, dependancecode, schoolkey } => {
             w.field("brincode", brincode, BRINCODE);
             w.opt_field("dependancecode", dependancecode.as_deref(), DEPENDANCECODE);
             w.opt_field("schoolkey", schoolkey.as_deref(), S256);
         }
-        SchoolIdentificatie::Instelling {
-            instellingsnummer,
-            schoolkey,
-        } => {
+        SchoolIdentificatie::Instelling { instellingsnummer, schoolkey } => {
             w.field("instellingsnummer", instellingsnummer, INSTELLINGSNUMMER);
             w.opt_field("schoolkey", schoolkey.as_deref(), S256);
         }
@@ -217,10 +181,7 @@ fn toevoegingen<T: Write>(w: W<T>, t: Option<&Toevoegingen>) -> io::Result<()> {
         match &b.xsi_type {
             Some(ty) => {
                 let owned = w.xsi_type_attrs(ty, NS);
-                let attrs: Vec<(&str, &str)> = owned
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
+                let attrs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 w.start("blok", &attrs);
             }
             None => {
@@ -302,10 +263,7 @@ fn naam<T: Write>(w: W<T>, n: &Naam) {
         }
         None => {
             if n.voorvoegsel.is_some() || n.voornamen.is_some() || n.voorletters.is_some() {
-                w.problem(
-                    None,
-                    "voorvoegsel, voornamen and voorletters-1 need an achternaam",
-                );
+                w.problem(None, "voorvoegsel, voornamen and voorletters-1 need an achternaam");
             }
             match &n.roepnaam {
                 Some(r) => w.field("roepnaam", r, S64),
@@ -368,11 +326,7 @@ fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
     if let Some(x) = l.etniciteit {
         w.leaf("etniciteit", x.as_str());
     }
-    for (name, land) in [
-        ("land", &l.land),
-        ("land_vader", &l.land_vader),
-        ("land_moeder", &l.land_moeder),
-    ] {
+    for (name, land) in [("land", &l.land), ("land_vader", &l.land_vader), ("land_moeder", &l.land_moeder)] {
         if let Some(x) = land {
             w.leaf(name, x.as_str());
         }
@@ -382,9 +336,7 @@ fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
         Some(Persoonsnummer::Bsn(v)) => w.field("bsn", v, NINE_DIGITS),
         Some(Persoonsnummer::Onderwijsnummer(v)) => w.field("onderwijsnummer", v, NINE_DIGITS),
         Some(Persoonsnummer::BsnOndwnr4(v)) => w.field("bsn_ondwnr-4", v, FOUR_DIGITS),
-        Some(Persoonsnummer::Rijksregisternummer(v)) => {
-            w.field("rijksregisternummer", v, ELEVEN_DIGITS)
-        }
+        Some(Persoonsnummer::Rijksregisternummer(v)) => w.field("rijksregisternummer", v, ELEVEN_DIGITS),
         None => {}
     }
     if let Some(x) = l.gewicht_nieuw {

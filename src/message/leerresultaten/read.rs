@@ -23,10 +23,7 @@ pub(crate) struct Offsets {
 
 pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<LeerresultatenVerzoek> {
     r.attrs(&e, [])?;
-    let mut offs = Offsets {
-        base_path: r.path(),
-        ..Default::default()
-    };
+    let mut offs = Offsets { base_path: r.path(), ..Default::default() };
     let mut ord = Order::new();
     let (mut school_v, mut afnames, mut toetsen_v) = (None, Vec::new(), Vec::new());
     while let Some(c) = r.child(&e)? {
@@ -71,12 +68,7 @@ pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerresultate
                     r.error_after(&list, "<toetsen> needs at least one <toets>");
                 }
             }
-            _ => unexpected(
-                r,
-                c,
-                "leerresultaten_verzoek",
-                "school, toetsafnames, toetsen",
-            )?,
+            _ => unexpected(r, c, "leerresultaten_verzoek", "school, toetsafnames, toetsen")?,
         }
     }
     ord.require(r, &e, 0, "<school>");
@@ -90,17 +82,11 @@ pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerresultate
     rules::verzoek(&v, &mut |a, msg| {
         let offset = match a {
             rules::Anchor::Toetsafname(i) => offs.toetsafnames.get(i).copied(),
-            rules::Anchor::Resultaat(i, j) => {
-                offs.resultaten.get(i).and_then(|v| v.get(j)).copied()
-            }
+            rules::Anchor::Resultaat(i, j) => offs.resultaten.get(i).and_then(|v| v.get(j)).copied(),
             rules::Anchor::Toets(i) => offs.toetsen.get(i).copied(),
             rules::Anchor::Toetsonderdeel(i, _) => offs.toetsen.get(i).copied(),
         };
-        r.error_with_path(
-            offset.unwrap_or(0),
-            format!("{}/{}", offs.base_path, a.path()),
-            msg,
-        );
+        r.error_with_path(offset.unwrap_or(0), format!("{}/{}", offs.base_path, a.path()), msg);
     });
     Ok(v)
 }
@@ -159,29 +145,31 @@ fn school<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<ResultatenSchool> {
                 ord.at(r, &c, "commentaar", 6, false);
                 s.commentaar = text(r, c, S128)?;
             }
-            _ => unexpected(r, c, "school", "schooljaar, brincode/dependancecode or schoolkey, aanmaakdatum, auteur, xsdversie, commentaar")?,
+            _ => unexpected(
+                r,
+                c,
+                "school",
+                "schooljaar, brincode/dependancecode or schoolkey, aanmaakdatum, auteur, xsdversie, commentaar",
+            )?,
         }
     }
     ord.require(r, &e, 0, "<schooljaar>");
     ord.require(r, &e, 3, "<aanmaakdatum>");
     ord.require(r, &e, 5, "<xsdversie>");
     s.id = match (brin, skey) {
-        (Some(brincode), None) => SchoolId::Brin {
-            brincode,
-            dependancecode: dep,
-        },
+        (Some(brincode), None) => SchoolId::Brin { brincode, dependancecode: dep },
         (None, Some(k)) => {
             if dep.is_some() {
-                r.error_after(
-                    &e,
-                    "<dependancecode> goes with <brincode>, not with <schoolkey>",
-                );
+                r.error_after(&e, "<dependancecode> goes with <brincode>, not with <schoolkey>");
             }
             SchoolId::Schoolkey(k)
         }
         (None, None) => {
             if !ord.seen(1) {
-                r.error_after(&e, "<school> names no school: give <brincode> (with optional <dependancecode>) or <schoolkey>");
+                r.error_after(
+                    &e,
+                    "<school> names no school: give <brincode> (with optional <dependancecode>) or <schoolkey>",
+                );
             }
             SchoolId::Schoolkey(String::new())
         }
@@ -225,12 +213,7 @@ fn toetsafname<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, offsets: &mut Vec<u64>) -
                     r.error_after(&list, "<resultaten> needs at least one <resultaat>");
                 }
             }
-            _ => unexpected(
-                r,
-                c,
-                "toetsafname",
-                "leerlingid, eckid, resultaatverwerkerid, resultaten",
-            )?,
+            _ => unexpected(r, c, "toetsafname", "leerlingid, eckid, resultaatverwerkerid, resultaten")?,
         }
     }
     ord.require(r, &e, 3, "<resultaten>");
@@ -239,11 +222,7 @@ fn toetsafname<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, offsets: &mut Vec<u64>) -
 
 fn vocab<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Option<Vocab>> {
     let [voc, loc] = r.attrs(&e, ["vocabulaire", "vocabulairelocatie"])?;
-    Ok(text(r, e, S256)?.map(|value| Vocab {
-        value,
-        vocabulaire: voc,
-        vocabulairelocatie: loc,
-    }))
+    Ok(text(r, e, S256)?.map(|value| Vocab { value, vocabulaire: voc, vocabulairelocatie: loc }))
 }
 
 fn resultaat<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Resultaat> {
@@ -251,17 +230,12 @@ fn resultaat<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Resultaat> {
     let key = match key {
         Some(k) => attr_text(r, &e, "key", Some(k), S256).unwrap_or_default(),
         None => {
-            r.error(
-                e.offset,
-                None,
-                "<resultaat> lacks the required attribute key",
-            );
+            r.error(e.offset, None, "<resultaat> lacks the required attribute key");
             String::new()
         }
     };
     let mut ord = Order::new();
-    let (mut datum, mut code, mut versie, mut onderdeel, mut waarde, mut info) =
-        (None, None, None, None, None, None);
+    let (mut datum, mut code, mut versie, mut onderdeel, mut waarde, mut info) = (None, None, None, None, None, None);
     while let Some(c) = r.child(&e)? {
         match (ours(&c), c.name) {
             (true, "afnamedatum") => {
@@ -296,17 +270,17 @@ fn resultaat<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Resultaat> {
                 ord.at(r, &c, "infourl", 5, false);
                 info = text(r, c, S256)?;
             }
-            _ => unexpected(r, c, "resultaat", "afnamedatum, toetscode, versie, toetsonderdeelcode, score | osoresultaat | anderresultaat, infourl")?,
+            _ => unexpected(
+                r,
+                c,
+                "resultaat",
+                "afnamedatum, toetscode, versie, toetsonderdeelcode, score | osoresultaat | anderresultaat, infourl",
+            )?,
         }
     }
     ord.require(r, &e, 0, "<afnamedatum>");
     ord.require(r, &e, 1, "<toetscode>");
-    ord.require(
-        r,
-        &e,
-        4,
-        "result: one of <score>, <osoresultaat>, <anderresultaat>",
-    );
+    ord.require(r, &e, 4, "result: one of <score>, <osoresultaat>, <anderresultaat>");
     Ok(Resultaat {
         key,
         afnamedatum: datum.unwrap_or_default(),
@@ -324,7 +298,11 @@ fn ander<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<AnderResultaat> {
     let mut a = AnderResultaat::default();
     match ty {
         Some(t) => a.xsi_type = t,
-        None => r.error(e.offset, None, "<anderresultaat> is of an abstract type: it needs an xsi:type naming the agreed format"),
+        None => r.error(
+            e.offset,
+            None,
+            "<anderresultaat> is of an abstract type: it needs an xsi:type naming the agreed format",
+        ),
     }
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
@@ -333,14 +311,7 @@ fn ander<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<AnderResultaat> {
             a.andere_score = Some(r.text(c)?.into_owned());
         } else {
             // Content of the bilaterally agreed extension: not ours to judge, not kept.
-            r.deviation(
-                c.offset,
-                None,
-                format!(
-                    "<{}> belongs to the agreed extension type and is not kept",
-                    c.name
-                ),
-            );
+            r.deviation(c.offset, None, format!("<{}> belongs to the agreed extension type and is not kept", c.name));
             r.skip(c)?;
         }
     }
@@ -526,7 +497,10 @@ fn toets<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toets> {
                             }
                         };
                         let value = text(r, x, S256)?.unwrap_or_default();
-                        t.toetshierarchie.push(Ingang { niveau, waarde: Vocab { value, vocabulaire: voc, vocabulairelocatie: loc } });
+                        t.toetshierarchie.push(Ingang {
+                            niveau,
+                            waarde: Vocab { value, vocabulaire: voc, vocabulairelocatie: loc },
+                        });
                     } else {
                         unexpected(r, x, "toetshierarchie", "<ingang>")?;
                     }
@@ -551,7 +525,12 @@ fn toets<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toets> {
                     r.error_after(&l, "<toetsonderdelen> needs at least one <toetsonderdeel>");
                 }
             }
-            _ => unexpected(r, c, "toets", "toetscode, versie, toetsnaam, leerjaar, vakgebied, toetsnormering, toetshierarchie, toetsonderdelen")?,
+            _ => unexpected(
+                r,
+                c,
+                "toets",
+                "toetscode, versie, toetsnaam, leerjaar, vakgebied, toetsnormering, toetshierarchie, toetsonderdelen",
+            )?,
         }
     }
     ord.require(r, &e, 0, "<toetscode>");
@@ -584,7 +563,12 @@ fn toetsonderdeel<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toetsonderdeel> {
                 ord.at(r, &c, "toetsonderdeelnormering", 3, false);
                 t.normering = Some(normering(r, c)?);
             }
-            _ => unexpected(r, c, "toetsonderdeel", "toetsonderdeelvolgnummer, toetsonderdeelcode, toetsonderdeelnaam, toetsonderdeelnormering")?,
+            _ => unexpected(
+                r,
+                c,
+                "toetsonderdeel",
+                "toetsonderdeelvolgnummer, toetsonderdeelcode, toetsonderdeelnaam, toetsonderdeelnormering",
+            )?,
         }
     }
     ord.require(r, &e, 0, "<toetsonderdeelvolgnummer>");
@@ -594,11 +578,7 @@ fn toetsonderdeel<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toetsonderdeel> {
 
 fn normering<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Normering> {
     let [voc, loc] = r.attrs(&e, ["vocabulaire", "vocabulairelocatie"])?;
-    let mut n = Normering {
-        vocabulaire: voc,
-        vocabulairelocatie: loc,
-        ..Default::default()
-    };
+    let mut n = Normering { vocabulaire: voc, vocabulairelocatie: loc, ..Default::default() };
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
         match (ours(&c), c.name) {
@@ -619,12 +599,7 @@ fn normering<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Normering> {
                 r.set_index(n.normen.len() + 1);
                 n.normen.push(norm(r, c)?);
             }
-            _ => unexpected(
-                r,
-                c,
-                e.name,
-                "toetscategorie, toetsniveau, wegingsfactor, norm",
-            )?,
+            _ => unexpected(r, c, e.name, "toetscategorie, toetsniveau, wegingsfactor, norm")?,
         }
     }
     ord.require(r, &e, 3, "<norm>");
@@ -712,29 +687,16 @@ fn normkleur<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Option<Normkleur>> {
                 ord.at(r, &c, "transparantie", 3, false);
                 tr = ranged(r, c, 0.0, 1.0)?;
             }
-            _ => unexpected(
-                r,
-                c,
-                "normkleur",
-                "rood_code, groen_code, blauw_code, transparantie",
-            )?,
+            _ => unexpected(r, c, "normkleur", "rood_code, groen_code, blauw_code, transparantie")?,
         }
     }
-    for (slot, name) in [
-        (0, "<rood_code>"),
-        (1, "<groen_code>"),
-        (2, "<blauw_code>"),
-        (3, "<transparantie>"),
-    ] {
+    for (slot, name) in [(0, "<rood_code>"), (1, "<groen_code>"), (2, "<blauw_code>"), (3, "<transparantie>")] {
         ord.require(r, &e, slot, name);
     }
     Ok(match (rood, groen, blauw, tr) {
-        (Some(rood), Some(groen), Some(blauw), Some(transparantie)) => Some(Normkleur {
-            rood,
-            groen,
-            blauw,
-            transparantie,
-        }),
+        (Some(rood), Some(groen), Some(blauw), Some(transparantie)) => {
+            Some(Normkleur { rood, groen, blauw, transparantie })
+        }
         _ => None,
     })
 }

@@ -17,17 +17,11 @@ impl Anchor {
     pub fn path(self) -> String {
         match self {
             Anchor::Toetsafname(i) => format!("toetsafnames/toetsafname[{}]", i + 1),
-            Anchor::Resultaat(i, j) => format!(
-                "toetsafnames/toetsafname[{}]/resultaten/resultaat[{}]",
-                i + 1,
-                j + 1
-            ),
+            Anchor::Resultaat(i, j) => format!("toetsafnames/toetsafname[{}]/resultaten/resultaat[{}]", i + 1, j + 1),
             Anchor::Toets(i) => format!("toetsen/toets[{}]", i + 1),
-            Anchor::Toetsonderdeel(i, j) => format!(
-                "toetsen/toets[{}]/toetsonderdelen/toetsonderdeel[{}]",
-                i + 1,
-                j + 1
-            ),
+            Anchor::Toetsonderdeel(i, j) => {
+                format!("toetsen/toets[{}]/toetsonderdelen/toetsonderdeel[{}]", i + 1, j + 1)
+            }
         }
     }
 }
@@ -38,11 +32,7 @@ pub(crate) fn verzoek(v: &LeerresultatenVerzoek, report: &mut dyn FnMut(Anchor, 
         if let Some(first) = codes.insert(t.toetscode.value.as_str(), i) {
             report(
                 Anchor::Toets(i),
-                format!(
-                    "toetscode '{}' is already declared by toets {}",
-                    t.toetscode.value,
-                    first + 1
-                ),
+                format!("toetscode '{}' is already declared by toets {}", t.toetscode.value, first + 1),
             );
         }
         let mut nrs = HashSet::with_capacity(t.toetsonderdelen.len());
@@ -50,10 +40,7 @@ pub(crate) fn verzoek(v: &LeerresultatenVerzoek, report: &mut dyn FnMut(Anchor, 
             if !nrs.insert(o.volgnummer) {
                 report(
                     Anchor::Toetsonderdeel(i, j),
-                    format!(
-                        "toetsonderdeelvolgnummer {} occurs more than once in this toets",
-                        o.volgnummer
-                    ),
+                    format!("toetsonderdeelvolgnummer {} occurs more than once in this toets", o.volgnummer),
                 );
             }
         }
@@ -70,19 +57,13 @@ pub(crate) fn verzoek(v: &LeerresultatenVerzoek, report: &mut dyn FnMut(Anchor, 
             if !keys.insert(r.key.as_str()) {
                 report(
                     Anchor::Resultaat(i, j),
-                    format!(
-                        "resultaat key '{}' occurs more than once in this message",
-                        r.key
-                    ),
+                    format!("resultaat key '{}' occurs more than once in this message", r.key),
                 );
             }
             if !codes.contains_key(r.toetscode.as_str()) {
                 report(
                     Anchor::Resultaat(i, j),
-                    format!(
-                        "toetscode '{}' names no <toets> in this message",
-                        r.toetscode
-                    ),
+                    format!("toetscode '{}' names no <toets> in this message", r.toetscode),
                 );
             }
         }

@@ -15,10 +15,7 @@ pub(crate) fn verzoek<T: Write>(w: W<T>, v: &LeerresultatenVerzoek) -> io::Resul
     for (a, m) in found {
         w.problem(Some(&format!("leerresultaten_verzoek/{}", a.path())), m);
     }
-    w.start(
-        "leerresultaten_verzoek",
-        &[("xmlns", NS), ("xmlns:oso", OSO_NS)],
-    );
+    w.start("leerresultaten_verzoek", &[("xmlns", NS), ("xmlns:oso", OSO_NS)]);
     school(w, &v.school)?;
     w.start("toetsafnames", &[]);
     if v.toetsafnames.is_empty() {
@@ -29,11 +26,7 @@ pub(crate) fn verzoek<T: Write>(w: W<T>, v: &LeerresultatenVerzoek) -> io::Resul
         w.set_index(i + 1);
         w.opt_field("leerlingid", a.leerlingid.as_deref(), S256);
         w.opt_field("eckid", a.eckid.as_deref(), S256);
-        w.opt_field(
-            "resultaatverwerkerid",
-            a.resultaatverwerkerid.as_deref(),
-            S256,
-        );
+        w.opt_field("resultaatverwerkerid", a.resultaatverwerkerid.as_deref(), S256);
         w.start("resultaten", &[]);
         if a.resultaten.is_empty() {
             w.problem(None, "<resultaten> needs at least one <resultaat>");
@@ -60,10 +53,7 @@ fn school<T: Write>(w: W<T>, s: &ResultatenSchool) -> io::Result<()> {
     w.start("school", &[]);
     w.leaf("schooljaar", &s.schooljaar.to_string());
     match &s.id {
-        SchoolId::Brin {
-            brincode,
-            dependancecode,
-        } => {
+        SchoolId::Brin { brincode, dependancecode } => {
             w.field("brincode", brincode, BRINCODE);
             w.opt_field("dependancecode", dependancecode.as_deref(), DEPENDANCECODE);
         }
@@ -112,10 +102,7 @@ fn resultaat<T: Write>(w: W<T>, r: &Resultaat, index: usize) -> io::Result<()> {
         ResultaatWaarde::Oso(o) => oso(w, o)?,
         ResultaatWaarde::Ander(a) => {
             let owned = w.xsi_type_attrs(&a.xsi_type, NS);
-            let attrs: Vec<(&str, &str)> = owned
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
+            let attrs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             match &a.andere_score {
                 Some(s) => {
                     w.start("anderresultaat", &attrs);
@@ -149,15 +136,8 @@ fn oso<T: Write>(w: W<T>, o: &OsoResultaat) -> io::Result<()> {
             }
         }
         w.opt("oso:tijd", t.tijd.as_ref().map(Decimal::as_str));
-        w.opt(
-            "oso:vaardigheidsscore",
-            t.vaardigheidsscore.as_ref().map(Decimal::as_str),
-        );
-        w.opt_field(
-            "oso:codevaardigheidsschaal",
-            t.codevaardigheidsschaal.as_deref(),
-            NON_EMPTY,
-        );
+        w.opt("oso:vaardigheidsscore", t.vaardigheidsscore.as_ref().map(Decimal::as_str));
+        w.opt_field("oso:codevaardigheidsschaal", t.codevaardigheidsschaal.as_deref(), NON_EMPTY);
         if let Some((laag, hoog)) = &t.betrouwbaarheidsinterval {
             w.start("oso:betrouwbaarheidsinterval", &[]);
             w.leaf("oso:bivlaag", laag.as_str());
@@ -170,11 +150,7 @@ fn oso<T: Write>(w: W<T>, o: &OsoResultaat) -> io::Result<()> {
         w.start("oso:referentiescore", &[]);
         w.set_index(i + 1);
         w.field("oso:codereferentiescore", &s.codereferentiescore, NON_EMPTY);
-        w.field(
-            "oso:codevergelijkingsgroep",
-            &s.codevergelijkingsgroep,
-            NON_EMPTY,
-        );
+        w.field("oso:codevergelijkingsgroep", &s.codevergelijkingsgroep, NON_EMPTY);
         w.field("oso:waarde", &s.waarde, NON_EMPTY);
         w.opt_field("oso:kwalificatie", s.kwalificatie.as_deref(), NON_EMPTY);
         w.end()?;
@@ -212,10 +188,7 @@ fn toets<T: Write>(w: W<T>, t: &Toets, index: usize) -> io::Result<()> {
             w.start("toetsonderdeel", &[]);
             w.set_index(i + 1);
             if o.volgnummer == 0 {
-                w.problem(
-                    Some("toetsonderdeelvolgnummer"),
-                    "toetsonderdeelvolgnummer must be positive",
-                );
+                w.problem(Some("toetsonderdeelvolgnummer"), "toetsonderdeelvolgnummer must be positive");
             }
             w.leaf("toetsonderdeelvolgnummer", &o.volgnummer.to_string());
             vocab(w, "toetsonderdeelcode", &o.code);
@@ -232,10 +205,7 @@ fn toets<T: Write>(w: W<T>, t: &Toets, index: usize) -> io::Result<()> {
 
 fn in_range<T: Write>(w: W<T>, name: &str, d: &Decimal, lo: f64, hi: f64) {
     if !(lo..=hi).contains(&d.to_f64()) {
-        w.problem(
-            Some(name),
-            format!("<{name}> {d} lies outside {lo:.2} ..= {hi:.2}"),
-        );
+        w.problem(Some(name), format!("<{name}> {d} lies outside {lo:.2} ..= {hi:.2}"));
     }
     w.leaf(name, d.as_str());
 }
@@ -255,10 +225,7 @@ fn normering<T: Write>(w: W<T>, name: &'static str, n: &Normering) -> io::Result
     if let Some(v) = &n.toetsniveau {
         vocab(w, "toetsniveau", v);
     }
-    w.opt(
-        "wegingsfactor",
-        n.wegingsfactor.as_ref().map(Decimal::as_str),
-    );
+    w.opt("wegingsfactor", n.wegingsfactor.as_ref().map(Decimal::as_str));
     if n.normen.is_empty() {
         w.problem(None, format!("<{name}> needs at least one <norm>"));
     }
