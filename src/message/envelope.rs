@@ -83,7 +83,21 @@ fn summary(d: &[Diagnostic]) -> String {
 /// Reads one UWLR message. Errors are collected over the whole message where reading can
 /// go on; malformed XML and exceeded limits stop at once.
 pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError> {
-    let mut r = XmlReader::new(input, *opts);
+    let text = match std::str::from_utf8(input) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut diagnostics = vec![Diagnostic {
+                severity: crate::xml::Severity::Error,
+                path: "/".into(),
+                offset: Some(e.valid_up_to() as u64),
+                position: None,
+                message: "the message is not valid UTF-8 (UWLR messages are UTF-8)".into(),
+            }];
+            resolve_positions(input, &mut diagnostics);
+            return Err(DecodeError { diagnostics, partial: Partial { stopped: true, ..Default::default() } });
+        }
+    };
+    let mut r = XmlReader::new(text, *opts);
     let mut partial = Partial::default();
     let result = if input.len() > opts.limits.max_bytes {
         r.error(0, None, format!("the message is {} bytes; the limit is {}", input.len(), opts.limits.max_bytes));

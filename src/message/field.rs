@@ -25,14 +25,18 @@ impl Text {
     }
 
     pub fn check(&self, v: &str) -> Result<(), String> {
-        if let Some(c) = v.chars().find(|&c| !is_xml_char(c)) {
-            return Err(format!("contains the character U+{:04X}, which XML cannot carry", c as u32));
+        // Printable ASCII is the common case: one pass over the bytes, and the byte length
+        // is the character count.
+        let printable_ascii = v.bytes().all(|b| (0x20..0x7f).contains(&b));
+        if !printable_ascii {
+            if let Some(c) = v.chars().find(|&c| !is_xml_char(c)) {
+                return Err(format!("contains the character U+{:04X}, which XML cannot carry", c as u32));
+            }
         }
         if let Some((f, what)) = self.pattern {
             return if f(v) { Ok(()) } else { Err(format!("'{v}' does not match the pattern: {what}")) };
         }
-        // Byte length bounds character length: only count when it matters.
-        let n = if v.len() <= self.max && v.len() >= self.min && v.is_ascii() { v.len() } else { v.chars().count() };
+        let n = if printable_ascii { v.len() } else { v.chars().count() };
         if n < self.min {
             Err(if n == 0 {
                 "must not be empty".to_string()

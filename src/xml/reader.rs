@@ -36,7 +36,10 @@ struct Seg<'i> {
 }
 
 pub(crate) struct XmlReader<'i> {
-    input: &'i [u8],
+    /// The whole input, validated as UTF-8 once, so names can be sliced from it.
+    input: &'i str,
+    /// The namespace of the last start tag.
+    last_ns: Ns,
     /// The element whose end tag was read last, for findings reported after it closed.
     closed: Option<Seg<'i>>,
     ns: NsReader<&'i [u8]>,
@@ -47,13 +50,23 @@ pub(crate) struct XmlReader<'i> {
 }
 
 impl<'i> XmlReader<'i> {
-    pub fn new(input: &'i [u8], opts: DecodeOptions) -> Self {
-        let mut ns = NsReader::from_reader(input);
+    /// A reader over `input`, which the caller has checked to be UTF-8 (see `decode`).
+    pub fn new(input: &'i str, opts: DecodeOptions) -> Self {
+        let mut ns = NsReader::from_str(input);
         let cfg = ns.config_mut();
         cfg.check_end_names = true;
         cfg.check_comments = true;
         cfg.expand_empty_elements = false;
-        XmlReader { input, closed: None, ns, opts, diags: Vec::new(), path: Vec::with_capacity(16), elements: 0 }
+        XmlReader {
+            input,
+            last_ns: Ns::Other,
+            closed: None,
+            ns,
+            opts,
+            diags: Vec::new(),
+            path: Vec::with_capacity(16),
+            elements: 0,
+        }
     }
 
     pub fn lenient(&self) -> bool {
@@ -161,11 +174,16 @@ impl<'i> XmlReader<'i> {
     fn next(&mut self) -> R<(u64, Ns, Event<'i>)> {
         loop {
             let offset = self.ns.buffer_position();
-            let (res, ev) = match self.ns.read_resolved_event() {
-                Ok((res, ev)) => (ns_of(&res), ev),
+            let ev = match self.ns.read_event() {
+                Ok(ev) => ev,
                 Err(e) => return Err(self.xml_error(e)),
             };
             match ev {
+                // Only start tags need their namespace; end tags are matched by name.
+                Event::Start(ref s) | Event::Empty(ref s) => {
+                    let ns = self.ns_of_element(s);
+                    return Ok((offset, ns, ev));
+                }
                 Event::Comment(_) | Event::PI(_) => continue,
                 Event::DocType(_) => {
                     return Err(self.fatal(
@@ -182,8 +200,25 @@ impl<'i> XmlReader<'i> {
                     }
                     continue;
                 }
-                ev => return Ok((offset, res, ev)),
+                ev => return Ok((offset, Ns::None, ev)),
             }
+        }
+    }
+
+    /// The namespace of a start tag. Nearly every element of a message is in the same
+    /// namespace as the one before, so that one is tried first.
+    fn ns_of_element(&mut self, s: &BytesStart<'_>) -> Ns {
+        match self.ns.resolver().resolve_element(s.name()).0 {
+            ResolveResult::Bound(n) => {
+                if n.0 == self.last_ns.uri() {
+                    return self.last_ns;
+                }
+                let ns = Ns::from_uri(n.0);
+                self.last_ns = ns;
+                ns
+            }
+            ResolveResult::Unbound => Ns::None,
+            ResolveResult::Unknown(_) => Ns::Other,
         }
     }
 
@@ -288,7 +323,8 @@ impl<'i> XmlReader<'i> {
                 Event::End(_) => {
                     self.pop();
                     let text = acc.unwrap_or(Cow::Borrowed(""));
-                    if text.chars().count() > self.opts.limits.max_text_len {
+                    let max = self.opts.limits.max_text_len;
+                    if text.len() > max && text.chars().count() > max {
                         self.error(
                             e.offset,
                             None,
@@ -395,9 +431,9 @@ impl<'i> XmlReader<'i> {
     fn local_name_at(&self, offset: u64, start: &BytesStart<'_>) -> &'i str {
         let qlen = start.name().0.len();
         let from = offset as usize;
-        let lt = self.input.get(from..).and_then(|r| r.iter().position(|&b| b == b'<')).map(|p| from + p + 1);
-        let qname =
-            lt.and_then(|a| self.input.get(a..a + qlen)).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("?");
+        let lt =
+            self.input.as_bytes().get(from..).and_then(|r| r.iter().position(|&b| b == b'<')).map(|p| from + p + 1);
+        let qname = lt.and_then(|a| self.input.get(a..a + qlen)).unwrap_or("?");
         match qname.split_once(':') {
             Some((_, local)) => local,
             None => qname,
@@ -478,14 +514,6 @@ impl<'i> XmlReader<'i> {
             }
         }
         None
-    }
-}
-
-fn ns_of(res: &ResolveResult<'_>) -> Ns {
-    match res {
-        ResolveResult::Bound(n) => Ns::from_uri(n.0),
-        ResolveResult::Unbound => Ns::None,
-        ResolveResult::Unknown(_) => Ns::Other,
     }
 }
 
