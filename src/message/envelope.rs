@@ -363,6 +363,22 @@ pub fn encode_to_vec(body: &Body, header: Option<&Autorisatie>, opts: &EncodeOpt
     encode(body, header, opts, Vec::with_capacity(4096))
 }
 
+/// Encodes and writes to an async writer (a socket, a file). The bytes are produced by the
+/// same streaming writer into a buffer first and written only once the whole message is
+/// known to be valid, so an invalid message never leaves half-sent.
+pub async fn encode_async<W: tokio::io::AsyncWrite + Unpin>(
+    body: &Body,
+    header: Option<&Autorisatie>,
+    opts: &EncodeOptions,
+    out: &mut W,
+) -> Result<(), EncodeError> {
+    use tokio::io::AsyncWriteExt;
+    let bytes = encode_to_vec(body, header, opts)?;
+    out.write_all(&bytes).await?;
+    out.flush().await?;
+    Ok(())
+}
+
 /// Streams the message into `out`. On `Err(Invalid)` what was written must be discarded
 /// (the buffer is flushed in 64 KiB pieces, so a prefix may already be in `out`).
 pub fn encode<W: Write>(
