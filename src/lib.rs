@@ -19,12 +19,23 @@
 //!   decoded answer.
 //! - [`generate`]: deterministic synthetic schools and results for tests, demos and
 //!   benchmarks.
-//! - `src/main.rs`: the thin `uwlr` binary (`validate`, `generate`).
+//! - [`server`]: the UWLR server a LAS embeds: dispatch with the UWLR check order over a
+//!   [`server::LasProvider`], served over HTTP(S) with limits ([`server::serve`]).
+//! - [`client`]: the SOAP client the gateway uses to call a LAS (retries, TLS with client
+//!   certificates, size caps, redacted capture).
+//! - [`mock`]: test doubles of the other side: a mock LAS (ParnasSys / ESIS key
+//!   handshake, change tracking, received results, fault injection) and a mock results
+//!   dashboard (SchoolKr8 / Focus PO), each with a JSON admin API.
+//! - `src/main.rs`: the thin `uwlr` binary (`validate`, `generate`, `mock-las`,
+//!   `mock-dashboard`).
 //!
-//! Nothing in the library holds state: values in, values out.
+//! Apart from the mocks' in-memory test state, nothing in the library holds state:
+//! values in, values out.
 
+pub mod client;
 pub mod generate;
 pub mod message;
+pub mod mock;
 pub mod profile;
 pub mod server;
 pub mod xml;

@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         what: Generate,
     },
+    /// Run a mock LAS (ParnasSys or ESIS) with an admin API, or call its admin API
+    /// (`uwlr mock-las admin ...`). See docs/mock-las.md.
+    MockLas(uwlr::mock::cli::MockLasArgs),
+    /// Run a mock results dashboard (SchoolKr8 or Focus PO), or call its admin API.
+    MockDashboard(uwlr::mock::cli::MockDashboardArgs),
 }
 
 #[derive(clap::Args)]
@@ -82,6 +87,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate { lenient, profile, max_mib, files } => validate(lenient, profile, max_mib, &files),
         Command::Generate { what } => generate(what),
+        Command::MockLas(args) => uwlr::mock::cli::run_las(args),
+        Command::MockDashboard(args) => uwlr::mock::cli::run_dashboard(args),
     }
 }
 

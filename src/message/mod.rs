@@ -12,7 +12,9 @@ pub mod leerresultaten;
 pub mod values;
 
 pub use autorisatie::Autorisatie;
-pub use envelope::{decode, encode, encode_async, encode_to_vec, DecodeError, Decoded, EncodeError, EncodeOptions, Partial};
+pub use envelope::{
+    decode, encode, encode_async, encode_to_vec, DecodeError, Decoded, EncodeError, EncodeOptions, Partial,
+};
 pub use fault::{Fault, FaultCode};
 
 use leerlinggegevens::{

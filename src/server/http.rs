@@ -1,0 +1,605 @@
+//! The HTTP(S) face of the UWLR server: hyper 1 (HTTP/1.1 only, as SOAP 1.1 stacks
+//! speak it) over tokio, optional TLS (`tls`), with the limits an internet-facing SOAP
+//! endpoint needs, and the WSDL served at `?wsdl`.
+//!
+//! What each request gets:
+//!
+//! | request | answer |
+//! |---|---|
+//! | `POST` (any path), `Content-Type` `text/xml` / `application/xml` / absent | [`dispatch::handle_with_injection`]: 200 answer or 500 fault, `text/xml; charset=utf-8` |
+//! | `POST` with another content type, or a charset other than UTF-8 | **415** + fault `Client.OngeldigBericht` naming the expected type |
+//! | `POST` with a body over `max_body_bytes` | **413** + fault `Client.OngeldigBericht` naming the limit; connection closed |
+//! | `POST` whose body does not arrive within `body_read_timeout` | **408** + fault `Client.OngeldigBericht`; connection closed |
+//! | `POST` whose body breaks off (client gone) | connection closed, nothing answered |
+//! | `GET`/`HEAD` `?wsdl` (`?wsdl=leerresultaten`, or a path containing `leerresultaten`) | the WSDL, its address and imports rewritten to this server |
+//! | `GET`/`HEAD` `?xsd=<file>` | one of the embedded UWLR 2.3 XSDs, imports rewritten likewise; unknown name: 404 |
+//! | other `GET` | 404 plain text; other methods: 405 plain text with `Allow` |
+//! | any request beyond `max_connections` | **503** + fault `Server.TijdelijkNietBeschikbaar`, `Retry-After: 1`, connection closed |
+//!
+//! SOAPAction is not looked at: quoted, unquoted, empty or absent are all fine, because
+//! dispatch is on the body element (UWLR.md §1).
+//!
+//! Connection limit: each accepted connection takes a permit of a semaphore of
+//! `max_connections`. Beyond it the connection is still accepted (so the caller learns why
+//! instead of waiting in the kernel backlog) and served by a minimal handler that answers
+//! every request 503 with `Server.TijdelijkNietBeschikbaar` (a transient fault: UWLR
+//! clients retry it). Those overflow connections are themselves capped
+//! (`max_connections / 4 + 16`); beyond that cap a connection is closed at once.
+//!
+//! Slow clients: `header_read_timeout` bounds the TLS handshake and the arrival of each
+//! request head, including the wait for the next request on an idle keep-alive
+//! connection (hyper starts that timer when it starts reading a head), so a slow-loris
+//! client holds a permit for at most that long; `body_read_timeout` bounds the body.
+//!
+//! Privacy: request bodies and headers are never logged (the `autorisatie` header holds
+//! the school's key); the log has method, path, status, fault code, sizes and time.
+
+use super::dispatch::{self, fault_response, DispatchOptions, Outcome};
+use super::provider::LasProvider;
+use super::tls::{self, TlsConfig};
+use crate::message::fault::{Fault, FaultCode};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
+
+/// The content type of every SOAP answer.
+pub const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+
+/// How the server listens and what it tolerates.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// `Some`: HTTPS only on this listener.
+    pub tls: Option<TlsConfig>,
+    /// Largest request body; beyond it 413 + `Client.OngeldigBericht`. Default 16 MiB.
+    pub max_body_bytes: usize,
+    /// Time for the TLS handshake and for each request head (also the idle time allowed
+    /// between requests on a keep-alive connection). Default 10 s.
+    pub header_read_timeout: Duration,
+    /// Time for the whole request body. Default 30 s.
+    pub body_read_timeout: Duration,
+    /// Connections served at once; beyond it 503 + `Server.TijdelijkNietBeschikbaar`.
+    /// Default 1024.
+    pub max_connections: usize,
+    /// How long [`RunningServer::shutdown`] waits for in-flight requests. Default 30 s.
+    pub shutdown_timeout: Duration,
+    pub dispatch: DispatchOptions,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            tls: None,
+            max_body_bytes: 16 << 20,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            shutdown_timeout: Duration::from_secs(30),
+            dispatch: DispatchOptions::default(),
+        }
+    }
+}
+
+/// A server started by [`serve`]. Dropping it stops the accept loop and asks open
+/// connections to finish (without waiting for them); [`RunningServer::shutdown`] waits.
+#[derive(Debug)]
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    scheme: &'static str,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://127.0.0.1:PORT` or `https://...`: the listener's address, without path.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme, self.local_addr)
+    }
+
+    /// Graceful: stops accepting, lets in-flight requests finish (idle keep-alive
+    /// connections are closed), and returns when all connections are gone or
+    /// `shutdown_timeout` has passed.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Everything a connection task needs.
+struct Shared<P> {
+    provider: Arc<P>,
+    config: ServerConfig,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    local_addr: SocketAddr,
+}
+
+/// Starts serving UWLR on `listener` and returns at once; the server runs on the tokio
+/// runtime until [`RunningServer::shutdown`] (or until the handle is dropped).
+///
+/// Fails only on an unusable configuration (TLS material) or listener.
+pub async fn serve<P: LasProvider>(
+    provider: Arc<P>,
+    listener: TcpListener,
+    config: ServerConfig,
+) -> std::io::Result<RunningServer> {
+    let tls = match &config.tls {
+        Some(t) => Some(tokio_rustls::TlsAcceptor::from(tls::server_config(t)?)),
+        None => None,
+    };
+    let local_addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let (stop, stop_rx) = watch::channel(false);
+    let shared = Arc::new(Shared { provider, config, tls, local_addr });
+    let task = tokio::spawn(accept_loop(shared, listener, stop_rx));
+    tracing::info!(%local_addr, scheme, "UWLR server listening");
+    Ok(RunningServer { local_addr, scheme, stop, task })
+}
+
+/// The listen backlog [`bind`] asks for: room for a burst of connections while the
+/// accept loop catches up. (`tokio::net::TcpListener::bind` asks for 128; a burst beyond the
+/// backlog is reset by the kernel before the server sees it.)
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// Binds a listener for [`serve`] with a backlog of [`LISTEN_BACKLOG`] (the kernel caps it
+/// at `net.core.somaxconn`).
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+fn permits(n: usize) -> usize {
+    n.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize))
+}
+
+async fn accept_loop<P: LasProvider>(shared: Arc<Shared<P>>, listener: TcpListener, mut stop: watch::Receiver<bool>) {
+    let max = permits(shared.config.max_connections);
+    let max_overflow = permits(max / 4 + 16);
+    let slots = Arc::new(Semaphore::new(max));
+    let overflow = Arc::new(Semaphore::new(max_overflow));
+    loop {
+        let accepted = tokio::select! {
+            // A `true`, or a dropped handle (Err): stop accepting.
+            r = stop.changed() => match r {
+                Ok(()) if !*stop.borrow() => continue,
+                _ => break,
+            },
+            a = listener.accept() => a,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Typically EMFILE/ENFILE: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        if let Ok(permit) = slots.clone().try_acquire_owned() {
+            tokio::spawn(connection(shared.clone(), stream, peer, permit, stop.clone(), false));
+        } else if let Ok(permit) = overflow.clone().try_acquire_owned() {
+            tracing::warn!(%peer, limit = max, "connection limit reached: answering 503");
+            tokio::spawn(connection(shared.clone(), stream, peer, permit, stop.clone(), true));
+        } else {
+            tracing::warn!(%peer, "connection limit and overflow limit reached: closing at once");
+            drop(stream);
+        }
+    }
+    drop(listener);
+    tracing::info!(addr = %shared.local_addr, "UWLR server stopping: waiting for open connections");
+    let all = async {
+        let _a = slots.acquire_many(max as u32).await;
+        let _b = overflow.acquire_many(max_overflow as u32).await;
+    };
+    if tokio::time::timeout(shared.config.shutdown_timeout, all).await.is_err() {
+        tracing::warn!("shutdown timeout: connections still open are abandoned");
+    }
+}
+
+async fn connection<P: LasProvider>(
+    shared: Arc<Shared<P>>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    _permit: OwnedSemaphorePermit,
+    stop: watch::Receiver<bool>,
+    overflow: bool,
+) {
+    match &shared.tls {
+        None => serve_connection(shared.clone(), TokioIo::new(stream), peer, "http", stop, overflow).await,
+        Some(acceptor) => {
+            match tokio::time::timeout(shared.config.header_read_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => serve_connection(shared.clone(), TokioIo::new(tls), peer, "https", stop, overflow).await,
+                // rustls' description of the failure (no certificate, unknown CA, bad version...):
+                // never key material.
+                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+            }
+        }
+    }
+}
+
+async fn serve_connection<P, IO>(
+    shared: Arc<Shared<P>>,
+    io: TokioIo<IO>,
+    peer: SocketAddr,
+    scheme: &'static str,
+    mut stop: watch::Receiver<bool>,
+    overflow: bool,
+) where
+    P: LasProvider,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(shared.config.header_read_timeout).keep_alive(!overflow);
+    let svc_shared = shared.clone();
+    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+        let shared = svc_shared.clone();
+        async move {
+            if overflow {
+                Ok(busy(&shared, &req))
+            } else {
+                route(&shared, req, scheme).await
+            }
+        }
+    });
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        r = conn.as_mut() => r,
+        // A `true`, or a dropped handle: finish the request in flight, then close.
+        () = async { let _ = stop.wait_for(|stopping| *stopping).await; } => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        // Header timeouts, broken-off bodies, injected drops, clients that went away.
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
+}
+
+/// Returned by the service to make hyper close the connection without an answer.
+#[derive(Debug)]
+struct CloseConnection(&'static str);
+
+impl std::fmt::Display for CloseConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for CloseConnection {}
+
+type Resp = Response<Full<Bytes>>;
+
+async fn route<P: LasProvider>(
+    shared: &Shared<P>,
+    req: Request<Incoming>,
+    scheme: &'static str,
+) -> Result<Resp, CloseConnection> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let result = match method {
+        Method::POST => post(shared, req).await,
+        Method::GET | Method::HEAD => Ok(get(shared, &req, scheme)),
+        _ => {
+            let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "UWLR: POST a SOAP 1.1 request, or GET ?wsdl\n");
+            r.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
+            Ok(r)
+        }
+    };
+    match &result {
+        Ok(r) => tracing::debug!(
+            %method, %path, status = r.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64, "request"
+        ),
+        Err(e) => tracing::debug!(%method, %path, reason = %e, "request: connection closed without an answer"),
+    }
+    result
+}
+
+async fn post<P: LasProvider>(shared: &Shared<P>, req: Request<Incoming>) -> Result<Resp, CloseConnection> {
+    let cfg = &shared.config;
+    if let Some(refusal) = content_type_refusal(req.headers().get(CONTENT_TYPE)) {
+        let mut r = soap(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            fault_response(&Fault::new(FaultCode::OngeldigBericht, refusal)).body,
+        );
+        // The body was not read: do not try to reuse the connection.
+        close(&mut r);
+        return Ok(r);
+    }
+    let too_large = || {
+        let mut r = soap(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            fault_response(&Fault::new(
+                FaultCode::OngeldigBericht,
+                format!(
+                    "{}: the request body is larger than this server's limit of {} bytes",
+                    FaultCode::OngeldigBericht.default_message(),
+                    cfg.max_body_bytes
+                ),
+            ))
+            .body,
+        );
+        close(&mut r);
+        r
+    };
+    let declared =
+        req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > cfg.max_body_bytes as u64) {
+        return Ok(too_large());
+    }
+    let body = Limited::new(req.into_body(), cfg.max_body_bytes);
+    let bytes = match tokio::time::timeout(cfg.body_read_timeout, body.collect()).await {
+        Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => return Ok(too_large()),
+        // Broken off or malformed chunking: the client is gone or confused; nothing to answer.
+        Ok(Err(_)) => return Err(CloseConnection("the request body broke off")),
+        Err(_) => {
+            let mut r = soap(
+                StatusCode::REQUEST_TIMEOUT,
+                fault_response(&Fault::new(
+                    FaultCode::OngeldigBericht,
+                    format!(
+                        "{}: the request body did not arrive within {} s",
+                        FaultCode::OngeldigBericht.default_message(),
+                        cfg.body_read_timeout.as_secs_f64()
+                    ),
+                ))
+                .body,
+            );
+            close(&mut r);
+            return Ok(r);
+        }
+    };
+    match dispatch::handle_with_injection(&*shared.provider, &bytes, &cfg.dispatch).await {
+        Outcome::Drop => Err(CloseConnection("fault injection: drop")),
+        Outcome::Respond(r) => {
+            if let Some(code) = r.fault {
+                tracing::debug!(fault = code.as_str(), "answering with a fault");
+            }
+            let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if r.body.is_empty() {
+                let mut resp = Response::new(Full::new(Bytes::new()));
+                *resp.status_mut() = status;
+                Ok(resp)
+            } else {
+                Ok(soap(status, r.body))
+            }
+        }
+    }
+}
+
+/// `None` when the content type is acceptable for SOAP 1.1: `text/xml` (the standard),
+/// `application/xml` (harmless), or absent (some scripts omit it; the body decides).
+/// A charset other than UTF-8 is refused: UWLR is UTF-8 only.
+fn content_type_refusal(ct: Option<&HeaderValue>) -> Option<String> {
+    let ct = ct?;
+    let text = String::from_utf8_lossy(ct.as_bytes());
+    let mut parts = text.split(';');
+    let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let expected = "expected Content-Type: text/xml; charset=utf-8 (SOAP 1.1)";
+    let shown: String = text.chars().take(100).filter(|c| !c.is_control()).collect();
+    if mime != "text/xml" && mime != "application/xml" {
+        let hint = if mime == "application/soap+xml" { " (that is SOAP 1.2; UWLR uses SOAP 1.1)" } else { "" };
+        return Some(format!(
+            "{}: Content-Type '{shown}' is not accepted{hint}; {expected}",
+            FaultCode::OngeldigBericht.default_message()
+        ));
+    }
+    for p in parts {
+        if let Some((k, v)) = p.split_once('=') {
+            let v = v.trim().trim_matches('"').to_ascii_lowercase();
+            if k.trim().eq_ignore_ascii_case("charset") && v != "utf-8" && v != "utf8" {
+                return Some(format!(
+                    "{}: charset '{v}' is not accepted; UWLR messages are UTF-8; {expected}",
+                    FaultCode::OngeldigBericht.default_message()
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The overflow handler: every request gets 503 with a transient fault.
+fn busy<P>(shared: &Shared<P>, req: &Request<Incoming>) -> Resp {
+    tracing::debug!(method = %req.method(), path = req.uri().path(), "over the connection limit: 503");
+    let f = Fault::new(
+        FaultCode::TijdelijkNietBeschikbaar,
+        format!(
+            "{}: too many connections (limit {}); try again shortly",
+            FaultCode::TijdelijkNietBeschikbaar.default_message(),
+            shared.config.max_connections
+        ),
+    );
+    let mut r = soap(StatusCode::SERVICE_UNAVAILABLE, fault_response(&f).body);
+    r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    close(&mut r);
+    r
+}
+
+fn soap(status: StatusCode, body: Vec<u8>) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(SOAP_CONTENT_TYPE));
+    r
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r
+}
+
+fn close(r: &mut Resp) {
+    r.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+}
+
+// ---------------------------------------------------------------------------------------
+// WSDL and XSD
+
+/// The embedded UWLR 2.3 service descriptions, by the file name they are served under.
+const WSDL_LEERLINGGEGEVENS: &str = include_str!("../../schemas/uwlr-2.3/wsdl/uwlr-leerlinggegevens-2.3.wsdl");
+const WSDL_LEERRESULTATEN: &str = include_str!("../../schemas/uwlr-2.3/wsdl/uwlr-leerresultaten-2.3.wsdl");
+const XSDS: &[(&str, &str)] = &[
+    ("uwlr-leerlinggegevens-2.3.xsd", include_str!("../../schemas/uwlr-2.3/uwlr-leerlinggegevens-2.3.xsd")),
+    ("uwlr-leerresultaten-2.3.xsd", include_str!("../../schemas/uwlr-2.3/uwlr-leerresultaten-2.3.xsd")),
+    ("uwlr-autorisatie-2.3.xsd", include_str!("../../schemas/uwlr-2.3/uwlr-autorisatie-2.3.xsd")),
+    ("uwlr-toetsdefinities-2.3.xsd", include_str!("../../schemas/uwlr-2.3/uwlr-toetsdefinities-2.3.xsd")),
+    ("oso-dossier-1.2.xsd", include_str!("../../schemas/uwlr-2.3/oso-dossier-1.2.xsd")),
+    ("soap-envelope-1.1.xsd", include_str!("../../schemas/uwlr-2.3/soap-envelope-1.1.xsd")),
+];
+
+fn get<P>(shared: &Shared<P>, req: &Request<Incoming>, scheme: &'static str) -> Resp {
+    let query = req.uri().query().unwrap_or("");
+    let (key, value) = match query.split_once('=') {
+        Some((k, v)) => (k, Some(v)),
+        None => (query, None),
+    };
+    let url = service_url(shared, req, scheme);
+    if key.eq_ignore_ascii_case("wsdl") {
+        let resultaten = value.is_some_and(|v| v.eq_ignore_ascii_case("leerresultaten"))
+            || (value.is_none_or(|v| v.is_empty()) && req.uri().path().to_ascii_lowercase().contains("leerresultaten"));
+        let wsdl = if resultaten { WSDL_LEERRESULTATEN } else { WSDL_LEERLINGGEGEVENS };
+        return xml_document(rewrite(wsdl, &url, true));
+    }
+    if key.eq_ignore_ascii_case("xsd") {
+        if let Some((_, text)) = XSDS.iter().find(|(name, _)| Some(*name) == value) {
+            return xml_document(rewrite(text, &url, false));
+        }
+        return plain(StatusCode::NOT_FOUND, "UWLR: no such schema; the WSDL names the ones served here\n");
+    }
+    plain(StatusCode::NOT_FOUND, "UWLR: POST a SOAP 1.1 request here; GET ?wsdl for the service description\n")
+}
+
+fn xml_document(text: String) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(text)));
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(SOAP_CONTENT_TYPE));
+    r
+}
+
+/// `scheme://host/path` of this request, XML-escaped for an attribute. The Host header is
+/// used when it looks like a host (name or address, optional port), else the listener's
+/// address; a proxy in front must pass the Host header on.
+fn service_url<P>(shared: &Shared<P>, req: &Request<Incoming>, scheme: &str) -> String {
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| shared.local_addr.to_string());
+    let url = format!("{scheme}://{host}{}", req.uri().path());
+    xml_escape(&url)
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Points every `schemaLocation` naming an embedded XSD at `url?xsd=<name>` and, in a
+/// WSDL, every `soap:address location` at `url`. `url` is already escaped.
+fn rewrite(text: &str, url: &str, wsdl: bool) -> String {
+    let mut out = replace_attr(text, "schemaLocation=\"", |old| {
+        let name = old.rsplit('/').next().unwrap_or(old);
+        XSDS.iter().any(|(n, _)| *n == name).then(|| format!("{url}?xsd={name}"))
+    });
+    if wsdl {
+        out = replace_attr(&out, "<soap:address location=\"", |_| Some(url.to_owned()));
+    }
+    out
+}
+
+/// Replaces the value after each `prefix` (up to the closing `"`) with `f(value)` when it
+/// gives one.
+fn replace_attr(text: &str, prefix: &str, f: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len() + 512);
+    let mut rest = text;
+    while let Some(i) = rest.find(prefix) {
+        let start = i + prefix.len();
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let Some(end) = rest.find('"') else { break };
+        match f(&rest[..end]) {
+            Some(new) => out.push_str(&new),
+            None => out.push_str(&rest[..end]),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types() {
+        let ok = |s: &'static str| content_type_refusal(Some(&HeaderValue::from_static(s))).is_none();
+        assert!(content_type_refusal(None).is_none());
+        assert!(ok("text/xml"));
+        assert!(ok("text/xml; charset=utf-8"));
+        assert!(ok("Text/XML;charset=\"UTF-8\""));
+        assert!(ok("application/xml"));
+        assert!(!ok("application/json"));
+        assert!(!ok("text/xml; charset=iso-8859-1"));
+        let msg = content_type_refusal(Some(&HeaderValue::from_static("application/soap+xml"))).unwrap();
+        assert!(msg.contains("SOAP 1.2") && msg.contains("text/xml"), "{msg}");
+    }
+
+    #[test]
+    fn wsdl_rewrite_points_everything_at_the_server() {
+        let url = "http://127.0.0.1:8080/uwlr";
+        let w = rewrite(WSDL_LEERLINGGEGEVENS, url, true);
+        assert!(w.contains("<soap:address location=\"http://127.0.0.1:8080/uwlr\"/>"));
+        assert!(!w.contains("localhost:8080"));
+        assert!(w.contains("schemaLocation=\"http://127.0.0.1:8080/uwlr?xsd=uwlr-leerlinggegevens-2.3.xsd\""));
+        assert!(w.contains("schemaLocation=\"http://127.0.0.1:8080/uwlr?xsd=uwlr-autorisatie-2.3.xsd\""));
+        assert!(!w.contains("schemaLocation=\"../"));
+        for (_, xsd) in XSDS {
+            let x = rewrite(xsd, url, false);
+            let mut rest = x.as_str();
+            while let Some(i) = rest.find("schemaLocation=\"") {
+                rest = &rest[i + 16..];
+                assert!(rest.starts_with("http://127.0.0.1:8080/uwlr?xsd="), "{}", &rest[..60.min(rest.len())]);
+            }
+        }
+    }
+
+    #[test]
+    fn url_is_escaped() {
+        assert_eq!(xml_escape("http://h/a&b\"'<>"), "http://h/a&amp;b&quot;&apos;&lt;&gt;");
+    }
+}
