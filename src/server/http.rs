@@ -469,7 +469,8 @@ const XSDS: &[(&str, &str)] = &[
 ];
 
 fn get<P>(shared: &Shared<P>, req: &Request<Incoming>, scheme: &'static str) -> Resp {
-    let query = req.uri().query().unwrap_or("");
+    // The first parameter decides (`?wsdl`, `?WSDL`, `?wsdl=leerresultaten`, `?xsd=name`).
+    let query = req.uri().query().unwrap_or("").split('&').next().unwrap_or("");
     let (key, value) = match query.split_once('=') {
         Some((k, v)) => (k, Some(v)),
         None => (query, None),
