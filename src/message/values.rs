@@ -156,7 +156,34 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 pub fn format_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    DateText::new(d).as_str().to_owned()
+}
+
+/// A date as `YYYY-MM-DD` on the stack: the writer prints one per pupil, and chrono's
+/// format machinery plus an allocation each time is most of the cost of writing a date.
+pub struct DateText([u8; 10]);
+
+impl DateText {
+    pub fn new(d: NaiveDate) -> Self {
+        use chrono::Datelike;
+        let mut b = *b"0000-00-00";
+        // xs:date years here are 1000..=9999 in practice; clamp so the text stays 10 bytes.
+        let y = d.year().clamp(0, 9999) as u32;
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        b[0] = digit(y / 1000);
+        b[1] = digit(y / 100);
+        b[2] = digit(y / 10);
+        b[3] = digit(y);
+        b[5] = digit(d.month() / 10);
+        b[6] = digit(d.month());
+        b[8] = digit(d.day() / 10);
+        b[9] = digit(d.day());
+        DateText(b)
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("0000-00-00")
+    }
 }
 
 /// `xs:decimal`, kept as its canonical text so that no value changes by passing through a
@@ -354,6 +381,14 @@ mod tests {
         for s in ["2024-01-31", "2024-01-31 13:45:00", "2024-13-31T13:45:00", "2024-01-31T13:45:00+25:00"] {
             assert!(DateTime::parse(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn dates_print_as_xs_date() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(DateText::new(d(2017, 2, 28)).as_str(), "2017-02-28");
+        assert_eq!(DateText::new(d(950, 12, 1)).as_str(), "0950-12-01");
+        assert_eq!(parse_date(DateText::new(d(2099, 10, 31)).as_str()).unwrap(), d(2099, 10, 31));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::*;
 use crate::message::field::{ANY, BRINCODE, DEPENDANCECODE, INSTELLINGSNUMMER, S10, S128, S200, S256, S32, S6, S64};
 use crate::message::field::{ELEVEN_DIGITS, FOUR_DIGITS, NINE_DIGITS, POSTCODE_NL};
-use crate::message::values::format_date;
+use crate::message::values::DateText;
 use crate::xml::writer::XmlWriter;
 use std::io::{self, Write};
 
@@ -147,7 +147,7 @@ fn school<T: Write>(w: W<T>, s: &School) -> io::Result<()> {
     w.start("school", &[]);
     w.leaf("schooljaar", &s.schooljaar.to_string());
     if let Some(d) = s.peildatum {
-        w.leaf("peildatum", &format_date(d));
+        w.leaf("peildatum", DateText::new(d).as_str());
     }
     match &s.id {
         SchoolIdentificatie::Brin { brincode, dependancecode, schoolkey } => {
@@ -280,7 +280,7 @@ fn key_ref<T: Write>(w: W<T>, name: &str, key: &str) {
 
 fn date<T: Write>(w: W<T>, name: &str, d: Option<chrono::NaiveDate>) {
     if let Some(d) = d {
-        w.leaf(name, &format_date(d));
+        w.leaf(name, DateText::new(d).as_str());
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::message::field::{BRINCODE, DEPENDANCECODE, NON_EMPTY, S128, S256, S32, S64};
-use crate::message::values::format_date;
+use crate::message::values::DateText;
 use crate::xml::writer::XmlWriter;
 use std::io::{self, Write};
 
@@ -91,7 +91,7 @@ fn resultaat<T: Write>(w: W<T>, r: &Resultaat, index: usize) -> io::Result<()> {
     w.check_attr("key", &r.key, S256);
     w.start("resultaat", &[("key", &r.key)]);
     w.set_index(index);
-    w.leaf("afnamedatum", &format_date(r.afnamedatum));
+    w.leaf("afnamedatum", DateText::new(r.afnamedatum).as_str());
     w.field("toetscode", &r.toetscode, S256);
     if let Some(v) = &r.versie {
         vocab(w, "versie", v);
