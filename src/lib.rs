@@ -33,6 +33,7 @@
 //! values in, values out.
 
 pub mod client;
+pub mod demo;
 pub mod generate;
 pub mod message;
 pub mod mock;

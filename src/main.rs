@@ -18,6 +18,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the link end to end on loopback with nothing to set up: a mock ParnasSys over
+    /// real HTTP, the client pulling pupil data and pushing results.
+    Demo,
     /// Validate UWLR message files (bare or in a SOAP envelope).
     ///
     /// Prints every error and warning as FILE:LINE:COL: path: message.
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate { lenient, profile, max_mib, files } => validate(lenient, profile, max_mib, &files),
         Command::Generate { what } => generate(what),
+        Command::Demo => demo(),
         Command::MockLas(args) => uwlr::mock::cli::run_las(args),
         Command::MockDashboard(args) => uwlr::mock::cli::run_dashboard(args),
     }
@@ -132,6 +136,24 @@ fn validate(lenient: bool, profile: Option<Profile>, max_mib: usize, files: &[Pa
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn demo() -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("uwlr demo: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = std::io::stdout();
+    match runtime.block_on(uwlr::demo::run(&mut out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("uwlr demo: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -65,3 +65,13 @@ fn generate_is_deterministic_and_valid() {
     assert_eq!(code, 0);
     assert!(out.contains("<soap:Envelope") && out.contains("<leerresultaten_verzoek"));
 }
+
+#[test]
+fn demo_runs_the_link_end_to_end() {
+    let (code, out, err) = uwlr(&["demo"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("HaalLeerlinggegevens: ") && out.contains("200 pupils"), "{out}");
+    assert!(out.contains("2 deliveries, 50 distinct results"), "{out}");
+    assert!(out.contains("delta since now: geenwijzigingen"), "{out}");
+    assert!(out.contains("wrong key: fault Client.AutorisatieOngeldig"), "{out}");
+}

@@ -22,6 +22,8 @@
 //! klantcode = "BOOM"
 //! schools = ["99DE00"]
 //!
+//! anderresultaat_types = []      # agreed anderresultaat xsi:types (default none)
+//!
 //! [fault]                        # optional: start with fault injection on
 //! kind = "http_status"
 //! status = 503
@@ -107,6 +109,10 @@ pub struct LasConfig {
     pub keys: Vec<KeyConfig>,
     #[serde(default)]
     pub fault: Option<FaultSetting>,
+    /// `anderresultaat` formats (`xsi:type` local name, or `{namespace}local`) agreed with
+    /// this LAS; any other gets `Client.EldResultaatOngeldig`. Default: none.
+    #[serde(default)]
+    pub anderresultaat_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -187,6 +193,9 @@ impl LasConfig {
         let klanten = if self.klanten.is_empty() { vec![Klant::boom()] } else { self.klanten };
         let first_klant = klanten[0].klantcode.clone();
         let mut b = MockLas::builder(profile).clock(clock).delta(self.delta).fault(self.fault);
+        for t in self.anderresultaat_types {
+            b = b.anderresultaat_type(t);
+        }
         for k in klanten {
             b = b.klant(k);
         }

@@ -34,6 +34,13 @@ pub enum FaultKind {
         #[serde(default)]
         code: Option<String>,
     },
+    /// The mock LAS builds a pupil-data answer that breaks the schema (the school's
+    /// `brincode` cut to three characters, as after a bad import), so that the server's
+    /// own check of the answer (UWLR.md §2 step 5) refuses it with `Server.InterneFout`.
+    /// Not an injected fault code: the real path. Pupil-data requests only (the getrapt
+    /// answers are cut from the same data, so an `operations` list naming any pupil-data
+    /// element selects all four); the mock dashboard serves no pupil data and ignores it.
+    Internal,
 }
 
 fn default_status() -> u16 {
@@ -42,7 +49,7 @@ fn default_status() -> u16 {
 
 impl FaultKind {
     /// Parses the CLI form: `delay:500`, `drop`, `http:503`, `tijdelijk`, `malformed`,
-    /// `schema-invalid`, `wrong-code[:Client.LeerlingOngeldig]`.
+    /// `schema-invalid`, `wrong-code[:Client.LeerlingOngeldig]`, `internal`.
     pub fn parse_cli(s: &str) -> Result<Self, String> {
         let (name, arg) = match s.split_once(':') {
             Some((n, a)) => (n, Some(a)),
@@ -65,6 +72,7 @@ impl FaultKind {
             "tijdelijk" | "tijdelijk-niet-beschikbaar" => FaultKind::TijdelijkNietBeschikbaar,
             "malformed" | "malformed-xml" => FaultKind::MalformedXml,
             "schema-invalid" => FaultKind::SchemaInvalid,
+            "internal" | "interne-fout" => FaultKind::Internal,
             "wrong-code" | "wrong-fault-code" => {
                 if let Some(c) = arg {
                     FaultCode::from_wire(c).ok_or_else(|| format!("'{c}' is not a UWLR fault code"))?;
@@ -74,7 +82,7 @@ impl FaultKind {
             _ => {
                 return Err(format!(
                     "unknown fault '{s}'; expected delay:MS, drop, http[:STATUS], tijdelijk, malformed, \
-                     schema-invalid or wrong-code[:CODE]"
+                     schema-invalid, wrong-code[:CODE] or internal"
                 ))
             }
         })
@@ -144,28 +152,58 @@ impl FaultInjector {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// What this request gets, counting it against `count`.
+    /// What this request gets, counting it against `count`. [`FaultKind::Internal`] is
+    /// not answered here (see [`FaultInjector::take_internal`]).
     pub fn next(&self, kind: Kind) -> Option<Injected> {
         let mut st = self.lock();
-        let s = st.setting.as_mut()?;
-        if !s.operations.is_empty() && !s.operations.iter().any(|o| o == kind.element()) {
+        let s = st.setting.as_ref()?;
+        if s.kind == FaultKind::Internal
+            || (!s.operations.is_empty() && !s.operations.iter().any(|o| o == kind.element()))
+        {
             return None;
         }
         let injected = injected(&s.kind, kind);
-        if let Some(n) = s.count.as_mut() {
-            *n -= 1;
-            if *n == 0 {
-                st.setting = None;
+        st.count_one(kind);
+        Some(injected)
+    }
+
+    /// For the provider, while it builds a pupil-data answer: whether the setting is
+    /// [`FaultKind::Internal`] (for pupil data), counting it against `count` if so.
+    pub fn take_internal(&self) -> bool {
+        const PUPIL_DATA: [Kind; 4] =
+            [Kind::LeerlinggegevensVerzoek, Kind::StructuurVerzoek, Kind::LeerlingenVerzoek, Kind::LeerkrachtenVerzoek];
+        let mut st = self.lock();
+        let Some(s) = st.setting.as_ref() else { return false };
+        if s.kind != FaultKind::Internal
+            || (!s.operations.is_empty() && !PUPIL_DATA.iter().any(|k| s.operations.iter().any(|o| o == k.element())))
+        {
+            return false;
+        }
+        st.count_one(Kind::LeerlinggegevensVerzoek);
+        true
+    }
+}
+
+impl FaultStatus {
+    /// One request got the injection: counts it, and clears a setting whose count ran out.
+    fn count_one(&mut self, kind: Kind) {
+        if let Some(s) = self.setting.as_mut() {
+            if let Some(n) = s.count.as_mut() {
+                *n -= 1;
+                if *n == 0 {
+                    self.setting = None;
+                }
             }
         }
-        st.injected += 1;
+        self.injected += 1;
         tracing::info!(operation = kind.element(), "fault injected");
-        Some(injected)
     }
 }
 
 fn injected(f: &FaultKind, kind: Kind) -> Injected {
     match f {
+        // Handled by the provider (`take_internal`); `next` never gets here with it.
+        FaultKind::Internal => Injected::Fault(Fault::standard(FaultCode::InterneFout)),
         FaultKind::Delay { ms } => Injected::Delay(Duration::from_millis(*ms)),
         FaultKind::DropConnection => Injected::DropConnection,
         FaultKind::HttpStatus { status } => Injected::Status(*status),
@@ -253,5 +291,24 @@ mod tests {
         assert_eq!(f.next(Kind::LeerresultatenVerzoek), Some(Injected::DropConnection));
         assert_eq!(f.next(Kind::LeerresultatenVerzoek), None);
         assert_eq!(f.status().injected, 2);
+    }
+
+    #[test]
+    fn internal_is_taken_by_the_provider_only() {
+        assert_eq!(FaultKind::parse_cli("internal").unwrap(), FaultKind::Internal);
+        let s: FaultSetting = serde_json::from_str(r#"{"kind":"internal","count":1}"#).unwrap();
+        assert_eq!(s, FaultSetting::times(FaultKind::Internal, 1));
+        let f = FaultInjector::default();
+        f.set(Some(s));
+        assert_eq!(f.next(Kind::LeerlinggegevensVerzoek), None, "not an Injected answer");
+        assert!(f.take_internal());
+        assert!(!f.take_internal(), "count ran out");
+        assert_eq!(f.status().injected, 1);
+        f.set(Some(FaultSetting {
+            kind: FaultKind::Internal,
+            count: None,
+            operations: vec!["leerresultaten_verzoek".into()],
+        }));
+        assert!(!f.take_internal(), "results only: no pupil-data answer breaks");
     }
 }

@@ -13,8 +13,10 @@ use crate::message::leerlinggegevens::{
     Antwoord, Groep, GroepItem, GroepSoort, Leerkracht, LeerkrachtGroep, Leerling, Leerlinggegevens,
     LeerlinggegevensAntwoord, Naam, RolItem, SamengesteldeGroep, SchoolIdentificatie, Verzoek,
 };
-use crate::message::leerresultaten::{LeerresultatenVerzoek, Resultaat, ResultaatWaarde, Toetsafname};
-use crate::message::values::{parse_date, Geslacht, Jaargroep, Rol, SchoolId, Schooljaar};
+use crate::message::leerresultaten::{
+    LeerresultatenVerzoek, Norm, Normering, Resultaat, ResultaatWaarde, Toets, Toetsafname,
+};
+use crate::message::values::{parse_date, Geslacht, Jaargroep, Rol, SchoolId, Schooljaar, XsiType};
 use crate::message::{Autorisatie, Kind};
 use crate::server::{ongeldige_school, Injected, LasProvider};
 use chrono::{DateTime, Months, Utc};
@@ -237,6 +239,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     state: RwLock<LasState>,
     faults: FaultInjector,
+    ander_types: Vec<String>,
 }
 
 /// The mock LAS. Clone it to share it between the server and the admin API.
@@ -260,6 +263,7 @@ pub struct MockLasBuilder {
     schools: Vec<SchoolSetup>,
     keys: Vec<(String, String, Vec<String>)>,
     fault: Option<FaultSetting>,
+    ander_types: Vec<String>,
 }
 
 impl MockLasBuilder {
@@ -287,6 +291,13 @@ impl MockLasBuilder {
     }
     pub fn fault(mut self, f: Option<FaultSetting>) -> Self {
         self.fault = f;
+        self
+    }
+    /// An `anderresultaat` format (its `xsi:type`) agreed with this LAS: the local name
+    /// (`EldResultaat`) or `{namespace}local`. None is agreed unless added here; an
+    /// `anderresultaat` of any other type gets `Client.EldResultaatOngeldig`.
+    pub fn anderresultaat_type(mut self, t: impl Into<String>) -> Self {
+        self.ander_types.push(t.into());
         self
     }
 
@@ -322,6 +333,9 @@ impl MockLasBuilder {
         if let Some(f) = &self.fault {
             f.check()?;
         }
+        if let Some(t) = self.ander_types.iter().find(|t| t.trim().is_empty() || t.contains(char::is_whitespace)) {
+            return Err(format!("anderresultaat type '{t}' is empty or holds spaces"));
+        }
         let faults = FaultInjector::default();
         faults.set(self.fault);
         Ok(MockLas {
@@ -331,6 +345,7 @@ impl MockLasBuilder {
                 clock: self.clock,
                 state: RwLock::new(LasState { klanten: self.klanten, schools, keys }),
                 faults,
+                ander_types: self.ander_types,
             }),
         })
     }
@@ -569,6 +584,7 @@ impl MockLas {
             schools: Vec::new(),
             keys: Vec::new(),
             fault: None,
+            ander_types: Vec::new(),
         }
     }
 
@@ -1136,6 +1152,91 @@ pub fn check_score(r: &Resultaat) -> Result<(), Fault> {
     }
 }
 
+/// The normering rules of the mock, for every `toetsnormering` and
+/// `toetsonderdeelnormering` of the declared tests: each norm's `beginnormwaarde` at most
+/// its `eindnormwaarde`, and no raw score in two norms (ranges are inclusive: 0-28 and
+/// 29-33 fit, 0-30 and 30-40 overlap). Otherwise `Client.ToetsNormeringOngeldig`, naming
+/// the toets (and onderdeel) and the term(s).
+pub fn check_normering(toetsen: &[Toets]) -> Result<(), Fault> {
+    for t in toetsen {
+        let code = &t.toetscode.value;
+        let whole = t.toetsnormering.as_ref().map(|n| (format!("toets '{code}'"), n));
+        let parts = t
+            .toetsonderdelen
+            .iter()
+            .filter_map(|o| o.normering.as_ref().map(|n| (format!("toets '{code}' onderdeel '{}'", o.code.value), n)));
+        for (what, n) in whole.into_iter().chain(parts) {
+            normen_consistent(n).map_err(|why| {
+                Fault::new(FaultCode::ToetsNormeringOngeldig, format!("Toetsnormering ongeldig: {what}: {why}"))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn normen_consistent(n: &Normering) -> Result<(), String> {
+    if let Some(x) = n.normen.iter().find(|x| x.beginnormwaarde > x.eindnormwaarde) {
+        return Err(format!(
+            "norm '{}': beginnormwaarde {} is above eindnormwaarde {}",
+            x.term, x.beginnormwaarde, x.eindnormwaarde
+        ));
+    }
+    // Sorted by start, a norm overlaps an earlier one iff it starts at or before the
+    // furthest end so far (n log n: a message may hold many norms).
+    let mut sorted: Vec<_> = n.normen.iter().collect();
+    sorted.sort_by_key(|x| (x.beginnormwaarde, x.eindnormwaarde));
+    let mut furthest: Option<&Norm> = None;
+    for x in sorted {
+        if let Some(f) = furthest.filter(|f| x.beginnormwaarde <= f.eindnormwaarde) {
+            return Err(format!(
+                "norms '{}' ({}-{}) and '{}' ({}-{}) overlap",
+                f.term, f.beginnormwaarde, f.eindnormwaarde, x.term, x.beginnormwaarde, x.eindnormwaarde
+            ));
+        }
+        if furthest.is_none_or(|f| x.eindnormwaarde > f.eindnormwaarde) {
+            furthest = Some(x);
+        }
+    }
+    Ok(())
+}
+
+/// Is `t` one of the `agreed` anderresultaat formats (local name, or `{namespace}local`)?
+fn ander_agreed(agreed: &[String], t: &XsiType) -> bool {
+    let local = t.name.rsplit(':').next().unwrap_or(&t.name);
+    agreed.iter().any(|a| match a.strip_prefix('{').and_then(|r| r.split_once('}')) {
+        Some((ns, l)) => l == local && t.namespace.as_deref() == Some(ns),
+        None => a == local,
+    })
+}
+
+/// [inferred] "ELD resultaat" is read as an `anderresultaat` (a bilaterally agreed format,
+/// UWLR.md §4): one whose `xsi:type` the LAS has not agreed is refused with
+/// `Client.EldResultaatOngeldig`, naming the type.
+fn check_ander(agreed: &[String], r: &Resultaat) -> Result<(), Fault> {
+    match &r.waarde {
+        ResultaatWaarde::Ander(a) if !ander_agreed(agreed, &a.xsi_type) => Err(Fault::new(
+            FaultCode::EldResultaatOngeldig,
+            format!(
+                "ELD resultaat ongeldig: resultaat '{}': anderresultaat type '{}'{} is not agreed with this LAS",
+                r.key,
+                a.xsi_type.name,
+                a.xsi_type.namespace.as_deref().map(|ns| format!(" (namespace '{ns}')")).unwrap_or_default()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Breaks a pupil-data answer the way a bad import would (fault injection `internal`):
+/// the school's BRIN cut to three characters, which the schema refuses.
+fn break_schema(d: &mut Leerlinggegevens) {
+    let brincode = match &d.school.id {
+        SchoolIdentificatie::Brin { brincode, .. } => brincode.chars().take(3).collect(),
+        _ => "9DE".to_string(),
+    };
+    d.school.id = SchoolIdentificatie::Brin { brincode, dependancecode: None, schoolkey: None };
+}
+
 impl LasProvider for MockLas {
     async fn klant(&self, klantcode: &str, klantnaam: &str) -> bool {
         klant_known(&self.inner.state.read().await.klanten, klantcode, klantnaam)
@@ -1170,6 +1271,9 @@ impl LasProvider for MockLas {
                 d.leerkrachten.retain(|t| changed(&t.mutatiedatum));
             }
         }
+        if self.inner.faults.take_internal() {
+            break_schema(&mut d);
+        }
         Ok(Antwoord::Gegevens(d))
     }
 
@@ -1178,7 +1282,8 @@ impl LasProvider for MockLas {
         let mut st = self.inner.state.write().await;
         let s = st.schools.iter_mut().find(|s| s.name.matches(&req.school.id)).ok_or_else(ongeldige_school)?;
         // The whole message is checked before anything is stored: it is accepted whole
-        // or refused with one fault.
+        // or refused with one fault. Declarations first, then each toetsafname in order.
+        check_normering(&req.toetsen)?;
         let mut pupils = Vec::with_capacity(req.toetsafnames.len());
         for a in &req.toetsafnames {
             let p = s.pupil_of(a).ok_or_else(|| {
@@ -1189,6 +1294,7 @@ impl LasProvider for MockLas {
             })?;
             for r in &a.resultaten {
                 check_score(r)?;
+                check_ander(&self.inner.ander_types, r)?;
             }
             pupils.push(p);
         }

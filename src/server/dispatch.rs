@@ -1,5 +1,6 @@
 //! One SOAP request in, one SOAP answer out, with the checks in the order of UWLR.md §2:
-//! (0) header present and complete, (1) body valid (xsdversie has its own code),
+//! (0) header present and complete, (1) body valid (xsdversie has its own code, and so
+//! has a results toetscode that no `<toets>` declares: `Client.VocabulaireTermOngeldig`),
 //! (2) klant known, (3) key valid for this school, (4) the provider's data, (5) building
 //! the answer. Transport-free, so that every fault can be tested without a socket.
 
@@ -178,12 +179,16 @@ async fn klant_and_key<P: LasProvider>(p: &P, auth: &Autorisatie, school: &Schoo
 }
 
 /// The fault for a message that could not be read, by the check order: header problems
-/// first, then an unsupported or missing xsdversie, then anything else in the body.
+/// first, then an unsupported or missing xsdversie, then results whose only fault is a
+/// toetscode no `<toets>` declares (an unknown vocabulary term, not a malformed message),
+/// then anything else in the body.
 fn refusal(e: &DecodeError) -> Fault {
     let (code, what) = if e.header_invalid() {
         (FaultCode::AutorisatieOngeldig, "the autorisatie header is missing or incomplete")
     } else if e.xsdversie_invalid() && !e.partial.stopped {
         (FaultCode::XsdVersieOngeldig, "xsdversie")
+    } else if only_undeclared_toetscodes(e) {
+        (FaultCode::VocabulaireTermOngeldig, "toetscode")
     } else {
         (FaultCode::OngeldigBericht, "")
     };
@@ -200,6 +205,15 @@ fn refusal(e: &DecodeError) -> Fault {
         f.detail = Some(list.join("\n"));
     }
     f
+}
+
+/// Whether every error is a results toetscode that names no declared `<toets>` (the
+/// keyref rule of `message::leerresultaten::rules`), and reading did not stop early.
+fn only_undeclared_toetscodes(e: &DecodeError) -> bool {
+    use crate::message::leerresultaten::rules::UNDECLARED_TOETSCODE;
+    !e.partial.stopped
+        && e.errors().next().is_some()
+        && e.errors().all(|d| d.message.starts_with("toetscode '") && d.message.ends_with(UNDECLARED_TOETSCODE))
 }
 
 /// A 2.2 caller gets the 2.2 shape: every pupil must carry a LAS key there, so pupils

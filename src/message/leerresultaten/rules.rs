@@ -26,6 +26,12 @@ impl Anchor {
     }
 }
 
+/// The end of the message for a `resultaat/toetscode` that no `<toets>` declares
+/// (`toetscode 'X' names no <toets> in this message`). The server answers a message whose
+/// only errors are these with `Client.VocabulaireTermOngeldig` instead of
+/// `Client.OngeldigBericht` (`server::dispatch`), so the two share this text.
+pub(crate) const UNDECLARED_TOETSCODE: &str = "names no <toets> in this message";
+
 pub(crate) fn verzoek(v: &LeerresultatenVerzoek, report: &mut dyn FnMut(Anchor, String)) {
     let mut codes: HashMap<&str, usize> = HashMap::with_capacity(v.toetsen.len());
     for (i, t) in v.toetsen.iter().enumerate() {
@@ -61,10 +67,7 @@ pub(crate) fn verzoek(v: &LeerresultatenVerzoek, report: &mut dyn FnMut(Anchor, 
                 );
             }
             if !codes.contains_key(r.toetscode.as_str()) {
-                report(
-                    Anchor::Resultaat(i, j),
-                    format!("toetscode '{}' names no <toets> in this message", r.toetscode),
-                );
+                report(Anchor::Resultaat(i, j), format!("toetscode '{}' {UNDECLARED_TOETSCODE}", r.toetscode));
             }
         }
     }
