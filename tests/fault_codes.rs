@@ -190,7 +190,8 @@ async fn client_ongeldig_bericht_for_xml_that_is_not_well_formed() {
     let good = envelope(&Body::LeerlinggegevensVerzoek(verzoek("99DE")), Some(&auth(&key)));
     // A mismatched end tag in the body.
     let broken = replace_once(&good, "</schooljaar>", "</schooljaar_>");
-    let f = expect_fault(post(&s.url, broken).await, FaultCode::OngeldigBericht, &["Inhoud van het bericht is ongeldig: "]);
+    let f =
+        expect_fault(post(&s.url, broken).await, FaultCode::OngeldigBericht, &["Inhoud van het bericht is ongeldig: "]);
     assert!(f.message.contains("schooljaar"), "names where the XML breaks: {}", f.message);
     s.server.shutdown().await;
 }
@@ -274,7 +275,7 @@ async fn client_vocabulaire_term_ongeldig_for_a_toetscode_no_toets_declares() {
     let (head, tail) = good.split_at(at);
     let bad = format!("{head}{}", replace_once(tail, &format!(">{code}<"), ">BOOM-ANDERE-TOETS<"));
     let f = expect_fault(
-        post(&s.url, bad).await,
+        post(&s.url, bad.clone()).await,
         FaultCode::VocabulaireTermOngeldig,
         &["Vocabulairterm ongeldig: ", &format!("toetscode '{code}'"), "names no <toets>"],
     );
@@ -380,7 +381,12 @@ async fn client_toets_normering_ongeldig_for_a_norm_that_ends_before_it_begins()
     expect_fault(
         client_fault(&s, res),
         FaultCode::ToetsNormeringOngeldig,
-        &["Toetsnormering ongeldig: ", &format!("toets '{code}'"), "norm 'III'", "beginnormwaarde 38 is above eindnormwaarde 34"],
+        &[
+            "Toetsnormering ongeldig: ",
+            &format!("toets '{code}'"),
+            "norm 'III'",
+            "beginnormwaarde 38 is above eindnormwaarde 34",
+        ],
     );
     assert_eq!(las.results("99DE00").await.unwrap().deliveries, 0);
     s.server.shutdown().await;
@@ -518,7 +524,11 @@ async fn order_xml_that_is_not_well_formed_is_ongeldig_bericht_even_without_head
     expect_fault(post(&s.url, broken).await, FaultCode::OngeldigBericht, &["Inhoud van het bericht is ongeldig: "]);
     // Cut off before the header could have come.
     let cut = &no_header[..no_header.find("<soap:Body").or(no_header.find(":Body")).unwrap()];
-    expect_fault(post(&s.url, cut.to_owned()).await, FaultCode::OngeldigBericht, &["Inhoud van het bericht is ongeldig"]);
+    expect_fault(
+        post(&s.url, cut.to_owned()).await,
+        FaultCode::OngeldigBericht,
+        &["Inhoud van het bericht is ongeldig"],
+    );
     s.server.shutdown().await;
 }
 

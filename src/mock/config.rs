@@ -4,6 +4,7 @@
 //! ```toml
 //! profile = "parnassys"          # or "esis"; the CLI flag wins
 //! delta = "full"                 # or "changed"
+//! anderresultaat_types = []      # agreed anderresultaat xsi:types (default none)
 //!
 //! [[klant]]
 //! klantcode = "BOOM"
@@ -21,8 +22,6 @@
 //! autorisatiesleutel = "plain-key-for-scripts"
 //! klantcode = "BOOM"
 //! schools = ["99DE00"]
-//!
-//! anderresultaat_types = []      # agreed anderresultaat xsi:types (default none)
 //!
 //! [fault]                        # optional: start with fault injection on
 //! kind = "http_status"
@@ -269,6 +268,7 @@ mod tests {
         let c = LasConfig::parse(
             r#"
             profile = "esis"
+            anderresultaat_types = ["EldResultaat", "{urn:example}Ander"]
             [[klant]]
             klantcode = "BOOM"
             klantnaam = "Boom testcentrum"
@@ -286,6 +286,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.profile, Some(Profile::Esis));
+        assert_eq!(c.anderresultaat_types, ["EldResultaat", "{urn:example}Ander"]);
         assert!(!format!("{c:?}").contains("geheim-123"));
         assert!(LasConfig::parse("[[school]]\nbrin = \"99DE\"").is_err(), "unknown fields are refused");
     }
