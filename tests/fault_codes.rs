@@ -517,6 +517,24 @@ async fn order_bad_xsdversie_beats_wrong_key() {
 }
 
 #[tokio::test]
+async fn order_wrong_key_beats_an_undeclared_toetscode() {
+    let (las, s, key) = las_served().await;
+    let d = data(&s, &key).await;
+    let r = some_results(&d, 1, 1);
+    let code = r.toetsen[0].toetscode.value.clone();
+    // The vocabulary fault is a data fault: a caller without a valid key learns nothing
+    // about the codes, it gets AutorisatieOngeldig (steps 2 and 3 before step 4).
+    let good = envelope(&Body::LeerresultatenVerzoek(r), Some(&auth("not-the-key")));
+    let at = good.find("<toetsen>").expect("a toetsen block");
+    let (head, tail) = good.split_at(at);
+    let bad = format!("{head}{}", replace_once(tail, &format!(">{code}<"), ">BOOM-ANDERE-TOETS<"));
+    let f = expect_fault(post(&s.url, bad).await, FaultCode::AutorisatieOngeldig, &["Autorisatie is ongeldig"]);
+    assert!(!f.message.contains(&code), "{f}");
+    assert_eq!(las.results("99DE00").await.unwrap().deliveries, 0);
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
 async fn order_xml_that_is_not_well_formed_is_ongeldig_bericht_even_without_header() {
     let (_las, s, _key) = las_served().await;
     let no_header = envelope(&Body::LeerlinggegevensVerzoek(verzoek("99DE")), None);

@@ -7,6 +7,7 @@ use super::field::{text, unexpected, Order, S64};
 use super::leerlinggegevens::read as ll;
 use super::leerlinggegevens::write as llw;
 use super::leerresultaten::{read as lr, write as lrw, LeerresultatenBevestiging};
+use super::values::SchoolId;
 use super::{Body, Kind};
 use crate::xml::diag::{resolve_positions, Diagnostic};
 use crate::xml::reader::{Elem, Fatal, XmlReader, R};
@@ -47,6 +48,8 @@ pub struct Partial {
     pub header: Option<Autorisatie>,
     /// The kind of message in the body, if the element was recognised.
     pub kind: Option<Kind>,
+    /// The school a results message names, if its school block was read.
+    pub school: Option<SchoolId>,
 }
 
 impl DecodeError {
@@ -105,6 +108,7 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     } else {
         read_document(&mut r, &mut partial)
     };
+    partial.school = r.school.take();
     let mut diags = std::mem::take(&mut r.diags);
     // Rules checked over whole lists report after the fact: present findings in document order.
     diags.sort_by_key(|d| d.offset);

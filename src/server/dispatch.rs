@@ -100,7 +100,20 @@ pub fn fault_response(f: &Fault) -> SoapResponse {
 }
 
 async fn answer<P: LasProvider>(p: &P, decoded: Result<Decoded, DecodeError>) -> Result<Body, Fault> {
-    let msg = decoded.map_err(|e| refusal(&e))?;
+    let msg = match decoded {
+        Ok(m) => m,
+        Err(e) => {
+            // An undeclared toetscode is a vocabulary fault, judged after klant and key like
+            // every data fault (steps 2 and 3 first), so that it tells nothing to a caller
+            // without a valid key.
+            if only_undeclared_toetscodes(&e) {
+                if let (Some(auth), Some(school)) = (&e.partial.header, &e.partial.school) {
+                    klant_and_key(p, auth, school).await?;
+                }
+            }
+            return Err(refusal(&e));
+        }
+    };
     // Step 0: a UWLR request comes in an envelope with a complete autorisatie header.
     if !msg.enveloped {
         return Err(Fault::new(

@@ -45,6 +45,9 @@ pub(crate) struct XmlReader<'i> {
     ns: NsReader<&'i [u8]>,
     pub opts: DecodeOptions,
     pub diags: Vec<Diagnostic>,
+    /// The school a results message names, once its school block was read: a server needs
+    /// it to check the key before judging the rest of a refused message.
+    pub school: Option<crate::message::values::SchoolId>,
     path: Vec<Seg<'i>>,
     elements: u64,
 }
@@ -64,6 +67,7 @@ impl<'i> XmlReader<'i> {
             ns,
             opts,
             diags: Vec::new(),
+            school: None,
             path: Vec::with_capacity(16),
             elements: 0,
         }

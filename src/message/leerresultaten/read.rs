@@ -30,7 +30,9 @@ pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerresultate
         match (ours(&c), c.name) {
             (true, "school") => {
                 ord.at(r, &c, "school", 0, false);
-                school_v = Some(school(r, c)?);
+                let s = school(r, c)?;
+                r.school = Some(s.id.clone());
+                school_v = Some(s);
             }
             (true, "toetsafnames") => {
                 ord.at(r, &c, "toetsafnames", 1, false);
