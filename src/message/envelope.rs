@@ -33,7 +33,7 @@ pub struct DecodeError {
     pub diagnostics: Vec<Diagnostic>,
     /// What could be learned before or despite the errors; a server needs it to answer
     /// with the fault the check order of UWLR.md §2 prescribes.
-    pub partial: Partial,
+    pub partial: Box<Partial>,
 }
 
 /// The parts of a refused message that were read before reading stopped.
@@ -97,7 +97,10 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
                 message: "the message is not valid UTF-8 (UWLR messages are UTF-8)".into(),
             }];
             resolve_positions(input, &mut diagnostics);
-            return Err(DecodeError { diagnostics, partial: Partial { stopped: true, ..Default::default() } });
+            return Err(DecodeError {
+                diagnostics,
+                partial: Box::new(Partial { stopped: true, ..Default::default() }),
+            });
         }
     };
     let mut r = XmlReader::new(text, *opts);
@@ -117,10 +120,10 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
         Ok((header, body, enveloped)) if !diags.iter().any(Diagnostic::is_error) => {
             Ok(Decoded { header, body, enveloped, warnings: diags })
         }
-        Ok(_) => Err(DecodeError { diagnostics: diags, partial }),
+        Ok(_) => Err(DecodeError { diagnostics: diags, partial: Box::new(partial) }),
         Err(Fatal) => {
             partial.stopped = true;
-            Err(DecodeError { diagnostics: diags, partial })
+            Err(DecodeError { diagnostics: diags, partial: Box::new(partial) })
         }
     }
 }
