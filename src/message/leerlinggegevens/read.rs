@@ -208,11 +208,74 @@ pub(crate) struct Offsets {
     pub leerkrachten: Vec<u64>,
 }
 
+/// Which parts a data element may hold: the alles-in-een answer has them all, each getrapt
+/// answer a subset, always in the same relative order.
+struct Shape {
+    element: &'static str,
+    vestigingen_and_groepen: bool,
+    leerlingen: Part,
+    leerkrachten: Part,
+}
+
+#[derive(PartialEq, Eq)]
+enum Part {
+    Absent,
+    Optional,
+    Required,
+}
+
+const ALLES_IN_EEN: Shape = Shape {
+    element: "leerlinggegevens",
+    vestigingen_and_groepen: true,
+    leerlingen: Part::Required,
+    leerkrachten: Part::Optional,
+};
+const STRUCTUUR: Shape = Shape {
+    element: "leerlinggegevens-structuur",
+    vestigingen_and_groepen: true,
+    leerlingen: Part::Absent,
+    leerkrachten: Part::Absent,
+};
+const LEERLINGEN: Shape = Shape {
+    element: "leerlinggegevens-leerlingen",
+    vestigingen_and_groepen: false,
+    leerlingen: Part::Required,
+    leerkrachten: Part::Absent,
+};
+const LEERKRACHTEN: Shape = Shape {
+    element: "leerlinggegevens-leerkrachten",
+    vestigingen_and_groepen: false,
+    leerlingen: Part::Absent,
+    leerkrachten: Part::Optional,
+};
+
 pub(crate) fn leerlinggegevens<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerlinggegevens> {
+    block(r, e, &ALLES_IN_EEN)
+}
+
+pub(crate) fn structuur<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Structuur> {
+    let d = block(r, e, &STRUCTUUR)?;
+    Ok(Structuur { school: d.school, vestigingen: d.vestigingen, groepen: d.groepen })
+}
+
+pub(crate) fn leerlingen_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerlingen> {
+    let d = block(r, e, &LEERLINGEN)?;
+    Ok(Leerlingen { school: d.school, leerlingen: d.leerlingen })
+}
+
+pub(crate) fn leerkrachten_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerkrachten> {
+    let d = block(r, e, &LEERKRACHTEN)?;
+    Ok(Leerkrachten { school: d.school, leerkrachten: d.leerkrachten })
+}
+
+/// Reads a data element of the given shape, then checks the identity rules (and the
+/// profile, if asked) over what it holds.
+fn block<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, shape: &Shape) -> R<Leerlinggegevens> {
     let mut d = Leerlinggegevens::default();
     let mut offs = Offsets { base_path: r.path(), ..Default::default() };
     r.attrs(&e, [])?;
     let mut ord = Order::new();
+    let with_structure = shape.vestigingen_and_groepen;
     while let Some(c) = r.child(&e)? {
         match (ours(&c), c.name) {
             (true, "school") => {
@@ -220,127 +283,59 @@ pub(crate) fn leerlinggegevens<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leer
                 offs.school = c.offset;
                 d.school = school(r, c)?;
             }
-            (true, "vestigingen") => {
+            (true, "vestigingen") if with_structure => {
                 ord.at(r, &c, "vestigingen", 1, false);
                 d.vestigingen = list(r, c, "vestiging", &mut offs.vestigingen, vestiging)?;
             }
-            (true, "groepen") => {
+            (true, "groepen") if with_structure => {
                 ord.at(r, &c, "groepen", 2, false);
                 d.groepen = groepen(r, c, &mut offs.groepen)?;
             }
-            (true, "leerlingen") => {
+            (true, "leerlingen") if shape.leerlingen != Part::Absent => {
                 ord.at(r, &c, "leerlingen", 3, false);
                 d.leerlingen = list(r, c, "leerling", &mut offs.leerlingen, leerling)?;
             }
-            (true, "leerkrachten") => {
+            (true, "leerkrachten") if shape.leerkrachten != Part::Absent => {
                 ord.at(r, &c, "leerkrachten", 4, false);
                 d.leerkrachten = list(r, c, "leerkracht", &mut offs.leerkrachten, leerkracht)?;
             }
-            _ => unexpected(r, c, "leerlinggegevens", "school, vestigingen, groepen, leerlingen, leerkrachten")?,
+            _ => {
+                let mut expected = vec!["school"];
+                if with_structure {
+                    expected.extend(["vestigingen", "groepen"]);
+                }
+                if shape.leerlingen != Part::Absent {
+                    expected.push("leerlingen");
+                }
+                if shape.leerkrachten != Part::Absent {
+                    expected.push("leerkrachten");
+                }
+                unexpected(r, c, shape.element, &expected.join(", "))?
+            }
         }
     }
     ord.require(r, &e, 0, "<school>");
-    ord.require(r, &e, 3, "<leerlingen>");
-    rules::leerlinggegevens(&d, &mut |a, msg| report(r, &offs, a, msg));
+    if shape.leerlingen == Part::Required {
+        ord.require(r, &e, 3, "<leerlingen>");
+    }
+    let rep = &mut |a, msg| report(r, &offs, a, msg);
+    if shape.leerlingen != Part::Absent && with_structure {
+        // Both sides of the references are here: the full rule set.
+        rules::leerlinggegevens(&d, rep);
+    } else if with_structure {
+        rules::structuur(&d.vestigingen, &d.groepen, rep);
+    } else {
+        rules::leerlingen(&d.leerlingen, rep);
+        rules::leerkrachten(&d.leerkrachten, rep);
+    }
     if let Some(p) = r.opts.profile {
         let rep = &mut |a, msg| report(r, &offs, a, msg);
         profile::school(p, &d.school, rep);
-        profile::vestigingen(p, d.vestigingen.len(), rep);
-        profile::groepen(p, &d.groepen, rep);
+        if with_structure {
+            profile::vestigingen(p, d.vestigingen.len(), rep);
+            profile::groepen(p, &d.groepen, rep);
+        }
         profile::leerlingen(p, &d.leerlingen, rep);
-        profile::leerkrachten(p, &d.leerkrachten, rep);
-    }
-    Ok(d)
-}
-
-pub(crate) fn structuur<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Structuur> {
-    let mut d = Structuur::default();
-    let mut offs = Offsets { base_path: r.path(), ..Default::default() };
-    r.attrs(&e, [])?;
-    let mut ord = Order::new();
-    while let Some(c) = r.child(&e)? {
-        match (ours(&c), c.name) {
-            (true, "school") => {
-                ord.at(r, &c, "school", 0, false);
-                offs.school = c.offset;
-                d.school = school(r, c)?;
-            }
-            (true, "vestigingen") => {
-                ord.at(r, &c, "vestigingen", 1, false);
-                d.vestigingen = list(r, c, "vestiging", &mut offs.vestigingen, vestiging)?;
-            }
-            (true, "groepen") => {
-                ord.at(r, &c, "groepen", 2, false);
-                d.groepen = groepen(r, c, &mut offs.groepen)?;
-            }
-            _ => unexpected(r, c, "leerlinggegevens-structuur", "school, vestigingen, groepen")?,
-        }
-    }
-    ord.require(r, &e, 0, "<school>");
-    rules::structuur(&d.vestigingen, &d.groepen, &mut |a, msg| report(r, &offs, a, msg));
-    if let Some(p) = r.opts.profile {
-        let rep = &mut |a, msg| report(r, &offs, a, msg);
-        profile::school(p, &d.school, rep);
-        profile::vestigingen(p, d.vestigingen.len(), rep);
-        profile::groepen(p, &d.groepen, rep);
-    }
-    Ok(d)
-}
-
-pub(crate) fn leerlingen_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerlingen> {
-    let mut d = Leerlingen::default();
-    let mut offs = Offsets { base_path: r.path(), ..Default::default() };
-    r.attrs(&e, [])?;
-    let mut ord = Order::new();
-    while let Some(c) = r.child(&e)? {
-        match (ours(&c), c.name) {
-            (true, "school") => {
-                ord.at(r, &c, "school", 0, false);
-                offs.school = c.offset;
-                d.school = school(r, c)?;
-            }
-            (true, "leerlingen") => {
-                ord.at(r, &c, "leerlingen", 1, false);
-                d.leerlingen = list(r, c, "leerling", &mut offs.leerlingen, leerling)?;
-            }
-            _ => unexpected(r, c, "leerlinggegevens-leerlingen", "school, leerlingen")?,
-        }
-    }
-    ord.require(r, &e, 0, "<school>");
-    ord.require(r, &e, 1, "<leerlingen>");
-    rules::leerlingen(&d.leerlingen, &mut |a, msg| report(r, &offs, a, msg));
-    if let Some(p) = r.opts.profile {
-        let rep = &mut |a, msg| report(r, &offs, a, msg);
-        profile::school(p, &d.school, rep);
-        profile::leerlingen(p, &d.leerlingen, rep);
-    }
-    Ok(d)
-}
-
-pub(crate) fn leerkrachten_wrapper<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerkrachten> {
-    let mut d = Leerkrachten::default();
-    let mut offs = Offsets { base_path: r.path(), ..Default::default() };
-    r.attrs(&e, [])?;
-    let mut ord = Order::new();
-    while let Some(c) = r.child(&e)? {
-        match (ours(&c), c.name) {
-            (true, "school") => {
-                ord.at(r, &c, "school", 0, false);
-                offs.school = c.offset;
-                d.school = school(r, c)?;
-            }
-            (true, "leerkrachten") => {
-                ord.at(r, &c, "leerkrachten", 1, false);
-                d.leerkrachten = list(r, c, "leerkracht", &mut offs.leerkrachten, leerkracht)?;
-            }
-            _ => unexpected(r, c, "leerlinggegevens-leerkrachten", "school, leerkrachten")?,
-        }
-    }
-    ord.require(r, &e, 0, "<school>");
-    rules::leerkrachten(&d.leerkrachten, &mut |a, msg| report(r, &offs, a, msg));
-    if let Some(p) = r.opts.profile {
-        let rep = &mut |a, msg| report(r, &offs, a, msg);
-        profile::school(p, &d.school, rep);
         profile::leerkrachten(p, &d.leerkrachten, rep);
     }
     Ok(d)
