@@ -99,18 +99,20 @@ struct State {
 
 impl State {
     fn school(&self, id: &str) -> Result<&DashboardSchool, AdminError> {
-        self.schools.iter().find(|s| s.name.is(id)).ok_or_else(|| no_school(id))
+        super::school_by_id(&self.schools, id)
     }
     fn school_mut(&mut self, id: &str) -> Result<&mut DashboardSchool, AdminError> {
-        self.schools.iter_mut().find(|s| s.name.is(id)).ok_or_else(|| no_school(id))
+        super::school_by_id_mut(&mut self.schools, id)
     }
     fn find(&self, id: &SchoolId) -> Option<&DashboardSchool> {
-        self.schools.iter().find(|s| s.name.matches(id))
+        super::school_for(&self.schools, id)
     }
 }
 
-fn no_school(id: &str) -> AdminError {
-    AdminError::not_found(format!("no school '{id}'"))
+impl super::PerSchool for DashboardSchool {
+    fn school_name(&self) -> &SchoolName {
+        &self.name
+    }
 }
 
 struct Inner {

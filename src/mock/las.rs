@@ -219,18 +219,20 @@ struct LasState {
 
 impl LasState {
     fn school(&self, id: &str) -> Result<&MockSchool, AdminError> {
-        self.schools.iter().find(|s| s.name.is(id)).ok_or_else(|| no_school(id))
+        super::school_by_id(&self.schools, id)
     }
     fn school_mut(&mut self, id: &str) -> Result<&mut MockSchool, AdminError> {
-        self.schools.iter_mut().find(|s| s.name.is(id)).ok_or_else(|| no_school(id))
+        super::school_by_id_mut(&mut self.schools, id)
     }
     fn find(&self, id: &SchoolId) -> Option<&MockSchool> {
-        self.schools.iter().find(|s| s.name.matches(id))
+        super::school_for(&self.schools, id)
     }
 }
 
-fn no_school(id: &str) -> AdminError {
-    AdminError::not_found(format!("no school '{id}' (use BRIN + dependance such as 99DE00, or the schoolkey)"))
+impl super::PerSchool for MockSchool {
+    fn school_name(&self) -> &SchoolName {
+        &self.name
+    }
 }
 
 struct Inner {

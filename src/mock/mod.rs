@@ -155,3 +155,26 @@ pub(crate) fn pick_klant(klanten: &[Klant], asked: Option<&str>) -> Result<Strin
             .ok_or_else(|| AdminError::bad_request("no klant is configured")),
     }
 }
+
+/// What a mock keeps per school location; one lookup serves the LAS and the dashboard.
+pub(crate) trait PerSchool {
+    fn school_name(&self) -> &SchoolName;
+}
+
+/// The school an admin call names (BRIN + dependance such as `99DE00`, or the schoolkey).
+pub(crate) fn school_by_id<'a, T: PerSchool>(list: &'a [T], id: &str) -> Result<&'a T, AdminError> {
+    list.iter().find(|s| s.school_name().is(id)).ok_or_else(|| no_school(id))
+}
+
+pub(crate) fn school_by_id_mut<'a, T: PerSchool>(list: &'a mut [T], id: &str) -> Result<&'a mut T, AdminError> {
+    list.iter_mut().find(|s| s.school_name().is(id)).ok_or_else(|| no_school(id))
+}
+
+/// The school a UWLR message names.
+pub(crate) fn school_for<'a, T: PerSchool>(list: &'a [T], id: &SchoolId) -> Option<&'a T> {
+    list.iter().find(|s| s.school_name().matches(id))
+}
+
+fn no_school(id: &str) -> AdminError {
+    AdminError::not_found(format!("no school '{id}' (use BRIN + dependance such as 99DE00, or the schoolkey)"))
+}
