@@ -35,10 +35,15 @@
 pub mod client;
 pub mod demo;
 pub mod generate;
+pub mod import;
+pub mod koppeling;
 pub mod message;
 pub mod mock;
+pub mod notify;
 pub mod profile;
 pub mod server;
+pub mod store;
+pub mod vault;
 pub mod xml;
 
 pub use message::{decode, encode, encode_to_vec, Body, DecodeError, Decoded, EncodeError, EncodeOptions, Kind};

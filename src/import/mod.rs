@@ -1,0 +1,1 @@
+//! Import proposals (being written).

@@ -1,0 +1,1 @@
+//! Koppelingen (being written).
