@@ -33,7 +33,9 @@
 //! values in, values out.
 
 pub mod client;
+pub mod clock;
 pub mod demo;
+pub mod gateway;
 pub mod generate;
 pub mod import;
 pub mod koppeling;

@@ -13,14 +13,12 @@
 //! - [`faults`]: fault injection through the provider's `intercept` hook.
 //! - [`results`]: received results keyed by (pupil, result key).
 //! - [`config`]: the TOML configuration of both mocks.
-//! - [`clock`]: injectable time.
 //!
 //! The LAS and the dashboard have separate key stores with separate random salts: a key
 //! of one is never accepted by the other.
 
 pub mod admin;
 pub mod cli;
-pub mod clock;
 pub mod config;
 pub mod dashboard;
 pub mod faults;
@@ -28,7 +26,8 @@ pub mod keys;
 pub mod las;
 pub mod results;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use crate::clock;
+pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use dashboard::{DashboardKind, MockDashboard};
 pub use faults::{FaultKind, FaultSetting, FaultStatus};
 pub use keys::IssuedKey;

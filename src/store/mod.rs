@@ -1,1 +1,209 @@
-//! Store (being written).
+//! Where the gateway's state lives: SQLite by default (one file under the data folder, no
+//! setup) or PostgreSQL by URL, so that several gateway instances can share one state.
+//!
+//! One code path serves both: sqlx's driver-neutral `Any` pool, with SQL written to the
+//! common subset (`$1` parameters, `RETURNING`, text timestamps, 0/1 integers for
+//! booleans). The schema lives in `migrations/sqlite` and `migrations/postgres`, which
+//! differ only in how ids are generated and in the name of the byte type (a unit test
+//! keeps it so).
+//!
+//! - [`koppelingen`]: links per school location and their audit trail.
+//! - [`records`]: the imported groups, teachers and pupils, read as an import snapshot.
+//! - [`imports`]: fetches (the LAS answers, kept) and proposals.
+//! - [`apply`]: writing a reviewed proposal, inside the caller's transaction.
+//! - [`outbox`]: notifications waiting to be mailed.
+
+pub mod apply;
+pub mod imports;
+pub mod koppelingen;
+pub mod outbox;
+pub mod records;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database is behind the pool; a few statements (locking) differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// Why the store refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("'{0}' is not a database URL this gateway can use (sqlite://FILE or postgres://USER@HOST/DB)")]
+    Url(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+/// The gateway's database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl Store {
+    /// The embedded default: `<data_dir>/uwlr.sqlite3`, created (with the folder) on first use.
+    pub async fn open_dir(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Url(format!("{} (cannot create the folder: {e})", data_dir.display())))?;
+        let file = data_dir.join("uwlr.sqlite3");
+        Store::connect(&format!("sqlite://{}?mode=rwc", file.display())).await
+    }
+
+    /// Connects by URL (`sqlite://…` or `postgres://…`) and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Dialect::Postgres
+        } else {
+            return Err(StoreError::Url(url.to_string()));
+        };
+        let options =
+            AnyConnectOptions::from_str(url).map_err(|_| StoreError::Url(redact_url(url)))?.disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            // SQLite has one writer; a single connection keeps writers from waiting on each
+            // other's locks (and from "database is locked" under load).
+            .max_connections(if dialect == Dialect::Sqlite { 1 } else { 8 })
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        conn.execute(
+                            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let store = Store { pool, dialect };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the migrations this database has not seen yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.dialect {
+            Dialect::Sqlite => &SQLITE,
+            Dialect::Postgres => &POSTGRES,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A URL with its password replaced, for error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &userinfo[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A moment as stored: RFC 3339, UTC, microseconds; sorts as text.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("timestamp '{s}': {e}")))
+}
+
+pub(crate) fn opt_ts(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    s.as_deref().map(parse_ts).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two schemas must say the same thing; only id generation and the byte type differ.
+    #[test]
+    fn migrations_are_twins() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let names = |d: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(dir.join(d))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names("sqlite"), names("postgres"));
+        for name in names("sqlite") {
+            let normalise = |d: &str| {
+                std::fs::read_to_string(dir.join(d).join(&name))
+                    .unwrap()
+                    .lines()
+                    .filter(|l| !l.starts_with("-- The "))
+                    .map(|l| {
+                        l.replace("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "INTEGER PRIMARY KEY")
+                            .replace("BYTEA", "BLOB")
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(normalise("sqlite"), normalise("postgres"), "{name}");
+        }
+    }
+
+    #[test]
+    fn urls_lose_their_password() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite:///x"), "sqlite:///x");
+    }
+
+    #[test]
+    fn timestamps_sort_as_text() {
+        let a = ts(DateTime::from_timestamp(1_700_000_000, 5_000).unwrap());
+        let b = ts(DateTime::from_timestamp(1_700_000_000, 60_000).unwrap());
+        assert!(a < b, "{a} < {b}");
+        assert_eq!(parse_ts(&a).unwrap().timestamp_subsec_micros(), 5);
+    }
+}

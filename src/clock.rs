@@ -1,10 +1,11 @@
-//! Time for the mocks, injectable so that tests decide what "now" is (change tracking
-//! against `laatstontvangengegevens` depends on it).
+//! Injectable time, so that tests decide what "now" is: the mocks' change tracking
+//! against `laatstontvangengegevens`, a koppeling's activation moment and the delta
+//! watermark all depend on it.
 
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Mutex;
 
-/// Where a mock reads the time.
+/// Where the gateway and the mocks read the time.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
 }

@@ -1,0 +1,472 @@
+//! The import carried out: fetch leerlinggegevens through an active link, keep the answer,
+//! compute the proposal against the store, let an admin decide, apply it guarded.
+//!
+//! The delta watermark (`laatstontvangengegevens`) moves only when a fetch's proposal is
+//! applied (or had nothing in it), and to the moment *before* that fetch was sent: a
+//! proposal nobody applied loses no change, and a change made while the LAS was answering
+//! comes again next time.
+
+use super::{Gateway, GatewayError};
+use crate::client::{Client, ClientConfig};
+use crate::import::{propose, Decision, FetchMode, Proposal, Settings as ImportSettings};
+use crate::koppeling::Status;
+use crate::message::leerlinggegevens::{Antwoord, Leerlinggegevens, School, SchoolIdentificatie, Verzoek};
+use crate::message::values::{DateTime as UwlrDateTime, SchoolId, Schooljaar, Zone};
+use crate::message::{Autorisatie, Body, EncodeOptions};
+use crate::notify::Notification;
+use crate::store::apply::{self, ApplyReport, FailPoint};
+use crate::store::imports::{self as rows, FetchRow, NewFetch, ProposalRow};
+use crate::store::koppelingen::{self as links, AuditLine, Koppeling};
+use crate::store::{outbox, records};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+/// Where a fetch is, for a progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// The request went out; `mode` says full or delta.
+    Calling { endpoint: String, mode: FetchMode },
+    /// The LAS answered.
+    Received { groepen: usize, leerkrachten: usize, leerlingen: usize },
+    /// The proposal is being computed.
+    Proposing,
+}
+
+/// What one fetch brought.
+#[derive(Debug, Clone, Serialize)]
+pub struct FetchOutcome {
+    pub fetch: FetchRow,
+    pub proposal_id: i64,
+    pub proposal: Proposal,
+    /// Nothing to review: the watermark moved on and the proposal is closed already.
+    pub nothing_to_do: bool,
+}
+
+/// A stored proposal with its computed content.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProposalView {
+    pub id: i64,
+    pub koppeling_id: i64,
+    pub fetch_id: i64,
+    pub status: String,
+    pub decisions: Vec<Decision>,
+    pub proposal: Proposal,
+}
+
+/// How to apply.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplyOptions {
+    /// Apply although it deactivates more pupils than the safety limit allows.
+    pub override_safety: bool,
+    #[doc(hidden)]
+    pub fail: FailPoint,
+}
+
+impl Gateway {
+    /// Fetches through an active LAS link (delta when possible) and stores the proposal.
+    pub async fn fetch(
+        &self,
+        koppeling_id: i64,
+        force_full: bool,
+        actor: &str,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<FetchOutcome, GatewayError> {
+        let k = self.koppeling(koppeling_id).await?;
+        if k.kind.is_dashboard() {
+            return Err(GatewayError::Invalid(format!(
+                "koppeling {} is a {} dashboard link: dashboards receive results, they are never fetched from",
+                k.id,
+                k.kind.label()
+            )));
+        }
+        let key = self.active_key(&k).await?;
+        let now = self.now();
+        let fresh_full = k.last_full_at.is_some_and(|t| now - t < self.settings.full_fetch_every);
+        let (mode, since) = match k.delta_since {
+            Some(since) if fresh_full && !force_full => (FetchMode::Delta, Some(since)),
+            _ => (FetchMode::Full, None),
+        };
+        let endpoint = format!("{}/leerlinggegevens", k.endpoint.as_deref().unwrap_or_default());
+        let mut config = ClientConfig::new(endpoint.clone());
+        config.response_timeout = self.settings.call_timeout;
+        config.ca_pem = self.settings.ca_pem.clone();
+        let client = Client::new(config)?;
+        let schooljaar = Schooljaar::parse(&k.schooljaar).map_err(GatewayError::Invalid)?;
+        let verzoek = Verzoek {
+            schooljaar,
+            school: school_id(&k.location),
+            xsdversie: "2.3".into(),
+            gegevenssetid: None,
+            laatstontvangengegevens: since.map(|t| UwlrDateTime { local: t.naive_utc(), zone: Zone::Utc }),
+        };
+        let auth = Autorisatie {
+            autorisatiesleutel: key.expose().to_string(),
+            klantcode: k.klantcode.clone(),
+            klantnaam: k.klantnaam.clone(),
+        };
+        progress(Progress::Calling { endpoint, mode });
+        let answer = client.haal_leerlinggegevens(&auth, &verzoek).await?.value;
+        drop(auth);
+        let (outcome, data) = match answer {
+            Antwoord::Gegevens(g) => ("gegevens", Some(g)),
+            Antwoord::GeenWijzigingen => ("geenwijzigingen", None),
+            // Nothing for this school: in a full fetch, everyone known has gone, which the
+            // safety gate then holds up for an admin.
+            Antwoord::GeenGegevens => ("geengegevens", None),
+        };
+        if let Some(g) = &data {
+            check_same_school(&k, g)?;
+            progress(Progress::Received {
+                groepen: g.groepen.len(),
+                leerkrachten: g.leerkrachten.len(),
+                leerlingen: g.leerlingen.len(),
+            });
+        }
+        let incoming = match (&data, outcome) {
+            (Some(g), _) => g.clone(),
+            (None, _) => empty_answer(&k, schooljaar),
+        };
+        let mode = if outcome == "geenwijzigingen" { FetchMode::Delta } else { mode };
+        let answer_xml = data
+            .as_ref()
+            .map(|g| {
+                let body = Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(g.clone()));
+                crate::encode_to_vec(&body, None, &EncodeOptions::default())
+            })
+            .transpose()
+            .map_err(|e| GatewayError::Invalid(format!("the LAS answer cannot be stored: {e}")))?;
+        let digest = hex(&Sha256::digest(answer_xml.as_deref().unwrap_or(outcome.as_bytes())));
+
+        progress(Progress::Proposing);
+        let mut tx = self.store.pool().begin().await?;
+        let fetch_id = rows::insert_fetch(
+            &mut tx,
+            NewFetch {
+                koppeling_id: k.id,
+                at: now,
+                mode: mode_str(mode),
+                since,
+                outcome,
+                digest: &digest,
+                answer: answer_xml,
+                pupils: incoming.leerlingen.len() as i64,
+            },
+        )
+        .await?;
+        let version = records::location_version(&mut tx, &k.location).await?;
+        let snapshot = records::snapshot(&mut tx, &k.location, Some(k.id)).await?;
+        let proposal = propose(&snapshot, &incoming, mode, &[], &self.import_settings())
+            .map_err(|e| GatewayError::Invalid(e.to_string()))?;
+        let id = rows::insert_proposal(&mut tx, k.id, fetch_id, version, "[]", &json(&proposal)?, now).await?;
+        let nothing_to_do = proposal.is_empty();
+        if nothing_to_do {
+            rows::mark_applied(&mut tx, id, "gateway (nothing to review)", now).await?;
+            links::set_watermark(&mut tx, k.id, now, mode == FetchMode::Full).await?;
+        } else {
+            self.announce_review(&mut tx, &k, id, &proposal).await?;
+        }
+        let line = AuditLine {
+            koppeling_id: Some(k.id),
+            location: &k.location,
+            actor,
+            action: if mode == FetchMode::Full { "fetch-full" } else { "fetch-delta" },
+            from: None,
+            to: None,
+            reason: Some(outcome),
+        };
+        links::audit(&mut tx, &line, now).await?;
+        let fetch = rows::get_fetch(&mut tx, fetch_id).await?;
+        tx.commit().await?;
+        tracing::info!(koppeling = k.id, fetch = fetch_id, proposal = id, mode = mode_str(mode), outcome, "fetched");
+        Ok(FetchOutcome { fetch, proposal_id: id, proposal, nothing_to_do })
+    }
+
+    pub async fn proposal(&self, id: i64) -> Result<ProposalView, GatewayError> {
+        let row = rows::get_proposal(&mut *self.store.pool().acquire().await?, id).await?;
+        view(row)
+    }
+
+    /// The open proposal of a link, if any, else its newest.
+    pub async fn latest_proposal(&self, koppeling_id: i64) -> Result<Option<ProposalView>, GatewayError> {
+        let list = rows::list_proposals(&mut *self.store.pool().acquire().await?, koppeling_id).await?;
+        match list.first() {
+            Some((id, _)) => Ok(Some(self.proposal(*id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Adds decisions and recomputes against the current store (an empty list just
+    /// recomputes: after a stale refusal, say).
+    pub async fn decide(&self, id: i64, more: &[Decision], actor: &str) -> Result<ProposalView, GatewayError> {
+        let now = self.now();
+        let mut tx = self.store.pool().begin().await?;
+        let row = rows::get_proposal(&mut tx, id).await?;
+        if row.status != "open" {
+            return Err(GatewayError::Conflict(format!("proposal {id} is {}; fetch again for a new one", row.status)));
+        }
+        let k = links::get(&mut tx, row.koppeling_id).await?;
+        let mut decisions: Vec<Decision> = parse_json(&row.decisions)?;
+        decisions.extend_from_slice(more);
+        let fetch = rows::get_fetch(&mut tx, row.fetch_id).await?;
+        let incoming = self.stored_answer(&mut tx, &k, &fetch).await?;
+        let version = records::location_version(&mut tx, &k.location).await?;
+        let snapshot = records::snapshot(&mut tx, &k.location, Some(k.id)).await?;
+        let proposal = propose(&snapshot, &incoming, mode_of(&fetch), &decisions, &self.import_settings())
+            .map_err(|e| GatewayError::Invalid(e.to_string()))?;
+        rows::update_proposal(&mut tx, id, version, &json(&decisions)?, &json(&proposal)?).await?;
+        let line = AuditLine {
+            koppeling_id: Some(k.id),
+            location: &k.location,
+            actor,
+            action: "decide",
+            from: None,
+            to: None,
+            reason: Some(&format!("proposal {id}: {} decision(s) added", more.len())),
+        };
+        links::audit(&mut tx, &line, now).await?;
+        let row = rows::get_proposal(&mut tx, id).await?;
+        tx.commit().await?;
+        view(row)
+    }
+
+    /// Applies a reviewed proposal in one transaction. Refused when the link is no longer
+    /// active, when the LAS sent newer data or the school's records changed since it was
+    /// computed (recompute), or when it deactivates too many pupils without an override.
+    pub async fn apply_proposal(&self, id: i64, actor: &str, opts: ApplyOptions) -> Result<ApplyReport, GatewayError> {
+        let now = self.now();
+        let mut tx = self.store.pool().begin().await?;
+        let row = rows::get_proposal(&mut tx, id).await?;
+        if row.status != "open" {
+            return Err(GatewayError::Conflict(format!("proposal {id} is {}; nothing to apply", row.status)));
+        }
+        let k = links::get(&mut tx, row.koppeling_id).await?;
+        if k.status != Status::Active {
+            return Err(GatewayError::Conflict(format!(
+                "koppeling {} is {}; nothing is imported through it",
+                k.id, k.status
+            )));
+        }
+        let latest = rows::latest_fetch(&mut tx, k.id).await?;
+        if latest.as_ref().is_some_and(|f| f.id != row.fetch_id) {
+            return Err(GatewayError::Conflict(format!(
+                "the LAS sent newer data (fetch {}) since proposal {id} was computed; review the newer proposal",
+                latest.map(|f| f.id).unwrap_or_default()
+            )));
+        }
+        let version = records::location_version(&mut tx, &k.location).await?;
+        if version != row.location_version {
+            return Err(GatewayError::Conflict(format!(
+                "the records of {} changed since proposal {id} was computed; recompute it (decide with no \
+                 decisions) and review it again",
+                k.location
+            )));
+        }
+        let proposal: Proposal = parse_json(&row.proposal)?;
+        if proposal.safety.needs_override && !opts.override_safety {
+            let s = &proposal.safety;
+            return Err(GatewayError::Conflict(format!(
+                "proposal {id} deactivates {} of {} active pupils ({:.0}%), more than the {:.0}% allowed: an empty or \
+                 truncated LAS answer looks like this. Check the LAS; apply with the override if they really left",
+                s.deactivating,
+                s.active_pupils,
+                s.share * 100.0,
+                self.settings.max_deactivation_share * 100.0
+            )));
+        }
+        let report = apply::apply(&mut tx, k.id, &k.location, &proposal, now, opts.fail).await?;
+        for (name, email) in &report.invitations {
+            let n = Notification::TeacherInvitation {
+                school: k.location.clone(),
+                teacher_name: name.clone(),
+                email: email.clone(),
+            };
+            outbox::push(&mut tx, email, &json(&n)?, now).await?;
+        }
+        rows::mark_applied(&mut tx, id, actor, now).await?;
+        let fetch = rows::get_fetch(&mut tx, row.fetch_id).await?;
+        links::set_watermark(&mut tx, k.id, fetch.at, fetch.mode == "full").await?;
+        let reason = format!(
+            "proposal {id}: created {:?}, updated {:?}, skipped {:?}, deactivated {:?} (groepen, leerkrachten, \
+             leerlingen){}",
+            report.created,
+            report.updated,
+            report.skipped,
+            report.deactivated,
+            if opts.override_safety && proposal.safety.needs_override { "; safety limit overridden" } else { "" }
+        );
+        let line = AuditLine {
+            koppeling_id: Some(k.id),
+            location: &k.location,
+            actor,
+            action: "apply",
+            from: None,
+            to: None,
+            reason: Some(&reason),
+        };
+        links::audit(&mut tx, &line, now).await?;
+        tx.commit().await?;
+        tracing::info!(proposal = id, koppeling = k.id, actor, "proposal applied");
+        Ok(report)
+    }
+
+    /// The school admins who hear that a proposal waits (besides the admin API's listing).
+    pub async fn add_school_admin(&self, location: &str, email: &str) -> Result<(), GatewayError> {
+        let email = email.trim();
+        if !email.contains('@') || email.contains(char::is_whitespace) {
+            return Err(GatewayError::Invalid(format!("'{email}' is not an e-mail address")));
+        }
+        let mut tx = self.store.pool().begin().await?;
+        links::ensure_location(&mut tx, location, self.now()).await?;
+        sqlx::query("INSERT INTO school_admins (location, email) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(location)
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What the store knows of a location, with the keys of its active LAS link.
+    pub async fn records(&self, location: &str) -> Result<crate::import::Snapshot, GatewayError> {
+        let link = self
+            .koppelingen(Some(location))
+            .await?
+            .into_iter()
+            .find(|k| !k.kind.is_dashboard() && k.status == Status::Active)
+            .map(|k| k.id);
+        Ok(records::snapshot(&mut *self.store.pool().acquire().await?, location, link).await?)
+    }
+
+    fn import_settings(&self) -> ImportSettings {
+        ImportSettings { max_deactivation_share: self.settings.max_deactivation_share }
+    }
+
+    async fn announce_review(
+        &self,
+        conn: &mut AnyConnection,
+        k: &Koppeling,
+        id: i64,
+        p: &Proposal,
+    ) -> Result<(), GatewayError> {
+        let admins: Vec<String> =
+            sqlx::query_scalar("SELECT email FROM school_admins WHERE location = $1 ORDER BY email")
+                .bind(&k.location)
+                .fetch_all(&mut *conn)
+                .await?;
+        let s = &p.summary;
+        let counts = format!(
+            "{} new, {} changed, {} deactivated",
+            [&s.groepen, &s.leerkrachten, &s.leerlingen].iter().map(|t| t.new).sum::<usize>(),
+            [&s.groepen, &s.leerkrachten, &s.leerlingen].iter().map(|t| t.existing_changed).sum::<usize>(),
+            p.deactivations.len()
+        );
+        for admin in admins {
+            let n = Notification::ReviewWaiting {
+                school: k.location.clone(),
+                proposal_id: id,
+                counts: counts.clone(),
+                admin: admin.clone(),
+            };
+            outbox::push(conn, &admin, &json(&n)?, self.now()).await?;
+        }
+        Ok(())
+    }
+
+    async fn stored_answer(
+        &self,
+        conn: &mut AnyConnection,
+        k: &Koppeling,
+        fetch: &FetchRow,
+    ) -> Result<Leerlinggegevens, GatewayError> {
+        let schooljaar = Schooljaar::parse(&k.schooljaar).map_err(GatewayError::Invalid)?;
+        let Some(xml) = rows::fetch_answer(conn, fetch.id).await? else {
+            return Ok(empty_answer(k, schooljaar));
+        };
+        let decoded = crate::decode(&xml, &crate::DecodeOptions::lenient())
+            .map_err(|e| GatewayError::Store(crate::store::StoreError::Corrupt(format!("fetch {}: {e}", fetch.id))))?;
+        match decoded.body {
+            Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(g)) => Ok(g),
+            _ => Ok(empty_answer(k, schooljaar)),
+        }
+    }
+}
+
+/// A key opens one school location: an answer about another school is refused whole.
+fn check_same_school(k: &Koppeling, g: &Leerlinggegevens) -> Result<(), GatewayError> {
+    let asked = school_id(&k.location);
+    let same = match (&g.school.id, &asked) {
+        (
+            SchoolIdentificatie::Brin { brincode, dependancecode, .. },
+            SchoolId::Brin { brincode: b, dependancecode: d },
+        ) => brincode == b && dependancecode.as_deref().unwrap_or("00") == d.as_deref().unwrap_or("00"),
+        (id, SchoolId::Schoolkey(key)) => id.to_school_id().is_some_and(|s| s == SchoolId::Schoolkey(key.clone())),
+        _ => false,
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(GatewayError::Conflict(format!(
+            "the LAS answered with data of another school ({:?}) than koppeling {} is for ({}); nothing was imported",
+            g.school.id.to_school_id(),
+            k.id,
+            k.location
+        )))
+    }
+}
+
+fn empty_answer(k: &Koppeling, schooljaar: Schooljaar) -> Leerlinggegevens {
+    let id = match school_id(&k.location) {
+        SchoolId::Brin { brincode, dependancecode } => {
+            SchoolIdentificatie::Brin { brincode, dependancecode, schoolkey: None }
+        }
+        SchoolId::Schoolkey(key) => SchoolIdentificatie::Schoolkey(Some(key)),
+    };
+    Leerlinggegevens { school: School { schooljaar, id, ..School::default() }, ..Default::default() }
+}
+
+/// The UWLR school identification of a location: BRIN + dependance, or the schoolkey.
+pub fn school_id(location: &str) -> SchoolId {
+    match links::split_location(location) {
+        (Some(brincode), dependancecode, _) => SchoolId::Brin { brincode, dependancecode },
+        (_, _, key) => SchoolId::Schoolkey(key.unwrap_or_default()),
+    }
+}
+
+fn mode_str(m: FetchMode) -> &'static str {
+    match m {
+        FetchMode::Full => "full",
+        FetchMode::Delta => "delta",
+    }
+}
+
+fn mode_of(f: &FetchRow) -> FetchMode {
+    if f.mode == "full" {
+        FetchMode::Full
+    } else {
+        FetchMode::Delta
+    }
+}
+
+fn view(row: ProposalRow) -> Result<ProposalView, GatewayError> {
+    Ok(ProposalView {
+        id: row.id,
+        koppeling_id: row.koppeling_id,
+        fetch_id: row.fetch_id,
+        status: row.status,
+        decisions: parse_json(&row.decisions)?,
+        proposal: parse_json(&row.proposal)?,
+    })
+}
+
+fn json<T: Serialize>(v: &T) -> Result<String, GatewayError> {
+    serde_json::to_string(v).map_err(|e| GatewayError::Invalid(format!("cannot store as JSON: {e}")))
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, GatewayError> {
+    serde_json::from_str(s).map_err(|e| GatewayError::Store(crate::store::StoreError::Corrupt(e.to_string())))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,138 @@
+//! The gateway: the test platform's side of the link, as one value an application embeds.
+//! It carries out the koppeling lifecycle ([`crate::koppeling`]) and the import
+//! ([`crate::import`]) against the [`crate::store`], keeping keys in the [`crate::vault`]
+//! and announcing what happened through the outbox ([`crate::notify`]).
+//!
+//! - [`koppelingen`]: request, approve, reject, key, rotate, revoke, clear external numbers.
+//! - [`imports`]: fetch from the LAS, propose, decide, apply.
+//! - [`mail`]: drains the outbox through a mail transport.
+//!
+//! Every method is one unit of work: it either happens completely, with its audit line,
+//! or not at all.
+
+pub mod imports;
+pub mod koppelingen;
+pub mod mail;
+
+use crate::client::ClientError;
+use crate::clock::{Clock, SystemClock};
+use crate::store::{Store, StoreError};
+use crate::vault::{Vault, VaultError};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Who we are to a LAS (the `klantcode`/`klantnaam` pair of the `autorisatie` header) and
+/// the import's knobs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub klantcode: String,
+    pub klantnaam: String,
+    /// A proposal that deactivates more than this share of a school's active pupils needs
+    /// an explicit override (an empty or truncated LAS answer looks like that).
+    pub max_deactivation_share: f64,
+    /// A delta fetch is replaced by a full one when the last full fetch is older than this.
+    pub full_fetch_every: chrono::Duration,
+    /// Timeout of one SOAP call to a LAS.
+    pub call_timeout: Duration,
+    /// Extra root certificates (PEM) for LAS endpoints with a private CA.
+    pub ca_pem: Option<Vec<u8>>,
+    /// The sender of notification mails.
+    pub mail_from: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            klantcode: "BOOM".into(),
+            klantnaam: "Boom testcentrum".into(),
+            max_deactivation_share: 0.2,
+            full_fetch_every: chrono::Duration::days(7),
+            call_timeout: Duration::from_secs(120),
+            ca_pem: None,
+            mail_from: "UWLR gateway <uwlr@localhost>".into(),
+        }
+    }
+}
+
+/// Why the gateway refused or failed; each maps to one HTTP status in the admin API and to
+/// one exit code in the CLI.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The request itself is wrong; the message says what to fix.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the current state (a lifecycle rule, a stale proposal).
+    #[error("{0}")]
+    Conflict(String),
+    /// The LAS or dashboard answered with a fault or could not be reached.
+    #[error("the LAS: {0}")]
+    Upstream(#[from] ClientError),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+impl From<StoreError> for GatewayError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(m) => GatewayError::NotFound(m),
+            StoreError::Conflict(m) => GatewayError::Conflict(m),
+            other => GatewayError::Store(other),
+        }
+    }
+}
+
+impl From<sqlx::Error> for GatewayError {
+    fn from(e: sqlx::Error) -> Self {
+        GatewayError::Store(StoreError::Db(e))
+    }
+}
+
+/// The gateway: cheap to clone, shareable between the admin API, the CLI and a scheduler.
+#[derive(Clone)]
+pub struct Gateway {
+    store: Store,
+    vault: Arc<Vault>,
+    clock: Arc<dyn Clock>,
+    settings: Arc<Settings>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway").field("store", &self.store.dialect()).finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    pub fn new(store: Store, vault: Vault, clock: Arc<dyn Clock>, settings: Settings) -> Gateway {
+        Gateway { store, vault: Arc::new(vault), clock, settings: Arc::new(settings) }
+    }
+
+    /// The embedded defaults: SQLite and the master key under `data_dir`, or the database
+    /// at `database` (a URL) with the master key still under `data_dir` (or in
+    /// `UWLR_MASTER_KEY`).
+    pub async fn open(data_dir: &Path, database: Option<&str>, settings: Settings) -> Result<Gateway, GatewayError> {
+        let store = match database {
+            Some(url) => Store::connect(url).await?,
+            None => Store::open_dir(data_dir).await?,
+        };
+        let vault = Vault::open(data_dir)?;
+        Ok(Gateway::new(store, vault, Arc::new(SystemClock), settings))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

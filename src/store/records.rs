@@ -1,0 +1,219 @@
+//! The imported records (groups, teachers, pupils) of a school location, read as the
+//! snapshot an import proposal is computed against, and the results that hang on pupils.
+
+use super::{ts, StoreError};
+use crate::import::{ExternalRef, KnownGroep, KnownLeerkracht, KnownLeerling, SkipMarker, Snapshot, Tab};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+pub(crate) fn tab_str(t: Tab) -> &'static str {
+    match t {
+        Tab::Groepen => "groepen",
+        Tab::Leerkrachten => "leerkrachten",
+        Tab::Leerlingen => "leerlingen",
+    }
+}
+
+fn tab_parse(s: &str) -> Result<Tab, StoreError> {
+    match s {
+        "groepen" => Ok(Tab::Groepen),
+        "leerkrachten" => Ok(Tab::Leerkrachten),
+        "leerlingen" => Ok(Tab::Leerlingen),
+        other => Err(StoreError::Corrupt(format!("external key of unknown tab '{other}'"))),
+    }
+}
+
+/// Everything known of a location, with the external keys that came in through
+/// `koppeling_id` (none: as a school admin sees it, without any link's keys).
+pub async fn snapshot(
+    conn: &mut AnyConnection,
+    location: &str,
+    koppeling_id: Option<i64>,
+) -> Result<Snapshot, StoreError> {
+    let mut external: HashMap<(String, i64), ExternalRef> = HashMap::new();
+    let mut skipped = Vec::new();
+    if let Some(k) = koppeling_id {
+        let rows = sqlx::query(
+            "SELECT tab, record_id, las_key, eckid, skipped FROM external_keys WHERE koppeling_id = $1 ORDER BY id",
+        )
+        .bind(k)
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in rows {
+            let tab: String = r.try_get("tab")?;
+            let las_key: Option<String> = r.try_get("las_key")?;
+            let eckid: Option<String> = r.try_get("eckid")?;
+            if r.try_get::<i64, _>("skipped")? != 0 {
+                let key = las_key.or(eckid).unwrap_or_default();
+                skipped.push(SkipMarker { tab: tab_parse(&tab)?, key });
+            } else if let Some(id) = r.try_get::<Option<i64>, _>("record_id")? {
+                external.insert((tab, id), ExternalRef { las_key, eckid });
+            }
+        }
+    }
+    let mut ext = |tab: &str, id: i64| external.remove(&(tab.to_string(), id));
+
+    let rows =
+        sqlx::query("SELECT id, naam, jaargroep, samengesteld, active FROM groepen WHERE location = $1 ORDER BY id")
+            .bind(location)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut groepen = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        groepen.push(KnownGroep {
+            id,
+            naam: r.try_get("naam")?,
+            jaargroep: r.try_get("jaargroep")?,
+            samengesteld: r.try_get::<i64, _>("samengesteld")? != 0,
+            active: r.try_get::<i64, _>("active")? != 0,
+            external: ext("groepen", id),
+        });
+    }
+
+    let mut teacher_groups: HashMap<i64, Vec<i64>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT lg.leerkracht_id, lg.groep_id FROM leerkracht_groepen lg JOIN leerkrachten l ON l.id = lg.leerkracht_id \
+         WHERE l.location = $1 ORDER BY lg.leerkracht_id, lg.groep_id",
+    )
+    .bind(location)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        teacher_groups.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+    }
+    let rows = sqlx::query(
+        "SELECT id, achternaam, voorvoegsel, voorletters, roepnaam, emailadres, active FROM leerkrachten \
+         WHERE location = $1 ORDER BY id",
+    )
+    .bind(location)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut leerkrachten = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        leerkrachten.push(KnownLeerkracht {
+            id,
+            achternaam: r.try_get("achternaam")?,
+            voorvoegsel: r.try_get("voorvoegsel")?,
+            voorletters: r.try_get("voorletters")?,
+            roepnaam: r.try_get("roepnaam")?,
+            emailadres: r.try_get("emailadres")?,
+            groepen: teacher_groups.remove(&id).unwrap_or_default(),
+            active: r.try_get::<i64, _>("active")? != 0,
+            external: ext("leerkrachten", id),
+        });
+    }
+
+    let mut composed: HashMap<i64, Vec<i64>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT lg.leerling_id, lg.groep_id FROM leerling_groepen lg JOIN leerlingen l ON l.id = lg.leerling_id \
+         WHERE l.location = $1 ORDER BY lg.leerling_id, lg.groep_id",
+    )
+    .bind(location)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        composed.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+    }
+    let rows = sqlx::query(
+        "SELECT id, achternaam, voorvoegsel, voorletters, roepnaam, geboortedatum, geslacht, jaargroep, groep_id, \
+         active FROM leerlingen WHERE location = $1 ORDER BY id",
+    )
+    .bind(location)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut leerlingen = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        leerlingen.push(KnownLeerling {
+            id,
+            achternaam: r.try_get("achternaam")?,
+            voorvoegsel: r.try_get("voorvoegsel")?,
+            voorletters: r.try_get("voorletters")?,
+            roepnaam: r.try_get("roepnaam")?,
+            geboortedatum: date(r.try_get("geboortedatum")?)?,
+            geslacht: r.try_get("geslacht")?,
+            jaargroep: r.try_get("jaargroep")?,
+            groep: r.try_get("groep_id")?,
+            samengestelde_groepen: composed.remove(&id).unwrap_or_default(),
+            active: r.try_get::<i64, _>("active")? != 0,
+            external: ext("leerlingen", id),
+        });
+    }
+    Ok(Snapshot { groepen, leerkrachten, leerlingen, skipped })
+}
+
+fn date(s: Option<String>) -> Result<Option<NaiveDate>, StoreError> {
+    s.map(|s| {
+        NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| StoreError::Corrupt(format!("birth date '{s}': {e}")))
+    })
+    .transpose()
+}
+
+/// The location's record version: every applied change bumps it, so a proposal computed
+/// against an older version is stale.
+pub async fn location_version(conn: &mut AnyConnection, location: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT version FROM locations WHERE location = $1")
+        .bind(location)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no school location '{location}'")))?;
+    Ok(row.try_get(0)?)
+}
+
+pub async fn bump_location(conn: &mut AnyConnection, location: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE locations SET version = version + 1 WHERE location = $1").bind(location).execute(conn).await?;
+    Ok(())
+}
+
+/// "Verwijder nummers": forgets every external key (and remembered skip) that came in
+/// through any link of the location. Records and their results stay; the next import
+/// proposes links by name again.
+pub async fn clear_external_numbers(conn: &mut AnyConnection, location: &str) -> Result<u64, StoreError> {
+    let done =
+        sqlx::query("DELETE FROM external_keys WHERE koppeling_id IN (SELECT id FROM koppelingen WHERE location = $1)")
+            .bind(location)
+            .execute(&mut *conn)
+            .await?;
+    super::koppelingen::clear_watermarks(conn, location).await?;
+    bump_location(conn, location).await?;
+    Ok(done.rows_affected())
+}
+
+/// A result as far as this issue needs it: it hangs on a pupil and survives everything the
+/// import does. (The results pipeline owns the full model.)
+pub async fn record_result(
+    conn: &mut AnyConnection,
+    leerling_id: i64,
+    resultaat_key: &str,
+    toetscode: &str,
+    score: &str,
+    normed_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO resultaten (leerling_id, resultaat_key, toetscode, score, normed_at, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(leerling_id)
+    .bind(resultaat_key)
+    .bind(toetscode)
+    .bind(score)
+    .bind(ts(normed_at))
+    .bind(ts(now))
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+pub async fn count_results(conn: &mut AnyConnection, location: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM resultaten r JOIN leerlingen l ON l.id = r.leerling_id WHERE l.location = $1",
+    )
+    .bind(location)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get(0)?)
+}

@@ -1,0 +1,215 @@
+//! The koppeling handshake against running mocks, on SQLite and on PostgreSQL: ParnasSys
+//! (key set in the LAS first, shown once), ESIS (request first, verification-code rule,
+//! key), dashboards only after an active LAS link, key kinds never mixed, revoke stops
+//! fetching, and clearing external numbers keeps results.
+
+mod store_support;
+
+use store_support::*;
+use uwlr::clock::Clock;
+use uwlr::gateway::koppelingen::KoppelingRequest;
+use uwlr::gateway::GatewayError;
+use uwlr::koppeling::{Kind, Status};
+use uwlr::mock::las::IssueKeyRequest;
+use uwlr::mock::Profile;
+
+fn request(kind: Kind, endpoint: &str, key: Option<&str>) -> KoppelingRequest {
+    KoppelingRequest {
+        location: "99DE00".into(),
+        schooljaar: SCHOOLJAAR.into(),
+        kind,
+        endpoint: Some(endpoint.into()),
+        key: key.map(str::to_string),
+        reason: None,
+    }
+}
+
+fn conflict(e: GatewayError) -> String {
+    match e {
+        GatewayError::Conflict(m) => m,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn parnassys_key_first_then_approval_activates_and_fetches() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 30, clock.clone()).await;
+        // The school sets the key in ParnasSys; ParnasSys shows it once.
+        let key = las.issue_key("99DE00").await;
+        let k =
+            gw.request_koppeling(&request(Kind::Parnassys, &las.endpoint, Some(&key)), "admin@school").await.unwrap();
+        assert_eq!((k.status, k.has_key, k.activated_at), (Status::Requested, true, None), "{}", db.name);
+        // Not active yet: nothing is fetched.
+        let e = gw.fetch(k.id, false, "admin", &no_progress()).await.unwrap_err();
+        assert!(conflict(e).contains("requested"), "{}", db.name);
+        let k = gw.approve_koppeling(k.id, "support@boom", None).await.unwrap();
+        assert_eq!(k.status, Status::Active);
+        assert_eq!(k.activated_at, Some(clock.now()));
+        let out = gw.fetch(k.id, false, "admin", &no_progress()).await.unwrap();
+        assert_eq!(out.proposal.leerlingen.len(), 30, "{}", db.name);
+        // The audit trail tells who did what, and never the key.
+        let trail = gw.audit_trail("99DE00").await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(actions, ["request", "set-key", "approve", "fetch-full"], "{}", db.name);
+        assert_eq!(trail[2].actor, "support@boom");
+        assert_eq!(
+            (trail[2].from_status.as_deref(), trail[2].to_status.as_deref()),
+            (Some("requested"), Some("active"))
+        );
+        assert!(!format!("{trail:?}").contains(&key));
+        las.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn esis_request_first_then_verification_code_then_key() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Esis, 25, clock.clone()).await;
+        let k = gw.request_koppeling(&request(Kind::Esis, &las.endpoint, None), "admin").await.unwrap();
+        let k = gw.approve_koppeling(k.id, "support", None).await.unwrap();
+        assert_eq!((k.status, k.has_key), (Status::Approved, false), "{}", db.name);
+        // ESIS refuses a verification code that breaks its rule ...
+        for bad in ["99DE00-too-short", "12AB00-starts-with-another-brin-code"] {
+            let req = IssueKeyRequest { klantcode: None, verificatiecode: Some(bad.into()) };
+            let e = las.las.issue_key("99DE00", &req).await.unwrap_err();
+            assert_eq!(e.status, 400, "{bad}: {e}");
+        }
+        // ... and shows the key for a good one; pasted here, the link becomes active.
+        let key = las.issue_key("99DE00").await;
+        let k = gw.set_koppeling_key(k.id, &format!("  {key}\n"), "admin").await.unwrap();
+        assert_eq!(k.status, Status::Active, "{}", db.name);
+        let out = gw.fetch(k.id, false, "admin", &no_progress()).await.unwrap();
+        assert_eq!(out.proposal.leerlingen.len(), 25);
+        // A second key (the school re-activated in ESIS) is a rotation; the old one is gone.
+        let e = gw.set_koppeling_key(k.id, "another", "admin").await.unwrap_err();
+        assert!(conflict(e).contains("rotate"));
+        let new_key = las.issue_key("99DE00").await;
+        gw.rotate_koppeling_key(k.id, &new_key, "admin", Some("re-activated in ESIS")).await.unwrap();
+        gw.fetch(k.id, true, "admin", &no_progress()).await.unwrap();
+        las.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_the_las_fault_and_changes_nothing() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 10, clock.clone()).await;
+        let k = gw.request_koppeling(&request(Kind::Parnassys, &las.endpoint, Some("not-the-key")), "a").await.unwrap();
+        gw.approve_koppeling(k.id, "support", None).await.unwrap();
+        match gw.fetch(k.id, false, "admin", &no_progress()).await.unwrap_err() {
+            GatewayError::Upstream(e) => {
+                assert!(e.to_string().contains("AutorisatieOngeldig") || e.to_string().contains("Autorisatie"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(gw.records("99DE00").await.unwrap().leerlingen.is_empty());
+        las.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn dashboards_need_an_active_las_link_and_key_kinds_never_mix() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 10, clock.clone()).await;
+        let dash_key = "khasgdkj76&g7d^%$gjhsdd";
+        let dash = request(Kind::Schoolkr8, "http://127.0.0.1:9/dashboard", Some(dash_key));
+        // No LAS link at all, then a LAS link that is only requested: refused.
+        assert!(conflict(gw.request_koppeling(&dash, "a").await.unwrap_err()).contains("active LAS koppeling"));
+        let key = las.issue_key("99DE00").await;
+        let k = gw.request_koppeling(&request(Kind::Parnassys, &las.endpoint, Some(&key)), "a").await.unwrap();
+        assert!(conflict(gw.request_koppeling(&dash, "a").await.unwrap_err()).contains("active LAS koppeling"));
+        gw.approve_koppeling(k.id, "support", None).await.unwrap();
+        // The LAS key offered as a dashboard key: refused, naming the kind.
+        let wrong = request(Kind::FocusPo, "http://127.0.0.1:9/dashboard", Some(&key));
+        let m = conflict(gw.request_koppeling(&wrong, "a").await.unwrap_err());
+        assert!(m.contains("ParnasSys UWLR") && m.contains("dashboard"), "{m}");
+        // The right dashboard key is taken; offered again for a LAS link, refused.
+        let d = gw.request_koppeling(&dash, "a").await.unwrap();
+        let d = gw.approve_koppeling(d.id, "support", None).await.unwrap();
+        assert_eq!(d.status, Status::Active, "{}", db.name);
+        let other =
+            KoppelingRequest { location: "99DF00".into(), ..request(Kind::Parnassys, &las.endpoint, Some(dash_key)) };
+        let m = conflict(gw.request_koppeling(&other, "a").await.unwrap_err());
+        assert!(m.contains("SchoolKr8") && m.contains("the LAS"), "{m}");
+        // A dashboard is never fetched from.
+        assert!(matches!(gw.fetch(d.id, false, "a", &no_progress()).await, Err(GatewayError::Invalid(_))));
+        // Only one LAS link per location and year.
+        let again = request(Kind::Esis, &las.endpoint, None);
+        assert!(conflict(gw.request_koppeling(&again, "a").await.unwrap_err()).contains("revoke it first"));
+        las.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn revoke_stops_fetching_and_forgets_the_key() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 10, clock.clone()).await;
+        let key = las.issue_key("99DE00").await;
+        let k = gw.request_koppeling(&request(Kind::Parnassys, &las.endpoint, Some(&key)), "a").await.unwrap();
+        gw.approve_koppeling(k.id, "support", None).await.unwrap();
+        gw.fetch(k.id, false, "a", &no_progress()).await.unwrap();
+        let k = gw.revoke_koppeling(k.id, "admin", Some("school switched LAS")).await.unwrap();
+        assert_eq!((k.status, k.has_key), (Status::Revoked, false), "{}", db.name);
+        assert!(conflict(gw.fetch(k.id, false, "a", &no_progress()).await.unwrap_err()).contains("revoked"));
+        assert!(conflict(gw.approve_koppeling(k.id, "support", None).await.unwrap_err()).contains("request a new"));
+        // The key is free again: a new link may use it.
+        let k2 = gw.request_koppeling(&request(Kind::Parnassys, &las.endpoint, Some(&key)), "a").await.unwrap();
+        assert_eq!(k2.status, Status::Requested);
+        let trail = gw.audit_trail("99DE00").await.unwrap();
+        let revoke = trail.iter().find(|a| a.action == "revoke").unwrap();
+        assert_eq!(revoke.reason.as_deref(), Some("school switched LAS"));
+        las.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn clearing_external_numbers_keeps_records_and_results() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 12, clock.clone()).await;
+        let key = las.issue_key("99DE00").await;
+        let k = gw.request_koppeling(&request(Kind::Parnassys, &las.endpoint, Some(&key)), "a").await.unwrap();
+        gw.approve_koppeling(k.id, "support", None).await.unwrap();
+        let out = gw.fetch(k.id, false, "a", &no_progress()).await.unwrap();
+        gw.apply_proposal(out.proposal_id, "admin", Default::default()).await.unwrap();
+        let pupils = gw.records("99DE00").await.unwrap().leerlingen;
+        assert_eq!(pupils.len(), 12);
+        assert!(pupils.iter().all(|p| p.external.is_some()));
+        {
+            let mut conn = gw.store().pool().acquire().await.unwrap();
+            for (i, p) in pupils.iter().enumerate() {
+                let at = clock.now();
+                uwlr::store::records::record_result(&mut conn, p.id, &format!("R{i}"), "REKENEN", "42", at, at)
+                    .await
+                    .unwrap();
+            }
+        }
+        let cleared = gw.clear_external_numbers("99DE00", "admin", Some("new LAS link")).await.unwrap();
+        assert!(cleared >= 12, "{cleared}");
+        let after = gw.records("99DE00").await.unwrap();
+        assert_eq!(after.leerlingen.len(), 12, "{}", db.name);
+        assert!(after.leerlingen.iter().all(|p| p.external.is_none() && p.active));
+        let mut conn = gw.store().pool().acquire().await.unwrap();
+        assert_eq!(uwlr::store::records::count_results(&mut conn, "99DE00").await.unwrap(), 12);
+        drop(conn);
+        // The next fetch is full and links nothing automatically: every pupil is new, with
+        // the known pupil as a candidate by name and birth date.
+        let out = gw.fetch(k.id, false, "a", &no_progress()).await.unwrap();
+        assert_eq!(out.fetch.mode, "full");
+        assert!(out.proposal.leerlingen.iter().all(|i| i.category == uwlr::import::Category::New));
+        assert!(out.proposal.leerlingen.iter().all(|i| !i.candidates.is_empty()), "{}", db.name);
+        las.server.shutdown().await;
+    }
+}
