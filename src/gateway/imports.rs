@@ -39,7 +39,8 @@ pub struct FetchOutcome {
     pub fetch: FetchRow,
     pub proposal_id: i64,
     pub proposal: Proposal,
-    /// Nothing to review: the watermark moved on and the proposal is closed already.
+    /// Nothing to review: the watermark moved on already (the proposal stays open for
+    /// unskipping what was skipped earlier).
     pub nothing_to_do: bool,
 }
 
@@ -161,7 +162,8 @@ impl Gateway {
         let id = rows::insert_proposal(&mut tx, k.id, fetch_id, version, "[]", &json(&proposal)?, now).await?;
         let nothing_to_do = proposal.is_empty();
         if nothing_to_do {
-            rows::mark_applied(&mut tx, id, "gateway (nothing to review)", now).await?;
+            // Nothing to review, so the watermark moves on now. The proposal stays open all
+            // the same: it lists the records skipped earlier, which an admin may unskip.
             links::set_watermark(&mut tx, k.id, now, mode == FetchMode::Full).await?;
         } else {
             self.announce_review(&mut tx, &k, id, &proposal).await?;

@@ -20,7 +20,7 @@
 //! - `changes`: field by field what applying an existing record would change.
 //! - `items`: the per-tab item lists, built from all of the above.
 //! - `summary`: counts, human-readable lines and the safety check.
-//! - [`render`]: the proposal as plain-text tables.
+//! - [`mod@render`]: the proposal as plain-text tables.
 //!
 //! Nothing here matches records by scanning lists: every lookup is a hash map, so a board of
 //! fifty schools of 1,500 pupils each is linear work.

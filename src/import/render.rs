@@ -60,7 +60,7 @@ fn write_proposal(p: &Proposal, out: &mut dyn Write) -> fmt::Result {
     line(out, "")?;
     line(out, &format!("DEACTIVATIONS: {}", p.deactivations.len()))?;
     for d in &p.deactivations {
-        line(out, &format!("  {:<12}  {:>8}  {}", d.tab.noun(), d.id, d.label))?;
+        line(out, &format!("  {:<10}  {:>6}  {}", d.tab.noun(), d.id, d.label))?;
     }
 
     line(out, "")?;
@@ -120,7 +120,7 @@ fn row<F>(p: &Proposal, i: &Item<F>, name: String, group: String) -> Row {
     };
     let mut details = Vec::new();
     details.extend(i.changes.iter().map(|c| format!("· {c}")));
-    details.extend(i.candidates.iter().map(|c| format!("? candidate {}: {} ({})", c.id, c.label, c.reason)));
+    details.extend(i.candidates.iter().map(|c| format!("? candidate {}, {}: {}", c.id, c.reason, c.label)));
     details.extend(i.flags.iter().map(|f| format!("! {f}")));
     Row { category, key: i.record.key.clone(), name, group, why, details }
 }
@@ -224,7 +224,6 @@ mod tests {
         let p = propose(&known, &answer, FetchMode::Full, &decisions, &Settings::default()).unwrap();
         let mut s = String::new();
         render(&p, &mut s);
-        eprintln!("{s}");
 
         for needle in [
             "GROEPEN:",
@@ -234,12 +233,13 @@ mod tests {
             "existing  L1",
             "→ 20, same LAS key",
             "· groep: 5A → 6B",
-            "? candidate 21: Jong, Emma (groep 6B) (same name and birth date)",
+            "? candidate 21, same name and birth date: Jong, Emma (groep 6B)",
             "! no e-mail address",
             "group Plusklas skipped",
             "DEACTIVATIONS: 1",
             "Weg, Kees (groep 6B)",
             "move: Piet de Vries from 5A to 6B",
+            "skip: leerling Sam Plus (group Plusklas skipped)",
             "leaver: Weg, Kees (groep 6B)",
             "e-mail missing: leerkracht Anna Bakker",
             "SAFETY: deactivating 1 of 3 active pupils (33.3%): NEEDS OVERRIDE",

@@ -6,7 +6,7 @@ use super::label;
 use super::proposal::{Category, FieldChange, Flag, Item, Proposal, Safety, SkipReason, Summary, TabSummary};
 use super::proposal::{LeerkrachtFields, LeerlingFields};
 use super::{FetchMode, Settings, Snapshot, Tab};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 const NAME_FIELDS: [&str; 4] = ["achternaam", "voorvoegsel", "voorletters", "roepnaam"];
 
@@ -19,7 +19,7 @@ pub(crate) fn summarise(p: &Proposal, unchanged: [usize; 3]) -> Summary {
     s.groepen = count(&p.groepen, unchanged[0], &admin_groups);
     for item in &p.groepen {
         let naam = label::groep(&item.fields.naam);
-        item_lines(&mut lines, item, &admin_groups, &naam, |c| match c.field.as_str() {
+        item_lines(&mut lines, item, &admin_groups, &p.group_names, &naam, |c| match c.field.as_str() {
             "naam" => Some(format!("rename: {} to {}", label::groep(c.from.as_deref().unwrap_or("")), naam)),
             _ => None,
         });
@@ -35,7 +35,7 @@ pub(crate) fn summarise(p: &Proposal, unchanged: [usize; 3]) -> Summary {
             f.roepnaam.as_deref(),
         );
         let who = format!("leerkracht {name}");
-        item_lines(&mut lines, item, &admin_groups, &who, |_| None);
+        item_lines(&mut lines, item, &admin_groups, &p.group_names, &who, |_| None);
         if let Some(line) = rename(item, |f: &LeerkrachtFields| {
             [&f.achternaam, &f.voorvoegsel, &f.voorletters, &f.roepnaam].map(Option::clone)
         }) {
@@ -61,7 +61,7 @@ pub(crate) fn summarise(p: &Proposal, unchanged: [usize; 3]) -> Summary {
                 who = format!("{who} in {}", p.group_names.get(groep).unwrap_or(groep));
             }
         }
-        item_lines(&mut lines, item, &admin_groups, &who, |c| match c.field.as_str() {
+        item_lines(&mut lines, item, &admin_groups, &p.group_names, &who, |c| match c.field.as_str() {
             "groep" => Some(format!(
                 "move: {name} from {} to {}",
                 c.from.as_deref().unwrap_or("(no group)"),
@@ -113,13 +113,16 @@ fn item_lines<F>(
     lines: &mut Vec<String>,
     item: &Item<F>,
     admin_groups: &HashSet<&str>,
+    group_names: &BTreeMap<String, String>,
     who: &str,
     special: impl Fn(&FieldChange) -> Option<String>,
 ) {
     match &item.category {
         Category::New => lines.push(format!("new: {who}")),
         Category::Skip { reason } if item.category.is_pending(admin_groups) => match reason {
-            SkipReason::GroupSkipped { .. } => lines.push(format!("skip: {who} ({reason})")),
+            SkipReason::GroupSkipped { groep } => {
+                lines.push(format!("skip: {who} (group {} skipped)", group_names.get(groep).unwrap_or(groep)));
+            }
             _ => lines.push(format!("skip: {who}")),
         },
         Category::Skip { .. } => {}

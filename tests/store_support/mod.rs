@@ -214,7 +214,7 @@ use chrono::{TimeZone, Utc};
 use std::sync::Arc;
 use uwlr::gateway::{Gateway, Settings};
 use uwlr::message::values::Schooljaar;
-use uwlr::mock::las::{IssueKeyRequest, SchoolSetup};
+use uwlr::mock::las::{DeltaMode, IssueKeyRequest, SchoolSetup};
 use uwlr::mock::{Klant, ManualClock, MockLas, Profile};
 use uwlr::server::{bind, serve, RunningServer, ServerConfig};
 use uwlr::vault::Vault;
@@ -238,8 +238,14 @@ pub struct Las {
 }
 
 pub async fn las(profile: Profile, pupils: usize, clock: Arc<ManualClock>) -> Las {
+    las_with(profile, pupils, clock, DeltaMode::Full).await
+}
+
+/// As [`las`], answering requests with `laatstontvangengegevens` as `delta` says.
+pub async fn las_with(profile: Profile, pupils: usize, clock: Arc<ManualClock>, delta: DeltaMode) -> Las {
     let year = Schooljaar::new(2025).unwrap();
     let las = MockLas::builder(profile)
+        .delta(delta)
         .clock(clock)
         .klant(Klant::boom())
         .school(SchoolSetup::generated("99DE", "00", pupils, 1, year))
@@ -265,4 +271,21 @@ impl Las {
 
 pub fn no_progress() -> impl Fn(uwlr::gateway::imports::Progress) + Send + Sync {
     |_| {}
+}
+
+/// A gateway with an active ParnasSys link to 99DE00 of `las`; returns the link's id.
+pub async fn active_link(gw: &Gateway, las: &Las) -> i64 {
+    use uwlr::gateway::koppelingen::KoppelingRequest;
+    let key = las.issue_key("99DE00").await;
+    let req = KoppelingRequest {
+        location: "99DE00".into(),
+        schooljaar: SCHOOLJAAR.into(),
+        kind: uwlr::koppeling::Kind::Parnassys,
+        endpoint: Some(las.endpoint.clone()),
+        key: Some(key),
+        reason: None,
+    };
+    let k = gw.request_koppeling(&req, "admin@school").await.unwrap();
+    gw.approve_koppeling(k.id, "support@boom", None).await.unwrap();
+    k.id
 }
