@@ -26,12 +26,17 @@
 //! - [`mock`]: test doubles of the other side: a mock LAS (ParnasSys / ESIS key
 //!   handshake, change tracking, received results, fault injection) and a mock results
 //!   dashboard (SchoolKr8 / Focus PO), each with a JSON admin API.
+//! - [`api`]: the gateway's admin API, JSON over HTTP behind a bearer token (axum).
+//! - [`cli`]: the gateway's commands (`koppeling`, `school`, `import`, `mail`, `serve`) for the
+//!   binary: clap arguments, one [`gateway::Gateway`] call each, tables or JSON, exit codes.
 //! - `src/main.rs`: the thin `uwlr` binary (`validate`, `generate`, `mock-las`,
 //!   `mock-dashboard`).
 //!
 //! Apart from the mocks' in-memory test state, nothing in the library holds state:
 //! values in, values out.
 
+pub mod api;
+pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod demo;

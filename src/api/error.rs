@@ -50,7 +50,10 @@ impl From<GatewayError> for ApiError {
             GatewayError::Invalid(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
             GatewayError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             GatewayError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
-            e @ GatewayError::Upstream(_) => ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()),
+            e @ GatewayError::Upstream(_) => {
+                tracing::warn!(error = %e, "admin API: the LAS failed");
+                ApiError::new(StatusCode::BAD_GATEWAY, e.to_string())
+            }
             e @ (GatewayError::Store(_) | GatewayError::Vault(_)) => {
                 tracing::error!(error = %e, "admin API: internal error");
                 ApiError::new(
@@ -66,7 +69,10 @@ impl From<GatewayError> for ApiError {
 impl From<BytesRejection> for ApiError {
     fn from(r: BytesRejection) -> ApiError {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(r.status(), format!("the body is larger than {} bytes", super::BODY_LIMIT))
+            ApiError::new(
+                r.status(),
+                format!("the body is larger than the limit of {} bytes (1 MiB)", super::BODY_LIMIT),
+            )
         } else {
             ApiError::new(r.status(), format!("the body could not be read: {}", r.body_text()))
         }
@@ -77,9 +83,14 @@ impl From<BytesRejection> for ApiError {
 /// message, which names the field by its path (`reason: invalid type: ...`).
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> ApiError {
-        let why = std::error::Error::source(&r).map(|s| s.to_string()).unwrap_or_else(|| r.body_text());
-        ApiError::bad_request(format!("invalid JSON body: {why}"))
+        ApiError::bad_request(format!("invalid JSON body: {}", reason(&r)))
     }
+}
+
+/// serde's own message without axum's preamble: `on: invalid type: string "yes", expected a
+/// boolean at line 1 column 11`.
+pub(super) fn reason(r: &JsonRejection) -> String {
+    std::error::Error::source(r).map(|s| s.to_string()).unwrap_or_else(|| r.body_text())
 }
 
 impl From<QueryRejection> for ApiError {

@@ -48,7 +48,7 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Json::<T>::from_bytes(b"{}")
             .map(|Json(v)| v)
-            .map_err(|e| ApiError::bad_request(format!("a JSON body is needed: {}", ApiError::from(e).message)));
+            .map_err(|e| ApiError::bad_request(format!("a JSON body is needed: {}", super::error::reason(&e))));
     }
     Ok(Json::<T>::from_bytes(bytes)?.0)
 }

@@ -68,7 +68,7 @@ pub enum GatewayError {
     #[error("{0}")]
     Conflict(String),
     /// The LAS or dashboard answered with a fault or could not be reached.
-    #[error("the LAS: {0}")]
+    #[error("{0}")]
     Upstream(#[from] ClientError),
     #[error(transparent)]
     Store(StoreError),

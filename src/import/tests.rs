@@ -730,20 +730,3 @@ fn a_pupil_without_las_key_is_named_by_its_eckid() {
     assert_eq!(p.leerlingen[0].record, pupil("https://ketenid.nl/abc"));
     assert_eq!(p.leerlingen[0].category, skip(SkipReason::Earlier));
 }
-
-#[test]
-fn tmp_perf() {
-    let a = school(&SchoolSpec { pupils: 1500, seed: 11, ..SchoolSpec::default() });
-    let first = full(&Snapshot::default(), &a, &[]);
-    let known = applied(&Snapshot::default(), &first);
-    let t = std::time::Instant::now();
-    for _ in 0..50 {
-        let _ = full(&known, &a, &[]);
-    }
-    eprintln!("50 x refetch: {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    for _ in 0..50 {
-        let _ = full(&Snapshot::default(), &a, &[]);
-    }
-    eprintln!("50 x new: {:?}", t.elapsed());
-}

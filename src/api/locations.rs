@@ -1,0 +1,67 @@
+//! `/locations/{location}`: what the platform holds for one school location (BRIN +
+//! dependance, or schoolkey), its audit trail, "Verwijder nummers" before a new link, and
+//! the school admins who are mailed when an import waits for review.
+
+use super::auth::Actor;
+use super::error::ApiError;
+use super::extract::{JsonBody, Location};
+use super::koppelingen::ReasonBody;
+use crate::gateway::Gateway;
+use crate::import::Snapshot;
+use crate::store::koppelingen::AuditEntry;
+use axum::extract::State;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+type Answer<T> = Result<Json<T>, ApiError>;
+
+#[derive(Serialize)]
+pub(super) struct Cleared {
+    cleared: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AdminBody {
+    email: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct AdminAdded {
+    location: String,
+    email: String,
+}
+
+/// Groups, teachers and pupils as the store holds them, with the external keys of the
+/// location's active LAS link.
+pub(super) async fn records(State(gw): State<Gateway>, Location(location): Location) -> Answer<Snapshot> {
+    Ok(Json(gw.records(&location).await?))
+}
+
+/// Forgets external numbers for every link of the location; records and results stay.
+pub(super) async fn clear_external_numbers(
+    State(gw): State<Gateway>,
+    Location(location): Location,
+    Actor(actor): Actor,
+    JsonBody(b): JsonBody<ReasonBody>,
+) -> Answer<Cleared> {
+    Ok(Json(Cleared { cleared: gw.clear_external_numbers(&location, &actor, b.reason.as_deref()).await? }))
+}
+
+/// Oldest first.
+pub(super) async fn audit(State(gw): State<Gateway>, Location(location): Location) -> Answer<Vec<AuditEntry>> {
+    Ok(Json(gw.audit_trail(&location).await?))
+}
+
+/// Adding an address twice is no error. [`Gateway::add_school_admin`] takes no actor, so
+/// the log line here is the only record of who added it.
+pub(super) async fn add_admin(
+    State(gw): State<Gateway>,
+    Location(location): Location,
+    Actor(actor): Actor,
+    JsonBody(b): JsonBody<AdminBody>,
+) -> Answer<AdminAdded> {
+    gw.add_school_admin(&location, &b.email).await?;
+    tracing::info!(location = %location, actor, "school admin added");
+    Ok(Json(AdminAdded { location, email: b.email.trim().to_string() }))
+}
