@@ -375,3 +375,25 @@ async fn the_review_mail_and_teacher_invitations_go_through_the_outbox() {
     let _ = clock.now();
     las.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn decisions_carry_over_to_the_proposal_of_a_newer_fetch() {
+    let db = sqlite();
+    let clock = clock();
+    let gw = gateway(&db, clock.clone()).await;
+    let las = las(Profile::Parnassys, 20, clock.clone()).await;
+    let id = active_link(&gw, &las).await;
+    let out = gw.fetch(id, false, "admin", &no_progress()).await.unwrap();
+    let group = out.proposal.groepen[0].record.clone();
+    let gone = out.proposal.leerlingen[0].record.clone();
+    let skips = [Decision::Skip { record: group.clone() }, Decision::Skip { record: gone.clone() }];
+    gw.decide(out.proposal_id, &skips, "admin").await.unwrap();
+    // The pupil leaves the LAS before the admin applied: that decision no longer applies.
+    las.las.remove_leerling("99DE00", &gone.key).await.unwrap();
+    let again = gw.fetch(id, true, "admin", &no_progress()).await.unwrap();
+    let view = gw.proposal(again.proposal_id).await.unwrap();
+    assert_eq!(view.decisions, vec![Decision::Skip { record: group.clone() }]);
+    let g = view.proposal.groepen.iter().find(|i| i.record == group).unwrap();
+    assert_eq!(g.category, Category::Skip { reason: SkipReason::Admin });
+    las.server.shutdown().await;
+}

@@ -157,9 +157,15 @@ impl Gateway {
         .await?;
         let version = records::location_version(&mut tx, &k.location).await?;
         let snapshot = records::snapshot(&mut tx, &k.location, Some(k.id)).await?;
-        let proposal = propose(&snapshot, &incoming, mode, &[], &self.import_settings())
-            .map_err(|e| GatewayError::Invalid(e.to_string()))?;
-        let id = rows::insert_proposal(&mut tx, k.id, fetch_id, version, "[]", &json(&proposal)?, now).await?;
+        // An admin's decisions on the proposal this fetch supersedes carry over, as far as
+        // they still apply to the new answer.
+        let carried = match rows::list_proposals(&mut tx, k.id).await?.into_iter().find(|(_, s)| s == "open") {
+            Some((open, _)) => parse_json(&rows::get_proposal(&mut tx, open).await?.decisions)?,
+            None => Vec::new(),
+        };
+        let (proposal, decisions) = propose_keeping(&snapshot, &incoming, mode, carried, &self.import_settings())?;
+        let id =
+            rows::insert_proposal(&mut tx, k.id, fetch_id, version, &json(&decisions)?, &json(&proposal)?, now).await?;
         let nothing_to_do = proposal.is_empty();
         if nothing_to_do {
             // Nothing to review, so the watermark moves on now. The proposal stays open all
@@ -392,6 +398,30 @@ impl Gateway {
             _ => Ok(empty_answer(k, schooljaar)),
         }
     }
+}
+
+/// Proposes with the carried decisions; when some no longer apply (their record left, say),
+/// keeps those that still do, in order.
+fn propose_keeping(
+    known: &crate::import::Snapshot,
+    incoming: &Leerlinggegevens,
+    mode: FetchMode,
+    carried: Vec<Decision>,
+    settings: &ImportSettings,
+) -> Result<(Proposal, Vec<Decision>), GatewayError> {
+    let invalid = |e: crate::import::DecisionError| GatewayError::Invalid(e.to_string());
+    if let Ok(p) = propose(known, incoming, mode, &carried, settings) {
+        return Ok((p, carried));
+    }
+    let mut kept: Vec<Decision> = Vec::with_capacity(carried.len());
+    for d in carried {
+        kept.push(d);
+        if propose(known, incoming, mode, &kept, settings).is_err() {
+            tracing::info!(decision = %kept[kept.len() - 1], "an earlier decision no longer applies; dropped");
+            kept.pop();
+        }
+    }
+    Ok((propose(known, incoming, mode, &kept, settings).map_err(invalid)?, kept))
 }
 
 /// A key opens one school location: an answer about another school is refused whole.
