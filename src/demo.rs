@@ -1,95 +1,498 @@
-//! `uwlr demo`: the link end to end on loopback, with nothing to set up. A mock ParnasSys
-//! with a generated school is served over real HTTP; the UWLR client pulls its pupil data
-//! (alles-in-een and getrapt), pushes results, re-sends them as a re-norming would, and
-//! shows the faults a wrong key and an up-to-date delta get. Every step prints one line.
+//! `uwlr demo`: the gateway's main job end to end on loopback, with nothing to set up.
+//!
+//! A mock ParnasSys serves a generated school over real HTTP. The school takes the
+//! koppeling there and gets a key; the gateway requests the link with it, support approves;
+//! a full fetch becomes an import proposal, shown and applied. ParnasSys then changes four
+//! things (a pupil moves, one joins, one leaves, a teacher without e-mail arrives) and the
+//! next proposal holds exactly those. The gateway's database stays in the data folder for
+//! the `uwlr koppeling|import|school|mail` commands; the mails are `.eml` files beside it.
+//!
+//! The mock and the gateway read the same system clock, in one process: the mock's changes
+//! are stamped after the moment the first import's watermark records, so the delta fetch
+//! right after that import rightly gets `geenwijzigingen`, and nothing is lost.
 
+use crate::cli::koppeling::line as koppeling_line;
+use crate::cli::output::{mask, proposal_text};
+use crate::cli::{mail::drain, Failure};
 use crate::client::{Client, ClientConfig, ClientError};
-use crate::message::leerlinggegevens::{Antwoord, GroepItem, GroepSelectie, GroepSoort, GroepenVerzoek, Verzoek};
-use crate::message::values::{DateTime, SchoolId, Zone};
+use crate::gateway::imports::{ApplyOptions, FetchOutcome, Progress};
+use crate::gateway::koppelingen::KoppelingRequest;
+use crate::gateway::{Gateway, GatewayError, Settings};
+use crate::koppeling::Kind;
+use crate::message::values::Schooljaar;
 use crate::message::Autorisatie;
-use crate::mock::{Klant, MockLas, Profile, SystemClock};
+use crate::mock::las::{IssueKeyRequest, LeerlingUpdate, NewLeerkracht, NewLeerling, SchoolSetup};
+use crate::mock::{AdminError, Klant, MockLas, Profile};
+use crate::notify::MailTransport;
 use crate::server::{bind, serve, ServerConfig};
 use std::io::Write;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// The school the demo runs on.
+pub const LOCATION: &str = "99DE00";
+/// Who does what in the audit trail.
+pub const SCHOOL_ADMIN: &str = "admin@school";
+pub const SUPPORT: &str = "support@boom";
+/// The address review mails go to.
+pub const SCHOOL_ADMIN_MAIL: &str = "admin@school.example";
+/// The keys of the pupil and the teacher the demo adds in ParnasSys.
+pub const NEW_PUPIL: &str = "NIEUW-1";
+pub const NEW_TEACHER: &str = "LK-NIEUW";
+
+/// The file that marks a folder as the demo's, so a later run may replace its database.
+const MARKER: &str = "uwlr-demo.txt";
+/// What a run replaces in a folder with the marker; anything else there stays.
+const OWNED: [&str; 5] = ["uwlr.sqlite3", "uwlr.sqlite3-wal", "uwlr.sqlite3-shm", "master.key", "mail"];
+
+/// How to run the demo.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the gateway keeps its state (`./uwlr-demo`).
+    pub data_dir: PathBuf,
+    /// Pupils of the generated school.
+    pub pupils: usize,
+    /// Rows per tab shown of the first, all-new proposal (`None`: all). The second is
+    /// always shown in full.
+    pub first_rows: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { data_dir: PathBuf::from("./uwlr-demo"), pupils: 200, first_rows: Some(8) }
+    }
+}
+
+/// What a run left behind, for a caller that looks further.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub koppeling_id: i64,
+    /// The first import, applied.
+    pub first_proposal: i64,
+    /// The proposal with the four changes, open for review.
+    pub second_proposal: i64,
+    /// Mails written to `<data_dir>/mail`.
+    pub mails: usize,
+    /// Whether a previous demo's database was replaced.
+    pub replaced: bool,
+}
+
 /// Runs the demo, writing its account to `out`.
-pub async fn run(out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
-    let (las, key) = MockLas::demo(Profile::Parnassys, Arc::new(SystemClock));
-    let school_id = key.school.clone();
-    let server = serve(Arc::new(las.clone()), bind("127.0.0.1:0".parse()?)?, ServerConfig::default()).await?;
-    let base = format!("{}/uwlr", server.base_url());
-    writeln!(out, "mock ParnasSys serving school {school_id} at {base} (WSDL: {base}/leerlinggegevens?wsdl)")?;
+pub async fn run(opts: &Options, out: &mut dyn Write) -> Result<Report, Failure> {
+    let started = Instant::now();
+    let replaced = prepare(&opts.data_dir)?;
+    let dir = opts.data_dir.display().to_string();
+    say(out, format!("uwlr demo: the gateway end to end on loopback; its database goes to {dir}"))?;
+    if replaced {
+        say(out, format!("  (removed the previous demo's database from {dir})"))?;
+    }
 
-    let klant = Klant::boom();
-    let auth = Autorisatie {
-        autorisatiesleutel: key.autorisatiesleutel.clone(),
-        klantcode: klant.klantcode.clone(),
-        klantnaam: klant.klantnaam.clone(),
-    };
-    let data = las.data(&school_id).await?;
-    let verzoek = Verzoek {
-        schooljaar: data.school.schooljaar,
-        school: SchoolId::Brin { brincode: "99DE".into(), dependancecode: Some("00".into()) },
-        xsdversie: "2.3".into(),
-        gegevenssetid: None,
-        laatstontvangengegevens: None,
-    };
+    let year = Schooljaar::containing(chrono::Utc::now().date_naive())
+        .or_else(|| Schooljaar::new(2025))
+        .ok_or_else(|| Failure::usage("no school year for today"))?;
+    let las = MockLas::builder(Profile::Parnassys)
+        .klant(Klant::boom())
+        .school(SchoolSetup::generated("99DE", "00", opts.pupils, 1, year))
+        .build()
+        .map_err(Failure::usage)?;
+    let listener = bind("127.0.0.1:0".parse().expect("a loopback address"))
+        .map_err(|e| Failure::usage(format!("cannot listen on loopback: {e}")))?;
+    let server = serve(Arc::new(las.clone()), listener, ServerConfig::default())
+        .await
+        .map_err(|e| Failure::usage(format!("cannot serve the mock LAS: {e}")))?;
+    let endpoint = format!("{}/uwlr", server.base_url());
+    let gw = Gateway::open(&opts.data_dir, None, Settings::default()).await?;
+    let story = Story { opts, las: &las, gw: &gw, endpoint, year, dir: crate::cli::shell_word(&dir) };
+    let result = story.tell(out, started).await;
+    server.shutdown().await;
+    gw.store().close().await;
+    result.map(|mut r| {
+        r.replaced = replaced;
+        r
+    })
+}
 
-    let client = Client::new(ClientConfig::new(format!("{base}/leerlinggegevens")))?;
-    let t = Instant::now();
-    let answer = client.haal_leerlinggegevens(&auth, &verzoek).await?.value;
-    let Antwoord::Gegevens(gegevens) = answer else { return Err("the mock sent no data".into()) };
-    writeln!(
-        out,
-        "HaalLeerlinggegevens: {} groups, {} pupils, {} teachers in {} ms",
-        gegevens.groepen.len(),
-        gegevens.leerlingen.len(),
-        gegevens.leerkrachten.len(),
-        t.elapsed().as_millis()
-    )?;
-
-    if let Antwoord::Gegevens(s) = client.haal_structuur(&auth, &verzoek).await?.value {
-        let first = s.groepen.iter().find_map(|g| match g {
-            GroepItem::Groep(g) => Some(g.clone()),
-            GroepItem::SamengesteldeGroep(_) => None,
-        });
-        if let Some(g) = first {
-            let req = GroepenVerzoek {
-                verzoek: verzoek.clone(),
-                groepen: vec![GroepSelectie { soort: GroepSoort::Groep, key: Some(g.key.clone()) }],
-            };
-            let n = match client.haal_leerlingen(&auth, &req).await?.value {
-                Antwoord::Gegevens(l) => l.leerlingen.len(),
-                _ => 0,
-            };
-            writeln!(out, "getrapt: {} groups; HaalLeerlingen for group {:?}: {n} pupils", s.groepen.len(), g.naam)?;
+/// Makes `dir` ready: created when missing; a previous demo's database removed (the
+/// marker file says it is one); any other non-empty folder refused, so a mistyped
+/// `--data-dir` never costs someone their data. Returns whether something was removed.
+fn prepare(dir: &Path) -> Result<bool, Failure> {
+    let io = |what: &str, e: std::io::Error| Failure::usage(format!("{what} {}: {e}", dir.display()));
+    let mut replaced = false;
+    if dir.join(MARKER).exists() {
+        for name in OWNED {
+            let p = dir.join(name);
+            let removed = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+            match removed {
+                Ok(()) => replaced = true,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io("cannot remove the previous demo from", e)),
+            }
+        }
+    } else if dir.exists() {
+        let mut entries = std::fs::read_dir(dir).map_err(|e| io("cannot read", e))?;
+        if entries.next().is_some() {
+            return Err(Failure::usage(format!(
+                "{} is not empty and was not made by uwlr demo; pass another --data-dir",
+                dir.display()
+            )));
         }
     }
+    std::fs::create_dir_all(dir).map_err(|e| io("cannot create", e))?;
+    std::fs::write(
+        dir.join(MARKER),
+        "Made by `uwlr demo`. The next `uwlr demo` run here replaces the database, master key and mail.\n",
+    )
+    .map_err(|e| io("cannot write into", e))?;
+    Ok(replaced)
+}
 
-    let results_client = Client::new(ClientConfig::new(format!("{base}/leerresultaten")))?;
-    let spec = crate::generate::ResultsSpec { per_pupil: 2, max_pupils: Some(25), ..Default::default() };
-    let results = crate::generate::results(&gegevens, &spec);
-    results_client.breng_leerresultaten(&auth, &results).await?;
-    results_client.breng_leerresultaten(&auth, &results).await?;
-    let report = las.results(&school_id).await?;
-    writeln!(
-        out,
-        "BrengLeerresultaten twice (a re-norming re-sends the same keys): {} deliveries, {} distinct results",
-        report.deliveries, report.distinct
-    )?;
+fn say(out: &mut dyn Write, line: impl AsRef<str>) -> Result<(), Failure> {
+    writeln!(out, "{}", line.as_ref()).map_err(|e| Failure::usage(format!("cannot write the demo's output: {e}")))
+}
 
-    let now = chrono::Utc::now().naive_utc();
-    let delta = Verzoek { laatstontvangengegevens: Some(DateTime { local: now, zone: Zone::Utc }), ..verzoek.clone() };
-    let answer = client.haal_leerlinggegevens(&auth, &delta).await?.value;
-    writeln!(out, "delta since now: {}", if answer == Antwoord::GeenWijzigingen { "geenwijzigingen" } else { "data" })?;
+fn las_err(e: AdminError) -> Failure {
+    Failure::usage(format!("the mock LAS: {e}"))
+}
 
-    let wrong = Autorisatie { autorisatiesleutel: "not-the-key".into(), ..auth.clone() };
-    match client.haal_leerlinggegevens(&wrong, &verzoek).await {
-        Err(ClientError::Fault(f)) => writeln!(out, "wrong key: fault {f}")?,
-        other => writeln!(out, "wrong key: unexpected {:?}", other.map(|_| ()))?,
+/// What ParnasSys changed between the two imports, as the demo tells it.
+struct Changes {
+    lines: [String; 4],
+}
+
+struct Story<'a> {
+    opts: &'a Options,
+    las: &'a MockLas,
+    gw: &'a Gateway,
+    endpoint: String,
+    year: Schooljaar,
+    dir: String,
+}
+
+impl Story<'_> {
+    async fn tell(&self, out: &mut dyn Write, started: Instant) -> Result<Report, Failure> {
+        let (gw, las, dir) = (self.gw, self.las, &self.dir);
+        let data = las.data(LOCATION).await.map_err(las_err)?;
+        say(out, "")?;
+        say(
+            out,
+            format!(
+                "1. ParnasSys (a mock) serves school {LOCATION}, schooljaar {}: {} pupils, {} groups, {} teachers",
+                self.year,
+                data.leerlingen.len(),
+                data.groepen.len(),
+                data.leerkrachten.len()
+            ),
+        )?;
+        say(out, format!("   UWLR endpoint: {} (WSDL: {}/leerlinggegevens?wsdl)", self.endpoint, self.endpoint))?;
+
+        // 2. The handshake, ParnasSys style: the key first, then the request, then approval.
+        say(out, "")?;
+        say(out, "2. The koppeling")?;
+        let issued = las.issue_key(LOCATION, &IssueKeyRequest::default()).await.map_err(las_err)?;
+        let key = issued.autorisatiesleutel;
+        say(
+            out,
+            format!(
+                "   the school takes \"Boom testcentrum UWLR\" in ParnasSys and sets a new key; ParnasSys shows it once: \
+                 {}",
+                mask(&key)
+            ),
+        )?;
+        let req = KoppelingRequest {
+            location: LOCATION.into(),
+            schooljaar: self.year.to_string(),
+            kind: Kind::Parnassys,
+            endpoint: Some(self.endpoint.clone()),
+            key: Some(key.clone()),
+            reason: None,
+        };
+        let k = gw.request_koppeling(&req, SCHOOL_ADMIN).await?;
+        say(out, format!("   {SCHOOL_ADMIN} requests it with that key: {}", koppeling_line(&k).trim_end()))?;
+        let k = gw.approve_koppeling(k.id, SUPPORT, None).await?;
+        say(out, format!("   {SUPPORT} approves it: {}", koppeling_line(&k).trim_end()))?;
+        gw.add_school_admin(LOCATION, SCHOOL_ADMIN_MAIL).await?;
+        say(out, format!("   review mails for {LOCATION} go to {SCHOOL_ADMIN_MAIL}"))?;
+
+        // 3. The first import.
+        say(out, "")?;
+        say(out, "3. The first import: a full fetch")?;
+        let first = self.fetch(out, k.id, true).await?;
+        let shown = match self.opts.first_rows {
+            Some(n) => format!(
+                " (at most {n} rows per tab; `uwlr import show {} --data-dir {dir}` shows all)",
+                first.proposal_id
+            ),
+            None => String::new(),
+        };
+        say(out, format!("   proposal {}{shown}:", first.proposal_id))?;
+        say(out, "")?;
+        say(out, proposal_text(&first.proposal, self.opts.first_rows).trim_end())?;
+
+        // 4. Applied; and at once a delta, which has nothing to tell.
+        say(out, "")?;
+        let report = gw.apply_proposal(first.proposal_id, SCHOOL_ADMIN, ApplyOptions::default()).await?;
+        say(
+            out,
+            format!(
+                "4. {SCHOOL_ADMIN} applies proposal {}: created {} groepen, {} leerkrachten, {} leerlingen; {} teacher \
+                 invitations queued",
+                first.proposal_id,
+                report.created[0],
+                report.created[1],
+                report.created[2],
+                report.invitations.len()
+            ),
+        )?;
+        let quiet = gw.fetch(k.id, false, SCHOOL_ADMIN, &|_| {}).await?;
+        say(
+            out,
+            format!(
+                "   fetch again at once, as a delta since the first fetch (delta since now: {}): {}",
+                quiet.fetch.outcome,
+                if quiet.nothing_to_do { "nothing to review" } else { "UNEXPECTED: something to review" }
+            ),
+        )?;
+
+        // 5. ParnasSys changes four things.
+        say(out, "")?;
+        say(out, "5. Meanwhile in ParnasSys:")?;
+        let changes = self.change_the_school().await?;
+        for l in &changes.lines {
+            say(out, format!("   - {l}"))?;
+        }
+
+        // 6. The next import shows exactly those.
+        say(out, "")?;
+        say(out, "6. The next import: a full fetch (a delta never tells who left: only a complete answer does)")?;
+        let second = self.fetch(out, k.id, true).await?;
+        say(out, format!("   proposal {}, in full:", second.proposal_id))?;
+        say(out, "")?;
+        say(out, proposal_text(&second.proposal, None).trim_end())?;
+        say(out, "")?;
+        say(out, format!("   {}", pending_line(&second)))?;
+
+        // 7. Results the other way, still straight through the client.
+        say(out, "")?;
+        say(
+            out,
+            "7. Results back to ParnasSys, for now straight through the UWLR client (the nightly delivery comes later)",
+        )?;
+        self.results(out, &key).await?;
+
+        // 8. Mail.
+        say(out, "")?;
+        let mail_dir = self.opts.data_dir.join("mail");
+        let sent = drain(gw, &MailTransport::File(mail_dir.clone())).await?;
+        let kinds =
+            gw.outbox(10_000).await?.iter().fold((0, 0), |(r, t), e| match serde_json::from_str::<serde_json::Value>(
+                &e.notification,
+            )
+            .ok()
+            .and_then(|v| v["kind"].as_str().map(String::from))
+            {
+                Some(k) if k == "review_waiting" => (r + 1, t),
+                Some(k) if k == "teacher_invitation" => (r, t + 1),
+                _ => (r, t),
+            });
+        say(
+            out,
+            format!(
+                "8. Mail: {} notifications written to {} as .eml files ({} review waiting, {} teacher invitations)",
+                sent.sent,
+                mail_dir.display(),
+                kinds.0,
+                kinds.1
+            ),
+        )?;
+
+        say(out, "")?;
+        say(
+            out,
+            format!(
+                "Done in {:.1} s. The gateway's database stays in {dir}; look around:",
+                started.elapsed().as_secs_f64()
+            ),
+        )?;
+        let p = second.proposal_id;
+        for c in [
+            "koppeling list".to_string(),
+            format!("koppeling audit --location {LOCATION}"),
+            format!("import show {p}"),
+            format!("import decide {p} --email leerkrachten/{NEW_TEACHER}=s.visser@school.example"),
+            format!("import apply {p}"),
+            format!("school records {LOCATION}"),
+            "mail list".to_string(),
+        ] {
+            say(out, format!("  uwlr {c} --data-dir {dir}"))?;
+        }
+        Ok(Report {
+            koppeling_id: k.id,
+            first_proposal: first.proposal_id,
+            second_proposal: second.proposal_id,
+            mails: sent.sent,
+            replaced: false,
+        })
     }
-    server.shutdown().await;
-    writeln!(out, "done")?;
-    Ok(())
+
+    /// A fetch, with the LAS call's size and time in one line.
+    async fn fetch(&self, out: &mut dyn Write, id: i64, full: bool) -> Result<FetchOutcome, Failure> {
+        let seen: Mutex<(Option<Instant>, String)> = Mutex::new((None, String::new()));
+        let progress = |p: Progress| {
+            let mut s = seen.lock().unwrap_or_else(|e| e.into_inner());
+            match p {
+                Progress::Calling { .. } => s.0 = Some(Instant::now()),
+                Progress::Received { groepen, leerkrachten, leerlingen } => {
+                    let ms = s.0.map(|t| t.elapsed().as_millis()).unwrap_or_default();
+                    s.1 = format!("{groepen} groups, {leerlingen} pupils, {leerkrachten} teachers in {ms} ms");
+                }
+                Progress::Proposing => {}
+            }
+        };
+        let outcome = self.gw.fetch(id, full, SCHOOL_ADMIN, &progress).await?;
+        let received = seen.into_inner().unwrap_or_else(|e| e.into_inner()).1;
+        say(out, format!("   HaalLeerlinggegevens: {received}"))?;
+        Ok(outcome)
+    }
+
+    /// One pupil moves to a parallel group (or another group), one joins, one leaves, and a
+    /// teacher without e-mail address arrives in the mover's new group.
+    async fn change_the_school(&self) -> Result<Changes, Failure> {
+        let las = self.las;
+        let groups: Vec<_> =
+            las.groepen(LOCATION).await.map_err(las_err)?.into_iter().filter(|g| !g.samengesteld).collect();
+        let pupils = las.leerlingen(LOCATION).await.map_err(las_err)?;
+        let name = |g: &Option<String>| {
+            g.as_ref()
+                .and_then(|k| groups.iter().find(|x| &x.key == k))
+                .map_or("(no group)".to_string(), |x| x.naam.clone())
+        };
+        // A parallel group of the same year if there is one: the most ordinary move.
+        let pick = pupils.iter().filter(|p| p.key.is_some()).find_map(|p| {
+            let from = groups.iter().find(|g| Some(&g.key) == p.groep.as_ref())?;
+            let to = groups.iter().find(|g| g.key != from.key && g.jaargroep == from.jaargroep)?;
+            Some((p, to))
+        });
+        let (mover, target) = match pick {
+            Some(m) => m,
+            None => {
+                let p = pupils
+                    .iter()
+                    .find(|p| p.key.is_some())
+                    .ok_or_else(|| Failure::usage("the school has no pupils"))?;
+                let to = groups
+                    .iter()
+                    .find(|g| Some(&g.key) != p.groep.as_ref())
+                    .ok_or_else(|| Failure::usage("the school has one group only"))?;
+                (p, to)
+            }
+        };
+        let mover_key = mover.key.clone().unwrap_or_default();
+        // A pupil keeps its own jaargroep in a combination group (jaargroep C); a group of
+        // one year sets it.
+        let year_of_group = target.jaargroep.clone().filter(|j| j.parse::<u8>().is_ok());
+        let jaargroep = year_of_group.clone().filter(|j| Some(j) != mover.jaargroep.as_ref());
+        let upd = LeerlingUpdate { groep: Some(target.key.clone()), jaargroep, ..Default::default() };
+        las.update_leerling(LOCATION, &mover_key, upd).await.map_err(las_err)?;
+
+        let leaver = pupils
+            .iter()
+            .rev()
+            .find(|p| p.key.is_some() && p.key != mover.key)
+            .ok_or_else(|| Failure::usage("the school has one pupil only"))?;
+        let leaver_key = leaver.key.clone().unwrap_or_default();
+        las.remove_leerling(LOCATION, &leaver_key).await.map_err(las_err)?;
+
+        let jaargroep = year_of_group.or_else(|| mover.jaargroep.clone());
+        let age = jaargroep.as_deref().and_then(|j| j.parse::<i32>().ok()).map_or(8, |j| j + 4);
+        let born = format!("{}-03-04", i32::from(self.year.start()) - age);
+        let new = NewLeerling {
+            key: NEW_PUPIL.into(),
+            achternaam: Some("Bakker".into()),
+            voorvoegsel: Some("de".into()),
+            roepnaam: "Noor".into(),
+            geboortedatum: Some(born),
+            geslacht: Some("2".into()),
+            jaargroep,
+            groep: Some(target.key.clone()),
+            ..Default::default()
+        };
+        las.add_leerling(LOCATION, new).await.map_err(las_err)?;
+
+        let teacher = NewLeerkracht {
+            key: NEW_TEACHER.into(),
+            achternaam: Some("Visser".into()),
+            roepnaam: "Sanne".into(),
+            emailadres: None,
+            groepen: vec![target.key.clone()],
+            ..Default::default()
+        };
+        las.add_leerkracht(LOCATION, teacher).await.map_err(las_err)?;
+
+        let person = |p: &crate::mock::las::LeerlingInfo| {
+            [&p.roepnaam, &p.voorvoegsel, &p.achternaam]
+                .iter()
+                .filter_map(|s| s.as_deref())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        Ok(Changes {
+            lines: [
+                format!("{} ({mover_key}) moves from {} to {}", person(mover), name(&mover.groep), target.naam),
+                format!("a new pupil, Noor de Bakker ({NEW_PUPIL}), joins {}", target.naam),
+                format!("{} ({leaver_key}, {}) leaves the school", person(leaver), name(&leaver.groep)),
+                format!(
+                    "a new teacher, Sanne Visser ({NEW_TEACHER}), teaches {}; ParnasSys has no e-mail address for her",
+                    target.naam
+                ),
+            ],
+        })
+    }
+
+    /// Generated results for 25 pupils, sent twice as a re-norming would; then a wrong key.
+    async fn results(&self, out: &mut dyn Write, key: &str) -> Result<(), Failure> {
+        let klant = Klant::boom();
+        let auth = Autorisatie {
+            autorisatiesleutel: key.to_string(),
+            klantcode: klant.klantcode.clone(),
+            klantnaam: klant.klantnaam.clone(),
+        };
+        let data = self.las.data(LOCATION).await.map_err(las_err)?;
+        let upstream = |e: ClientError| Failure::from(GatewayError::Upstream(e));
+        let client = Client::new(ClientConfig::new(format!("{}/leerresultaten", self.endpoint))).map_err(upstream)?;
+        let spec = crate::generate::ResultsSpec { per_pupil: 2, max_pupils: Some(25), ..Default::default() };
+        let results = crate::generate::results(&data, &spec);
+        client.breng_leerresultaten(&auth, &results).await.map_err(upstream)?;
+        client.breng_leerresultaten(&auth, &results).await.map_err(upstream)?;
+        let report = self.las.results(LOCATION).await.map_err(las_err)?;
+        say(
+            out,
+            format!(
+                "   BrengLeerresultaten twice (a re-norming re-sends the same keys): {} deliveries, {} distinct results",
+                report.deliveries, report.distinct
+            ),
+        )?;
+        let wrong = Autorisatie { autorisatiesleutel: "not-the-key".into(), ..auth };
+        match client.breng_leerresultaten(&wrong, &results).await {
+            Err(ClientError::Fault(f)) => say(out, format!("   wrong key: fault {f}")),
+            other => say(out, format!("   wrong key: unexpected {:?}", other.map(|_| ()))),
+        }
+    }
+}
+
+/// `proposal 3: 4 changes (2 new, 1 changed, 1 leaver), nothing else; it waits for review`.
+fn pending_line(o: &FetchOutcome) -> String {
+    let s = &o.proposal.summary;
+    let tabs = [&s.groepen, &s.leerkrachten, &s.leerlingen];
+    let new: usize = tabs.iter().map(|t| t.new).sum();
+    let changed: usize = tabs.iter().map(|t| t.existing_changed).sum();
+    let skip: usize = tabs.iter().map(|t| t.skip).sum();
+    let leavers = o.proposal.deactivations.len();
+    let total = new + changed + skip + leavers;
+    let mut parts = vec![format!("{new} new"), format!("{changed} changed")];
+    if skip > 0 {
+        parts.push(format!("{skip} to skip"));
+    }
+    parts.push(format!("{leavers} leaver{}", if leavers == 1 { "" } else { "s" }));
+    format!("proposal {}: {total} changes ({}), nothing else; it waits for review", o.proposal_id, parts.join(", "))
 }

@@ -10,7 +10,7 @@ use uwlr::message::values::Schooljaar;
 use uwlr::{Body, DecodeOptions, EncodeOptions, Mode, Profile};
 
 #[derive(Parser)]
-#[command(name = "uwlr", version, about = "UWLR 2.3 gateway: codec, validation and synthetic data")]
+#[command(name = "uwlr", version, about = "UWLR 2.3 gateway: koppelingen, imports, codec, validation, mocks")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,9 +18,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the link end to end on loopback with nothing to set up: a mock ParnasSys over
-    /// real HTTP, the client pulling pupil data and pushing results.
-    Demo,
+    /// Run the gateway end to end on loopback, with nothing to set up.
+    ///
+    /// A mock ParnasSys, the koppeling handshake, an import proposal, changes in the LAS
+    /// and the next proposal. Leaves its database for the commands below to inspect.
+    Demo {
+        /// Where the demo's database goes; a previous demo's database there is replaced.
+        #[arg(long, default_value = "./uwlr-demo", value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+    /// Koppelingen: request, approve, reject, set-key, rotate, revoke, list, audit.
+    Koppeling(uwlr::cli::koppeling::KoppelingArgs),
+    /// A school location: clear external numbers, admins, imported records.
+    School(uwlr::cli::school::SchoolArgs),
+    /// Imports: fetch from the LAS, show, decide and apply proposals.
+    Import(uwlr::cli::import::ImportArgs),
+    /// The outbox: send mail, list it.
+    Mail(uwlr::cli::mail::MailArgs),
+    /// Run the gateway: the admin API, scheduled fetches and mail.
+    Serve(uwlr::cli::serve::ServeArgs),
     /// Validate UWLR message files (bare or in a SOAP envelope).
     ///
     /// Prints every error and warning as FILE:LINE:COL: path: message.
@@ -90,9 +106,14 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate { lenient, profile, max_mib, files } => validate(lenient, profile, max_mib, &files),
         Command::Generate { what } => generate(what),
-        Command::Demo => demo(),
+        Command::Demo { data_dir } => demo(data_dir),
         Command::MockLas(args) => uwlr::mock::cli::run_las(args),
         Command::MockDashboard(args) => uwlr::mock::cli::run_dashboard(args),
+        Command::Koppeling(args) => uwlr::cli::run(uwlr::cli::koppeling::run(args)),
+        Command::School(args) => uwlr::cli::run(uwlr::cli::school::run(args)),
+        Command::Import(args) => uwlr::cli::run(uwlr::cli::import::run(args)),
+        Command::Mail(args) => uwlr::cli::run(uwlr::cli::mail::run(args)),
+        Command::Serve(args) => uwlr::cli::run(uwlr::cli::serve::run(args)),
     }
 }
 
@@ -139,22 +160,10 @@ fn validate(lenient: bool, profile: Option<Profile>, max_mib: usize, files: &[Pa
     }
 }
 
-fn demo() -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("uwlr demo: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
+fn demo(data_dir: PathBuf) -> ExitCode {
+    let options = uwlr::demo::Options { data_dir, ..Default::default() };
     let mut out = std::io::stdout();
-    match runtime.block_on(uwlr::demo::run(&mut out)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("uwlr demo: {e}");
-            ExitCode::from(1)
-        }
-    }
+    uwlr::cli::run(async move { uwlr::demo::run(&options, &mut out).await.map(|_| ()) })
 }
 
 fn generate(what: Generate) -> ExitCode {

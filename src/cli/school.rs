@@ -1,0 +1,164 @@
+//! `uwlr school …`: what the gateway holds per school location. Clearing external numbers
+//! ("Verwijder nummers") before a new link, the admins who hear about waiting proposals,
+//! and the imported records with the keys they came in under.
+
+use super::output::Table;
+use super::{Context, Failure, GatewayArgs};
+use crate::gateway::koppelingen::check_location;
+use crate::import::{ExternalRef, Snapshot};
+use clap::{Args, Subcommand};
+use std::collections::HashMap;
+
+/// `uwlr school`.
+#[derive(Debug, Args)]
+pub struct SchoolArgs {
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+    #[command(subcommand)]
+    pub command: SchoolCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchoolCommand {
+    /// Forget the external numbers of the location's pupils, groups and teachers (do this
+    /// before requesting a new link). Records and results stay.
+    ClearNumbers {
+        /// BRIN + dependance (99DE00) or schoolkey.
+        location: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// The school admins who are mailed when an import proposal waits.
+    Admins {
+        #[command(subcommand)]
+        command: AdminsCommand,
+    },
+    /// The imported groepen, leerkrachten and leerlingen, with the keys of the active LAS link.
+    Records {
+        /// BRIN + dependance (99DE00) or schoolkey.
+        location: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminsCommand {
+    /// Add an admin's e-mail address.
+    Add { location: String, email: String },
+}
+
+/// Runs `uwlr school …`.
+pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
+    let creates = matches!(args.command, SchoolCommand::Admins { .. });
+    let cx = Context::open(&args.gateway, creates).await?;
+    let gw = &cx.gateway;
+    match args.command {
+        SchoolCommand::ClearNumbers { location, reason } => {
+            let location = check_location(&location)?;
+            let n = gw.clear_external_numbers(&location, &cx.actor, reason.as_deref()).await?;
+            let value = serde_json::json!({ "location": location, "cleared": n });
+            cx.out.print(&value, || {
+                format!(
+                    "cleared {n} external number{} of {location}; its records and results stay\n",
+                    if n == 1 { "" } else { "s" }
+                )
+            });
+        }
+        SchoolCommand::Admins { command: AdminsCommand::Add { location, email } } => {
+            let location = check_location(&location)?;
+            gw.add_school_admin(&location, &email).await?;
+            let email = email.trim();
+            let value = serde_json::json!({ "location": location, "email": email });
+            cx.out.print(&value, || format!("{email} is mailed when an import proposal for {location} waits\n"));
+        }
+        SchoolCommand::Records { location } => {
+            let location = check_location(&location)?;
+            let records = gw.records(&location).await?;
+            cx.out.print(&records, || records_text(&location, &records));
+        }
+    }
+    Ok(())
+}
+
+fn key(e: &Option<ExternalRef>) -> String {
+    match e {
+        Some(ExternalRef { las_key: Some(k), .. }) => k.clone(),
+        Some(ExternalRef { las_key: None, eckid: Some(e) }) => e.clone(),
+        _ => "-".into(),
+    }
+}
+
+fn active(a: bool) -> String {
+    if a { "yes" } else { "no" }.into()
+}
+
+fn name(parts: [&Option<String>; 3]) -> String {
+    let [roepnaam, voorvoegsel, achternaam] = parts;
+    [roepnaam, voorvoegsel, achternaam].iter().filter_map(|p| p.as_deref()).collect::<Vec<_>>().join(" ")
+}
+
+/// Three tables, each with a count line; keys are those of the active LAS link (`-`: none,
+/// e.g. after clearing numbers or for a record made by hand).
+fn records_text(location: &str, r: &Snapshot) -> String {
+    if r.groepen.is_empty() && r.leerkrachten.is_empty() && r.leerlingen.is_empty() {
+        return format!("no records for {location} yet; they come with an applied import\n");
+    }
+    let group_names: HashMap<i64, &str> = r.groepen.iter().map(|g| (g.id, g.naam.as_str())).collect();
+    let group = |id: &i64| group_names.get(id).map_or_else(|| id.to_string(), |n| n.to_string());
+    let count = |what: &str, active: usize, all: usize| format!("{what}: {all} ({active} active)\n");
+    let mut s = String::new();
+
+    s.push_str(&count("GROEPEN", r.groepen.iter().filter(|g| g.active).count(), r.groepen.len()));
+    let mut t = Table::new(&[("ID", 6), ("NAAM", 30), ("JAARGROEP", 12), ("ACTIVE", 6), ("LAS KEY", 40)]);
+    for g in &r.groepen {
+        let jaargroep = if g.samengesteld { "samengesteld".into() } else { g.jaargroep.clone().unwrap_or_default() };
+        t.row(vec![g.id.to_string(), g.naam.clone(), jaargroep, active(g.active), key(&g.external)]);
+    }
+    s.push_str(&t.render(2));
+
+    s.push('\n');
+    s.push_str(&count("LEERKRACHTEN", r.leerkrachten.iter().filter(|t| t.active).count(), r.leerkrachten.len()));
+    let mut t = Table::new(&[("ID", 6), ("NAAM", 28), ("E-MAIL", 40), ("GROEPEN", 24), ("ACTIVE", 6), ("LAS KEY", 40)]);
+    for l in &r.leerkrachten {
+        t.row(vec![
+            l.id.to_string(),
+            name([&l.roepnaam, &l.voorvoegsel, &l.achternaam]),
+            l.emailadres.clone().unwrap_or_else(|| "-".into()),
+            l.groepen.iter().map(group).collect::<Vec<_>>().join(", "),
+            active(l.active),
+            key(&l.external),
+        ]);
+    }
+    s.push_str(&t.render(2));
+
+    s.push('\n');
+    s.push_str(&count("LEERLINGEN", r.leerlingen.iter().filter(|l| l.active).count(), r.leerlingen.len()));
+    let mut t = Table::new(&[
+        ("ID", 6),
+        ("NAAM", 28),
+        ("GEBOREN", 10),
+        ("JAARGROEP", 9),
+        ("GROEP", 20),
+        ("ACTIVE", 6),
+        ("LAS KEY / ECKID", 48),
+    ]);
+    for l in &r.leerlingen {
+        t.row(vec![
+            l.id.to_string(),
+            name([&l.roepnaam, &l.voorvoegsel, &l.achternaam]),
+            l.geboortedatum.map(|d| d.to_string()).unwrap_or_default(),
+            l.jaargroep.clone().unwrap_or_default(),
+            l.groep.as_ref().map(group).unwrap_or_default(),
+            active(l.active),
+            key(&l.external),
+        ]);
+    }
+    s.push_str(&t.render(2));
+    if !r.skipped.is_empty() {
+        s.push('\n');
+        s.push_str(&format!("NOT IMPORTED (skipped on this link): {}\n", r.skipped.len()));
+        for m in &r.skipped {
+            s.push_str(&format!("  {}/{}\n", m.tab, m.key));
+        }
+    }
+    s
+}

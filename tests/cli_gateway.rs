@@ -1,0 +1,318 @@
+//! The gateway commands as an operator runs them: the built `uwlr` binary against a data
+//! folder and a mock ParnasSys served in this process. Request with the key on standard
+//! input, approve, fetch, decide, apply, records, audit, JSON output, refusals with their
+//! exit codes and one-line messages, and the key in no output at all.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use uwlr::message::values::Schooljaar;
+use uwlr::mock::las::{IssueKeyRequest, SchoolSetup};
+use uwlr::mock::{Klant, MockLas, Profile};
+use uwlr::server::{bind, serve, RunningServer, ServerConfig};
+
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+/// Runs `uwlr ARGS --data-dir DIR`, with `stdin` on standard input; keeps every byte it
+/// printed in `seen`, so the test can look for the key in all of it at the end.
+fn uwlr(dir: &Path, args: &[&str], stdin: Option<&str>, seen: &mut String) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_uwlr"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env_remove("UWLR_DATA_DIR")
+        .env_remove("UWLR_DATABASE")
+        .env("USER", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    let o = child.wait_with_output().unwrap();
+    let run = Run {
+        code: o.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&o.stdout).into_owned(),
+        err: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    seen.push_str(&run.out);
+    seen.push_str(&run.err);
+    run
+}
+
+fn ok(r: &Run) -> &str {
+    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.out, r.err);
+    &r.out
+}
+
+/// A refusal: the exit code, and exactly one line on standard error.
+fn refused(r: &Run, code: i32) -> &str {
+    assert_eq!(r.code, code, "stdout:\n{}\nstderr:\n{}", r.out, r.err);
+    assert_eq!(r.err.lines().count(), 1, "one line: {:?}", r.err);
+    assert!(r.err.starts_with("uwlr: "), "{:?}", r.err);
+    &r.err
+}
+
+struct Las {
+    las: MockLas,
+    server: RunningServer,
+    endpoint: String,
+}
+
+async fn mock_las() -> Las {
+    let year = Schooljaar::new(2025).unwrap();
+    let las = MockLas::builder(Profile::Parnassys)
+        .klant(Klant::boom())
+        .school(SchoolSetup::generated("99DE", "00", 30, 3, year))
+        .build()
+        .unwrap();
+    let server = serve(Arc::new(las.clone()), bind("127.0.0.1:0".parse().unwrap()).unwrap(), ServerConfig::default())
+        .await
+        .unwrap();
+    let endpoint = format!("{}/uwlr", server.base_url());
+    Las { las, server, endpoint }
+}
+
+#[test]
+fn request_approve_fetch_decide_apply_records_and_audit() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let las = rt.block_on(mock_las());
+    let key = rt.block_on(las.las.issue_key("99DE00", &IssueKeyRequest::default())).unwrap().autorisatiesleutel;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("gateway");
+    let mut seen = String::new();
+
+    // Nothing there yet: a mistyped folder is refused, not silently made.
+    let r = uwlr(&dir, &["koppeling", "list"], None, &mut seen);
+    assert!(refused(&r, 2).contains("holds no gateway database"), "{}", r.err);
+    // A key is never an argument (and the refusal does not repeat it).
+    let r = uwlr(&dir, &["koppeling", "set-key", "1", "--key", &key], None, &mut seen);
+    assert_eq!(r.code, 2, "{}", r.err);
+    assert!(r.err.contains("--key-stdin"), "{}", r.err);
+
+    // The school admin requests the link with the key ParnasSys showed, on standard input.
+    let request = [
+        "koppeling",
+        "request",
+        "--location",
+        "99DE00",
+        "--schooljaar",
+        "2025-2026",
+        "--kind",
+        "parnassys",
+        "--endpoint",
+        &las.endpoint,
+        "--key-stdin",
+        "--actor",
+        "admin@school",
+    ];
+    let r = uwlr(&dir, &request, Some(&format!("  {key}\n")), &mut seen);
+    let out = ok(&r);
+    assert!(out.contains("koppeling 1: 99DE00 2025-2026 ParnasSys UWLR, requested, key entered"), "{out}");
+    assert!(out.contains("uwlr koppeling approve 1 --data-dir"), "the next step, reaching the same folder: {out}");
+
+    // Not active yet: fetching is refused (exit 1), with what is missing.
+    let r = uwlr(&dir, &["import", "fetch", "1"], None, &mut seen);
+    assert!(refused(&r, 1).contains("koppeling 1 is requested"), "{}", r.err);
+
+    let r = uwlr(&dir, &["koppeling", "approve", "1", "--actor", "support@boom"], None, &mut seen);
+    assert!(ok(&r).contains("koppeling 1: 99DE00 2025-2026 ParnasSys UWLR, active, key entered"), "{}", r.out);
+    // Approving twice is a lifecycle conflict.
+    let r = uwlr(&dir, &["koppeling", "approve", "1"], None, &mut seen);
+    assert!(refused(&r, 1).contains("support already decided on it"), "{}", r.err);
+    // A second LAS link for the same school and year is refused.
+    let r = uwlr(&dir, &request, Some(&key), &mut seen);
+    assert!(refused(&r, 1).contains("already has a LAS koppeling"), "{}", r.err);
+
+    let r = uwlr(&dir, &["koppeling", "list", "--json"], None, &mut seen);
+    let list: serde_json::Value = serde_json::from_str(ok(&r)).unwrap();
+    assert_eq!(list[0]["status"], "active");
+    assert_eq!(list[0]["has_key"], true);
+
+    // The first fetch: everything new. Standard error is no terminal here: no spinner.
+    let r = uwlr(&dir, &["import", "fetch", "1", "--full"], None, &mut seen);
+    let out = ok(&r);
+    assert!(r.err.is_empty(), "no spinner output into a pipe: {:?}", r.err);
+    assert!(out.contains("fetch 1 through koppeling 1 (full): the LAS sent 30 leerlingen"), "{out}");
+    assert!(out.contains("proposal 1, open"), "{out}");
+    assert!(out.contains("LEERLINGEN: 30 new"), "{out}");
+
+    // Decide on two records, in one go and in the order given.
+    let data = rt.block_on(las.las.data("99DE00")).unwrap();
+    let pupil = data.leerlingen[0].key.clone().unwrap();
+    let teacher = data.leerkrachten[0].key.clone();
+    let skip = format!("leerlingen/{pupil}");
+    let email = format!("leerkrachten/{teacher}=new.address@school.example");
+    let r = uwlr(&dir, &["import", "decide", "1", "--skip", &skip, "--email", &email, "--rows", "2"], None, &mut seen);
+    let out = ok(&r);
+    assert!(out.contains(&format!("1. skip {skip}")), "{out}");
+    assert!(out.contains(&format!("2. e-mail leerkrachten/{teacher}: new.address@school.example")), "{out}");
+    assert!(out.contains("LEERLINGEN: 29 new, 0 changed, 0 unchanged, 1 to skip"), "{out}");
+    assert!(out.contains("… and 28 more"), "at most 2 rows per tab: {out}");
+    // A decision the proposal cannot take is refused with the record it is about.
+    let r = uwlr(&dir, &["import", "decide", "1", "--link", "leerlingen/NOPE=4"], None, &mut seen);
+    assert!(refused(&r, 1).contains("leerlingen/NOPE: no such record"), "{}", r.err);
+    // A malformed one is a usage error.
+    let r = uwlr(&dir, &["import", "decide", "1", "--skip", "pupils/X"], None, &mut seen);
+    assert_eq!(r.code, 2, "{}", r.err);
+
+    let r = uwlr(&dir, &["import", "show", "1", "--json"], None, &mut seen);
+    let view: serde_json::Value = serde_json::from_str(ok(&r)).unwrap();
+    assert_eq!(view["status"], "open");
+    assert_eq!(view["decisions"].as_array().unwrap().len(), 2);
+
+    let r = uwlr(&dir, &["import", "apply", "1"], None, &mut seen);
+    let out = ok(&r);
+    assert!(out.contains("applied proposal 1"), "{out}");
+    assert!(out.contains("leerlingen    created 29, updated 0, skipped 1, deactivated 0"), "{out}");
+    let r = uwlr(&dir, &["import", "apply", "1"], None, &mut seen);
+    assert!(refused(&r, 1).contains("proposal 1 is applied"), "{}", r.err);
+
+    // The records, as tables and as JSON.
+    let r = uwlr(&dir, &["school", "records", "99DE00"], None, &mut seen);
+    let out = ok(&r);
+    assert!(out.contains("LEERLINGEN: 29 (29 active)"), "{out}");
+    assert!(out.contains("new.address@school.example"), "{out}");
+    assert!(!out.contains(&format!("  {pupil}\n")), "the skipped pupil was not imported: {out}");
+    let r = uwlr(&dir, &["school", "records", "99DE00", "--json"], None, &mut seen);
+    let records: serde_json::Value = serde_json::from_str(ok(&r)).unwrap();
+    assert_eq!(records["leerlingen"].as_array().unwrap().len(), 29);
+    assert_eq!(records["skipped"][0]["key"], pupil.as_str());
+
+    // The audit trail names who did what.
+    let r = uwlr(&dir, &["koppeling", "audit", "--location", "99DE00"], None, &mut seen);
+    let out = ok(&r);
+    for (actor, action) in [
+        ("admin@school", "request"),
+        ("admin@school", "set-key"),
+        ("support@boom", "approve"),
+        ("tester", "fetch-full"),
+        ("tester", "decide"),
+        ("tester", "apply"),
+    ] {
+        assert!(out.lines().any(|l| l.contains(actor) && l.contains(action)), "{actor} {action} in:\n{out}");
+    }
+
+    // The school sets a new key in ParnasSys: the old one stops working. Fetching is now
+    // the LAS refusing: exit 3.
+    let new_key = rt.block_on(las.las.issue_key("99DE00", &IssueKeyRequest::default())).unwrap().autorisatiesleutel;
+    let r = uwlr(&dir, &["import", "fetch", "1"], None, &mut seen);
+    assert!(refused(&r, 3).contains("Client.AutorisatieOngeldig"), "{}", r.err);
+    // Rotating from a file fixes it.
+    let key_file = tmp.path().join("key.txt");
+    std::fs::write(&key_file, format!("{new_key}\n")).unwrap();
+    let r = uwlr(&dir, &["koppeling", "rotate", "1", "--key-file", key_file.to_str().unwrap()], None, &mut seen);
+    ok(&r);
+    let r = uwlr(&dir, &["import", "fetch", "1"], None, &mut seen);
+    assert!(ok(&r).contains("(delta)"), "{}", r.out);
+    // A koppeling that does not exist.
+    let r = uwlr(&dir, &["koppeling", "revoke", "42"], None, &mut seen);
+    assert!(refused(&r, 1).contains("42"), "{}", r.err);
+
+    // Mail: the invitations of the import, as files.
+    let r = uwlr(&dir, &["mail", "send"], None, &mut seen);
+    assert!(ok(&r).contains("sent "), "{}", r.out);
+    assert!(std::fs::read_dir(dir.join("mail")).unwrap().count() > 0);
+
+    // Not one byte of output held either key.
+    assert!(!seen.contains(&key), "the first key leaked into the output");
+    assert!(!seen.contains(&new_key), "the second key leaked into the output");
+    rt.block_on(las.server.shutdown());
+}
+
+#[test]
+fn serve_fetches_on_schedule_serves_the_api_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let las = rt.block_on(mock_las());
+    let key = rt.block_on(las.las.issue_key("99DE00", &IssueKeyRequest::default())).unwrap().autorisatiesleutel;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("gateway");
+    let mut seen = String::new();
+    let request = [
+        "koppeling",
+        "request",
+        "--location",
+        "99DE00",
+        "--schooljaar",
+        "2025-2026",
+        "--kind",
+        "parnassys",
+        "--endpoint",
+        &las.endpoint,
+        "--key-stdin",
+    ];
+    ok(&uwlr(&dir, &request, Some(&key), &mut seen));
+    ok(&uwlr(&dir, &["koppeling", "approve", "1"], None, &mut seen));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_uwlr"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--fetch-every", "1h", "--data-dir"])
+        .arg(&dir)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let url = first.trim().strip_prefix("admin API: ").unwrap_or_else(|| panic!("{first:?}")).to_string();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/api/v1"), "{url}");
+
+    // The API answers, and the token guards it.
+    let token = std::fs::read_to_string(dir.join("admin.token")).unwrap().trim().to_string();
+    let client = reqwest::Client::new();
+    let health = rt.block_on(client.get(format!("{url}/health")).send()).unwrap();
+    assert_eq!(health.status(), 200);
+    let guarded = rt.block_on(client.get(format!("{url}/koppelingen")).send()).unwrap();
+    assert_eq!(guarded.status(), 401);
+
+    // The scheduler fetched through the active link at start: a proposal waits.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = rt.block_on(client.get(format!("{url}/koppelingen/1/proposal")).bearer_auth(&token).send()).unwrap();
+        if r.status() == 200 {
+            let body: serde_json::Value = serde_json::from_str(&rt.block_on(r.text()).unwrap()).unwrap();
+            assert_eq!(body["status"], "open", "{body}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no proposal from the scheduled fetch: {}", r.status());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // SIGTERM: a clean stop, exit 0.
+    // SAFETY: a plain kill(2) of our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "uwlr serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{status:?}\n{err}");
+    assert!(rest.contains("admin token created and stored in"), "{rest}");
+    assert!(err.contains("scheduled fetch: a proposal waits for review"), "{err}");
+    assert!(err.contains("stopped"), "{err}");
+    for output in [&first, &rest, &err, &seen] {
+        assert!(!output.contains(&token), "the admin token leaked");
+        assert!(!output.contains(&key), "the koppeling key leaked");
+    }
+    rt.block_on(las.server.shutdown());
+}
