@@ -14,13 +14,11 @@
 use crate::cli::koppeling::line as koppeling_line;
 use crate::cli::output::{mask, proposal_text};
 use crate::cli::{mail::drain, Failure};
-use crate::client::{Client, ClientConfig, ClientError};
 use crate::gateway::imports::{ApplyOptions, FetchOutcome, Progress};
 use crate::gateway::koppelingen::KoppelingRequest;
-use crate::gateway::{Gateway, GatewayError, Settings};
+use crate::gateway::{Gateway, Settings};
 use crate::koppeling::Kind;
 use crate::message::values::Schooljaar;
-use crate::message::Autorisatie;
 use crate::mock::las::{IssueKeyRequest, LeerlingUpdate, NewLeerkracht, NewLeerling, SchoolSetup};
 use crate::mock::{AdminError, Klant, MockLas, Profile};
 use crate::notify::MailTransport;
@@ -248,7 +246,7 @@ impl Story<'_> {
         say(
             out,
             format!(
-                "   fetch again at once, as a delta since the first fetch (delta since now: {}): {}",
+                "   fetch again at once, as a delta since the first fetch: {}, {}",
                 quiet.fetch.outcome,
                 if quiet.nothing_to_do { "nothing to review" } else { "UNEXPECTED: something to review" }
             ),
@@ -272,15 +270,7 @@ impl Story<'_> {
         say(out, "")?;
         say(out, format!("   {}", pending_line(&second)))?;
 
-        // 7. Results the other way, still straight through the client.
-        say(out, "")?;
-        say(
-            out,
-            "7. Results back to ParnasSys, for now straight through the UWLR client (the nightly delivery comes later)",
-        )?;
-        self.results(out, &key).await?;
-
-        // 8. Mail.
+        // 7. Mail.
         say(out, "")?;
         let mail_dir = self.opts.data_dir.join("mail");
         let sent = drain(gw, &MailTransport::File(mail_dir.clone())).await?;
@@ -298,7 +288,7 @@ impl Story<'_> {
         say(
             out,
             format!(
-                "8. Mail: {} notifications written to {} as .eml files ({} review waiting, {} teacher invitations)",
+                "7. Mail: {} notifications written to {} as .eml files ({} review waiting, {} teacher invitations)",
                 sent.sent,
                 mail_dir.display(),
                 kinds.0,
@@ -447,36 +437,6 @@ impl Story<'_> {
                 ),
             ],
         })
-    }
-
-    /// Generated results for 25 pupils, sent twice as a re-norming would; then a wrong key.
-    async fn results(&self, out: &mut dyn Write, key: &str) -> Result<(), Failure> {
-        let klant = Klant::boom();
-        let auth = Autorisatie {
-            autorisatiesleutel: key.to_string(),
-            klantcode: klant.klantcode.clone(),
-            klantnaam: klant.klantnaam.clone(),
-        };
-        let data = self.las.data(LOCATION).await.map_err(las_err)?;
-        let upstream = |e: ClientError| Failure::from(GatewayError::Upstream(e));
-        let client = Client::new(ClientConfig::new(format!("{}/leerresultaten", self.endpoint))).map_err(upstream)?;
-        let spec = crate::generate::ResultsSpec { per_pupil: 2, max_pupils: Some(25), ..Default::default() };
-        let results = crate::generate::results(&data, &spec);
-        client.breng_leerresultaten(&auth, &results).await.map_err(upstream)?;
-        client.breng_leerresultaten(&auth, &results).await.map_err(upstream)?;
-        let report = self.las.results(LOCATION).await.map_err(las_err)?;
-        say(
-            out,
-            format!(
-                "   BrengLeerresultaten twice (a re-norming re-sends the same keys): {} deliveries, {} distinct results",
-                report.deliveries, report.distinct
-            ),
-        )?;
-        let wrong = Autorisatie { autorisatiesleutel: "not-the-key".into(), ..auth };
-        match client.breng_leerresultaten(&wrong, &results).await {
-            Err(ClientError::Fault(f)) => say(out, format!("   wrong key: fault {f}")),
-            other => say(out, format!("   wrong key: unexpected {:?}", other.map(|_| ()))),
-        }
     }
 }
 

@@ -181,8 +181,12 @@ pub fn clean_key(raw: &str) -> Result<String, String> {
     if k.chars().count() > 64 {
         return Err(format!("the key has {} characters; an autorisatiesleutel has at most 64", k.chars().count()));
     }
-    if let Some(c) = k.chars().find(|c| !c.is_ascii_graphic()) {
-        return Err(format!("the key holds {c:?}; a key is printable ASCII without spaces"));
+    // The message says where, never what: a character of a key is part of the key.
+    if let Some(at) = k.chars().position(|c| !c.is_ascii_graphic()) {
+        return Err(format!(
+            "character {} of the key is not printable ASCII (or is a space); paste the key exactly as shown",
+            at + 1
+        ));
     }
     Ok(k.to_string())
 }
@@ -231,7 +235,8 @@ mod tests {
     fn keys_are_trimmed_and_checked() {
         assert_eq!(clean_key("  khasgdkj76&g7d^%$gjhsdd\n").unwrap(), "khasgdkj76&g7d^%$gjhsdd");
         assert!(clean_key(" ").is_err());
-        assert!(clean_key("a b").unwrap_err().contains("' '"));
+        let e = clean_key("a b").unwrap_err();
+        assert!(e.contains("character 2") && !e.contains("'a'"), "{e}");
         assert!(clean_key(&"x".repeat(65)).unwrap_err().contains("65"));
     }
 

@@ -67,11 +67,14 @@ fn generate_is_deterministic_and_valid() {
 }
 
 #[test]
-fn demo_runs_the_link_end_to_end() {
-    let (code, out, err) = uwlr(&["demo"]);
+fn demo_runs_the_import_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let (code, out, err) = uwlr(&["demo", "--data-dir", data.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("HaalLeerlinggegevens: ") && out.contains("200 pupils"), "{out}");
-    assert!(out.contains("2 deliveries, 50 distinct results"), "{out}");
-    assert!(out.contains("delta since now: geenwijzigingen"), "{out}");
-    assert!(out.contains("wrong key: fault Client.AutorisatieOngeldig"), "{out}");
+    assert!(out.contains("4 changes (2 new, 1 changed, 1 leaver), nothing else"), "{out}");
+    assert!(data.join("uwlr.sqlite3").exists(), "the demo leaves its database");
+    let (code, out, err) = uwlr(&["koppeling", "list", "--data-dir", data.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("99DE00") && out.contains("active"), "{out}");
 }

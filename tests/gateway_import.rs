@@ -363,6 +363,9 @@ async fn the_review_mail_and_teacher_invitations_go_through_the_outbox() {
     let queued = gw.outbox(100).await.unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].recipient, "ib@school.example");
+    // A scheduled re-fetch finding the same pending changes mails nobody again.
+    let out = gw.fetch(id, true, "scheduler", &no_progress()).await.unwrap();
+    assert_eq!(gw.outbox(100).await.unwrap().len(), 1);
     let report = gw.apply_proposal(out.proposal_id, "admin", ApplyOptions::default()).await.unwrap();
     let invited = report.invitations.len();
     assert!(invited > 0);

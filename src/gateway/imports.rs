@@ -159,10 +159,11 @@ impl Gateway {
         let snapshot = records::snapshot(&mut tx, &k.location, Some(k.id)).await?;
         // An admin's decisions on the proposal this fetch supersedes carry over, as far as
         // they still apply to the new answer.
-        let carried = match rows::list_proposals(&mut tx, k.id).await?.into_iter().find(|(_, s)| s == "open") {
-            Some((open, _)) => parse_json(&rows::get_proposal(&mut tx, open).await?.decisions)?,
-            None => Vec::new(),
+        let open = match rows::list_proposals(&mut tx, k.id).await?.into_iter().find(|(_, s)| s == "open") {
+            Some((open, _)) => Some(rows::get_proposal(&mut tx, open).await?),
+            None => None,
         };
+        let carried = open.as_ref().map(|o| parse_json(&o.decisions)).transpose()?.unwrap_or_default();
         let (proposal, decisions) = propose_keeping(&snapshot, &incoming, mode, carried, &self.import_settings())?;
         let id =
             rows::insert_proposal(&mut tx, k.id, fetch_id, version, &json(&decisions)?, &json(&proposal)?, now).await?;
@@ -171,7 +172,9 @@ impl Gateway {
             // Nothing to review, so the watermark moves on now. The proposal stays open all
             // the same: it lists the records skipped earlier, which an admin may unskip.
             links::set_watermark(&mut tx, k.id, now, mode == FetchMode::Full).await?;
-        } else {
+        } else if open.is_none_or(|o| o.proposal != json(&proposal).unwrap_or_default()) {
+            // Admins hear of new data once: a scheduled re-fetch that finds the same
+            // pending changes as the proposal it replaces mails nobody.
             self.announce_review(&mut tx, &k, id, &proposal).await?;
         }
         let line = AuditLine {
