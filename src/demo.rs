@@ -209,7 +209,7 @@ impl Story<'_> {
         say(out, format!("   {SCHOOL_ADMIN} requests it with that key: {}", koppeling_line(&k).trim_end()))?;
         let k = gw.approve_koppeling(k.id, SUPPORT, None).await?;
         say(out, format!("   {SUPPORT} approves it: {}", koppeling_line(&k).trim_end()))?;
-        gw.add_school_admin(LOCATION, SCHOOL_ADMIN_MAIL).await?;
+        gw.add_school_admin(LOCATION, SCHOOL_ADMIN_MAIL, SCHOOL_ADMIN).await?;
         say(out, format!("   review mails for {LOCATION} go to {SCHOOL_ADMIN_MAIL}"))?;
 
         // 3. The first import.

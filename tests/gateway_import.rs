@@ -358,7 +358,7 @@ async fn the_review_mail_and_teacher_invitations_go_through_the_outbox() {
     let gw = gateway(&db, clock.clone()).await;
     let las = las(Profile::Parnassys, 10, clock.clone()).await;
     let id = active_link(&gw, &las).await;
-    gw.add_school_admin("99DE00", "ib@school.example").await.unwrap();
+    gw.add_school_admin("99DE00", "ib@school.example", "admin").await.unwrap();
     gw.fetch(id, false, "admin", &no_progress()).await.unwrap();
     let queued = gw.outbox(100).await.unwrap();
     assert_eq!(queued.len(), 1);

@@ -53,15 +53,13 @@ pub(super) async fn audit(State(gw): State<Gateway>, Location(location): Locatio
     Ok(Json(gw.audit_trail(&location).await?))
 }
 
-/// Adding an address twice is no error. [`Gateway::add_school_admin`] takes no actor, so
-/// the log line here is the only record of who added it.
+/// Adding an address twice is no error; the audit trail records who added it.
 pub(super) async fn add_admin(
     State(gw): State<Gateway>,
     Location(location): Location,
     Actor(actor): Actor,
     JsonBody(b): JsonBody<AdminBody>,
 ) -> Answer<AdminAdded> {
-    gw.add_school_admin(&location, &b.email).await?;
-    tracing::info!(location = %location, actor, "school admin added");
+    gw.add_school_admin(&location, &b.email, &actor).await?;
     Ok(Json(AdminAdded { location, email: b.email.trim().to_string() }))
 }

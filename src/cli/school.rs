@@ -65,7 +65,7 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
         }
         SchoolCommand::Admins { command: AdminsCommand::Add { location, email } } => {
             let location = check_location(&location)?;
-            gw.add_school_admin(&location, &email).await?;
+            gw.add_school_admin(&location, &email, &cx.actor).await?;
             let email = email.trim();
             let value = serde_json::json!({ "location": location, "email": email });
             cx.out.print(&value, || format!("{email} is mailed when an import proposal for {location} waits\n"));

@@ -321,19 +321,31 @@ impl Gateway {
         Ok(report)
     }
 
-    /// The school admins who hear that a proposal waits (besides the admin API's listing).
-    pub async fn add_school_admin(&self, location: &str, email: &str) -> Result<(), GatewayError> {
+    /// Adds a school admin who hears that a proposal waits; adding one twice is no error.
+    pub async fn add_school_admin(&self, location: &str, email: &str, actor: &str) -> Result<(), GatewayError> {
         let email = email.trim();
         if !email.contains('@') || email.contains(char::is_whitespace) {
             return Err(GatewayError::Invalid(format!("'{email}' is not an e-mail address")));
         }
+        let now = self.now();
         let mut tx = self.store.pool().begin().await?;
-        links::ensure_location(&mut tx, location, self.now()).await?;
+        links::ensure_location(&mut tx, location, now).await?;
         sqlx::query("INSERT INTO school_admins (location, email) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(location)
             .bind(email)
             .execute(&mut *tx)
             .await?;
+        let reason = format!("school admin {email}");
+        let line = AuditLine {
+            koppeling_id: None,
+            location,
+            actor,
+            action: "add-admin",
+            from: None,
+            to: None,
+            reason: Some(&reason),
+        };
+        links::audit(&mut tx, &line, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -73,7 +73,7 @@ pub struct ServeArgs {
     #[arg(long, requires = "admin_listen")]
     pub admin_token: Option<String>,
     /// Start with fault injection: delay:MS, drop, http or http:STATUS, tijdelijk, malformed,
-    /// schema-invalid, wrong-code or wrong-code:CODE, internal.
+    /// schema-invalid, wrong-code or wrong-code:CODE, internal, serve-2.2-only.
     #[arg(long, value_parser = FaultKind::parse_cli)]
     pub fault: Option<FaultKind>,
     /// Only for the next N requests.
@@ -295,7 +295,7 @@ pub enum LasStep {
 #[derive(Debug, Args)]
 pub struct FaultArgs {
     /// delay:MS, drop, http or http:STATUS, tijdelijk, malformed, schema-invalid, wrong-code or wrong-code:CODE,
-    /// internal.
+    /// internal, serve-2.2-only.
     #[arg(long, value_parser = FaultKind::parse_cli, conflicts_with = "clear")]
     pub set: Option<FaultKind>,
     #[arg(long, requires = "set")]

@@ -41,6 +41,12 @@ pub enum FaultKind {
     /// answers are cut from the same data, so an `operations` list naming any pupil-data
     /// element selects all four); the mock dashboard serves no pupil data and ignores it.
     Internal,
+    /// The mock LAS answers `xsdversie` 2.2 only, as a LAS that has not moved to 2.3: a
+    /// 2.3 request gets `Client.XsdVersieOngeldig` (UWLR.md §2 step 1) for every
+    /// operation. A mode rather than a fault: not counted, no `count` or `operations`,
+    /// it lasts until cleared. The mock dashboard ignores it.
+    #[serde(rename = "serve_2_2_only")]
+    Serve22Only,
 }
 
 fn default_status() -> u16 {
@@ -49,7 +55,7 @@ fn default_status() -> u16 {
 
 impl FaultKind {
     /// Parses the CLI form: `delay:500`, `drop`, `http:503`, `tijdelijk`, `malformed`,
-    /// `schema-invalid`, `wrong-code[:Client.LeerlingOngeldig]`, `internal`.
+    /// `schema-invalid`, `wrong-code[:Client.LeerlingOngeldig]`, `internal`, `serve-2.2-only`.
     pub fn parse_cli(s: &str) -> Result<Self, String> {
         let (name, arg) = match s.split_once(':') {
             Some((n, a)) => (n, Some(a)),
@@ -73,6 +79,7 @@ impl FaultKind {
             "malformed" | "malformed-xml" => FaultKind::MalformedXml,
             "schema-invalid" => FaultKind::SchemaInvalid,
             "internal" | "interne-fout" => FaultKind::Internal,
+            "serve-2.2-only" | "2.2-only" => FaultKind::Serve22Only,
             "wrong-code" | "wrong-fault-code" => {
                 if let Some(c) = arg {
                     FaultCode::from_wire(c).ok_or_else(|| format!("'{c}' is not a UWLR fault code"))?;
@@ -82,7 +89,7 @@ impl FaultKind {
             _ => {
                 return Err(format!(
                     "unknown fault '{s}'; expected delay:MS, drop, http[:STATUS], tijdelijk, malformed, \
-                     schema-invalid, wrong-code[:CODE] or internal"
+                     schema-invalid, wrong-code[:CODE], internal or serve-2.2-only"
                 ))
             }
         })
@@ -123,6 +130,9 @@ impl FaultSetting {
         if self.count == Some(0) {
             return Err("count must be at least 1 (clear the setting instead)".into());
         }
+        if self.kind == FaultKind::Serve22Only && (self.count.is_some() || !self.operations.is_empty()) {
+            return Err("serve_2_2_only is a mode: it takes no count and no operations".into());
+        }
         Ok(())
     }
 }
@@ -157,7 +167,7 @@ impl FaultInjector {
     pub fn next(&self, kind: Kind) -> Option<Injected> {
         let mut st = self.lock();
         let s = st.setting.as_ref()?;
-        if s.kind == FaultKind::Internal
+        if matches!(s.kind, FaultKind::Internal | FaultKind::Serve22Only)
             || (!s.operations.is_empty() && !s.operations.iter().any(|o| o == kind.element()))
         {
             return None;
@@ -184,6 +194,14 @@ impl FaultInjector {
     }
 }
 
+impl FaultInjector {
+    /// Whether the setting is [`FaultKind::Serve22Only`]: the provider then answers
+    /// `xsdversie` 2.2 only.
+    pub fn serves_22_only(&self) -> bool {
+        self.lock().setting.as_ref().is_some_and(|s| s.kind == FaultKind::Serve22Only)
+    }
+}
+
 impl FaultStatus {
     /// One request got the injection: counts it, and clears a setting whose count ran out.
     fn count_one(&mut self, kind: Kind) {
@@ -202,8 +220,10 @@ impl FaultStatus {
 
 fn injected(f: &FaultKind, kind: Kind) -> Injected {
     match f {
-        // Handled by the provider (`take_internal`); `next` never gets here with it.
+        // Handled by the provider (`take_internal`, `serves_22_only`); `next` never gets
+        // here with them.
         FaultKind::Internal => Injected::Fault(Fault::standard(FaultCode::InterneFout)),
+        FaultKind::Serve22Only => Injected::Fault(Fault::standard(FaultCode::XsdVersieOngeldig)),
         FaultKind::Delay { ms } => Injected::Delay(Duration::from_millis(*ms)),
         FaultKind::DropConnection => Injected::DropConnection,
         FaultKind::HttpStatus { status } => Injected::Status(*status),
@@ -310,5 +330,19 @@ mod tests {
             operations: vec!["leerresultaten_verzoek".into()],
         }));
         assert!(!f.take_internal(), "results only: no pupil-data answer breaks");
+    }
+
+    #[test]
+    fn serve_2_2_only_is_a_mode_for_the_provider() {
+        assert_eq!(FaultKind::parse_cli("serve-2.2-only").unwrap(), FaultKind::Serve22Only);
+        let s: FaultSetting = serde_json::from_str(r#"{"kind":"serve_2_2_only"}"#).unwrap();
+        assert_eq!(s, FaultSetting::always(FaultKind::Serve22Only));
+        assert!(FaultSetting::times(FaultKind::Serve22Only, 1).check().is_err());
+        let f = FaultInjector::default();
+        assert!(!f.serves_22_only());
+        f.set(Some(s));
+        assert!(f.serves_22_only());
+        assert_eq!(f.next(Kind::LeerlinggegevensVerzoek), None, "not an Injected answer");
+        assert_eq!(f.status().injected, 0, "not counted");
     }
 }

@@ -1315,4 +1315,13 @@ impl LasProvider for MockLas {
     async fn intercept(&self, kind: Kind) -> Option<Injected> {
         self.inner.faults.next(kind)
     }
+
+    /// Both versions, or 2.2 alone under the `serve_2_2_only` setting.
+    fn xsd_versies(&self) -> &[&str] {
+        if self.inner.faults.serves_22_only() {
+            &["2.2"]
+        } else {
+            &["2.2", "2.3"]
+        }
+    }
 }
