@@ -48,6 +48,7 @@ pub mod message;
 pub mod mock;
 pub mod notify;
 pub mod profile;
+pub mod results;
 pub mod server;
 pub mod store;
 pub mod vault;

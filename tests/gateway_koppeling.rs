@@ -187,14 +187,17 @@ async fn clearing_external_numbers_keeps_records_and_results() {
         let pupils = gw.records("99DE00").await.unwrap().leerlingen;
         assert_eq!(pupils.len(), 12);
         assert!(pupils.iter().all(|p| p.external.is_some()));
-        {
-            let mut conn = gw.store().pool().acquire().await.unwrap();
-            for (i, p) in pupils.iter().enumerate() {
-                let at = clock.now();
-                uwlr::store::records::record_result(&mut conn, p.id, &format!("R{i}"), "REKENEN", "42", at, at)
-                    .await
-                    .unwrap();
-            }
+        for p in &pupils {
+            let r = uwlr::results::NewResult {
+                leerling_id: p.id,
+                toetscode: "REKENEN".into(),
+                toetsonderdeel: None,
+                afname: "2025-10-01".into(),
+                afnamedatum: chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap(),
+                scores: uwlr::results::Scores::Raw { score: 42 },
+                normed_at: clock.now(),
+            };
+            gw.record_result(&r, "platform").await.unwrap();
         }
         let cleared = gw.clear_external_numbers("99DE00", "admin", Some("new LAS link")).await.unwrap();
         assert!(cleared >= 12, "{cleared}");

@@ -6,10 +6,12 @@
 //! - [`koppelingen`]: request, approve, reject, key, rotate, revoke, clear external numbers.
 //! - [`imports`]: fetch from the LAS, propose, decide, apply.
 //! - [`mail`]: drains the outbox through a mail transport.
+//! - [`delivery`]: results recorded, queued per active link, delivered in batches.
 //!
 //! Every method is one unit of work: it either happens completely, with its audit line,
 //! or not at all.
 
+pub mod delivery;
 pub mod imports;
 pub mod koppelingen;
 pub mod mail;

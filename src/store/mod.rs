@@ -12,12 +12,14 @@
 //! - [`imports`]: fetches (the LAS answers, kept) and proposals.
 //! - [`apply`]: writing a reviewed proposal, inside the caller's transaction.
 //! - [`outbox`]: notifications waiting to be mailed.
+//! - [`results`]: results, their versions, and the per-link delivery outbox with leases.
 
 pub mod apply;
 pub mod imports;
 pub mod koppelingen;
 pub mod outbox;
 pub mod records;
+pub mod results;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -1,9 +1,9 @@
 //! The imported records (groups, teachers, pupils) of a school location, read as the
 //! snapshot an import proposal is computed against, and the results that hang on pupils.
 
-use super::{ts, StoreError};
+use super::StoreError;
 use crate::import::{ExternalRef, KnownGroep, KnownLeerkracht, KnownLeerling, SkipMarker, Snapshot, Tab};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -180,32 +180,6 @@ pub async fn clear_external_numbers(conn: &mut AnyConnection, location: &str) ->
     super::koppelingen::clear_watermarks(conn, location).await?;
     bump_location(conn, location).await?;
     Ok(done.rows_affected())
-}
-
-/// A result as far as this issue needs it: it hangs on a pupil and survives everything the
-/// import does. (The results pipeline owns the full model.)
-pub async fn record_result(
-    conn: &mut AnyConnection,
-    leerling_id: i64,
-    resultaat_key: &str,
-    toetscode: &str,
-    score: &str,
-    normed_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    let row = sqlx::query(
-        "INSERT INTO resultaten (leerling_id, resultaat_key, toetscode, score, normed_at, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(leerling_id)
-    .bind(resultaat_key)
-    .bind(toetscode)
-    .bind(score)
-    .bind(ts(normed_at))
-    .bind(ts(now))
-    .fetch_one(conn)
-    .await?;
-    Ok(row.try_get(0)?)
 }
 
 pub async fn count_results(conn: &mut AnyConnection, location: &str) -> Result<i64, StoreError> {
