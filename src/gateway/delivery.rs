@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 /// How one delivery run behaves.
 #[derive(Debug, Clone)]
 pub struct DeliverOptions {
-    /// Who claims (a gateway instance): leases name it.
+    /// Who claims (a gateway instance): leases name it. Give each instance its own name; a
+    /// restarted instance under the same name takes its earlier claims back at once.
     pub owner: String,
     /// Largest results message (default 64 KiB, the default limit of the WCF services some
     /// LAS systems run on).
@@ -153,6 +154,7 @@ impl Gateway {
     /// Delivers what is due on every active link (or one), until nothing is left that is
     /// due now. Transient failures postpone a link's results with backoff and move on.
     pub async fn deliver(&self, opts: &DeliverOptions) -> Result<DeliveryReport, GatewayError> {
+        let _one_at_a_time = self.delivering.lock().await;
         let mut report = DeliveryReport::default();
         let all = self.koppelingen(None).await?;
         for k in all.into_iter().filter(|k| k.status == Status::Active) {

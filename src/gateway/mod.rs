@@ -101,6 +101,8 @@ pub struct Gateway {
     vault: Arc<Vault>,
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
+    /// One delivery run at a time per process: runs of one owner would claim each other's rows.
+    delivering: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -111,7 +113,13 @@ impl std::fmt::Debug for Gateway {
 
 impl Gateway {
     pub fn new(store: Store, vault: Vault, clock: Arc<dyn Clock>, settings: Settings) -> Gateway {
-        Gateway { store, vault: Arc::new(vault), clock, settings: Arc::new(settings) }
+        Gateway {
+            store,
+            vault: Arc::new(vault),
+            clock,
+            settings: Arc::new(settings),
+            delivering: Arc::new(tokio::sync::Mutex::new(())),
+        }
     }
 
     /// The embedded defaults: SQLite and the master key under `data_dir`, or the database

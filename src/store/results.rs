@@ -183,7 +183,9 @@ pub async fn normed_between(
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
-/// Claims up to `limit` due rows of a link for `owner` until `lease_until`.
+/// Claims up to `limit` due rows of a link for `owner` until `lease_until`: rows nobody
+/// holds, rows whose lease ran out, and rows `owner` itself held (an instance restarted under
+/// the same name takes its claims back at once instead of waiting for them to expire).
 pub async fn claim(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -200,7 +202,7 @@ pub async fn claim(
     let sql = format!(
         "UPDATE deliveries SET lease_owner = $1, lease_until = $2 WHERE id IN (SELECT id FROM deliveries \
          WHERE koppeling_id = $3 AND status = 'pending' AND next_attempt_at <= $4 \
-         AND (lease_until IS NULL OR lease_until < $4) ORDER BY id LIMIT $5{lock}) RETURNING id"
+         AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1) ORDER BY id LIMIT $5{lock}) RETURNING id"
     );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(owner)
