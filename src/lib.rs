@@ -23,6 +23,9 @@
 //!   [`server::LasProvider`], served over HTTP(S) with limits ([`server::serve`]).
 //! - [`client`]: the SOAP client the gateway uses to call a LAS (retries, TLS with client
 //!   certificates, size caps, redacted capture).
+//! - [`conformance`]: the suite a LAS vendor points at its own endpoint: named checks (WSDL,
+//!   strict answers, every fault code and the check order, delta, getrapt, results, TLS and
+//!   timing), reported as a table, JUnit XML and JSON.
 //! - [`mock`]: test doubles of the other side: a mock LAS (ParnasSys / ESIS key
 //!   handshake, change tracking, received results, fault injection) and a mock results
 //!   dashboard (SchoolKr8 / Focus PO), each with a JSON admin API.
@@ -39,6 +42,7 @@ pub mod api;
 pub mod cli;
 pub mod client;
 pub mod clock;
+pub mod conformance;
 pub mod demo;
 pub mod gateway;
 pub mod generate;
