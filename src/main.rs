@@ -35,7 +35,10 @@ enum Command {
     Import(uwlr::cli::import::ImportArgs),
     /// The outbox: send mail, list it.
     Mail(uwlr::cli::mail::MailArgs),
-    /// Run the gateway: the admin API, scheduled fetches and mail.
+    /// Results: record them and their tests, deliver them to LAS systems and dashboards,
+    /// delivery errors, retry, backfill, status.
+    Results(uwlr::cli::results::ResultsArgs),
+    /// Run the gateway: the admin API, scheduled fetches, results delivery and mail.
     Serve(uwlr::cli::serve::ServeArgs),
     /// Validate UWLR message files (bare or in a SOAP envelope).
     ///
@@ -65,6 +68,11 @@ enum Command {
     MockLas(uwlr::mock::cli::MockLasArgs),
     /// Run a mock results dashboard (SchoolKr8 or Focus PO), or call its admin API.
     MockDashboard(uwlr::mock::cli::MockDashboardArgs),
+    /// Check a LAS's UWLR endpoint against the standard: WSDL, strict data, every fault
+    /// case and the check order, delta, versions, getrapt, results, transport. Exit 0 when
+    /// nothing failed, 1 when a check failed, 2 when the suite could not run. See
+    /// docs/conformance.md.
+    Conformance(uwlr::conformance::ConformanceArgs),
 }
 
 #[derive(clap::Args)]
@@ -109,10 +117,12 @@ fn main() -> ExitCode {
         Command::Demo { data_dir } => demo(data_dir),
         Command::MockLas(args) => uwlr::mock::cli::run_las(args),
         Command::MockDashboard(args) => uwlr::mock::cli::run_dashboard(args),
+        Command::Conformance(args) => conformance(&args),
         Command::Koppeling(args) => uwlr::cli::run(uwlr::cli::koppeling::run(args)),
         Command::School(args) => uwlr::cli::run(uwlr::cli::school::run(args)),
         Command::Import(args) => uwlr::cli::run(uwlr::cli::import::run(args)),
         Command::Mail(args) => uwlr::cli::run(uwlr::cli::mail::run(args)),
+        Command::Results(args) => uwlr::cli::run(uwlr::cli::results::run(args)),
         Command::Serve(args) => uwlr::cli::run(uwlr::cli::serve::run(args)),
     }
 }
@@ -206,5 +216,15 @@ fn spec(a: &SchoolArgs) -> uwlr::generate::SchoolSpec {
         schooljaar: a.schooljaar,
         brincode: a.brin.clone(),
         dependancecode: Some("00".into()),
+    }
+}
+
+fn conformance(args: &uwlr::conformance::ConformanceArgs) -> ExitCode {
+    match tokio::runtime::Runtime::new() {
+        Ok(rt) => ExitCode::from(u8::try_from(rt.block_on(uwlr::conformance::run_cli(args))).unwrap_or(2)),
+        Err(e) => {
+            eprintln!("uwlr: cannot start the async runtime: {e}");
+            ExitCode::from(2)
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! The gateway's admin API over real loopback HTTP, against a mock ParnasSys LAS and a
 //! gateway on SQLite (the store itself is tested on both databases elsewhere): the token
 //! guard, the whole import (request, approve, fetch, summary, decisions, apply, records),
-//! the error mapping, the audit trail's actor, and the OpenAPI document held to the routes
-//! the router serves and to the JSON the API answers (every answer below is validated
-//! against the document's schema for its route and status).
+//! results (record, deliver now, delivery errors, retry, backfill, counts), the error
+//! mapping, the audit trail's actor, and the OpenAPI document held to the routes the router
+//! serves and to the JSON the API answers (every answer below is validated against the
+//! document's schema for its route and status).
 
 mod store_support;
 
@@ -312,6 +313,147 @@ async fn the_key_handshake_and_the_dashboard_switch() {
     env.stop().await;
 }
 
+/// An active link with its first import applied, through HTTP; the link's id and the
+/// pupils as (record id, LAS key).
+async fn imported(env: &Env) -> (String, Vec<(i64, String)>) {
+    let key = env.las.issue_key("99DE00").await;
+    let k = env.post("/api/v1/koppelingen", "", request_body(&env.las, Some(&key)), "admin@school").await;
+    let id = k.body["id"].to_string();
+    env.post("/api/v1/koppelingen/{id}/approve", &id, json!({}), "support@boom").await;
+    let f = env.post("/api/v1/koppelingen/{id}/fetch", &id, json!({ "full": true }), "admin@school").await;
+    let pid = f.body["proposal_id"].to_string();
+    let applied = env.post("/api/v1/proposals/{id}/apply", &pid, json!({}), "admin@school").await;
+    assert_eq!(applied.status, 200, "{applied:?}");
+    let records = env.get("/api/v1/locations/{location}/records", "99DE00").await;
+    let pupils = records.body["leerlingen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_i64().unwrap(), p["external"]["las_key"].as_str().unwrap().to_string()))
+        .collect();
+    (id, pupils)
+}
+
+/// A result normed at `normed_at` (the gateway's clock starts at 2025-10-01 08:00 UTC).
+fn result(pupil: i64, afname: &str, score: u64, normed_at: &str) -> Value {
+    json!({ "leerling_id": pupil, "toetscode": "REK", "toetsonderdeel": "A", "afname": afname,
+            "afnamedatum": "2025-09-20", "scores": { "kind": "raw", "score": score }, "normed_at": normed_at })
+}
+
+#[tokio::test]
+async fn results_recorded_delivered_refused_retried_and_backfilled_through_http() {
+    let env = start(10).await;
+    let (id, pupils) = imported(&env).await;
+    let later = "2025-10-01T09:00:00Z";
+
+    let toets = json!({ "toetscode": "REK", "naam": "Rekenen", "onderdelen": [{ "code": "A", "naam": "Getallen" }] });
+    let t = env.post("/api/v1/toetsen", "", toets.clone(), "platform").await;
+    assert_eq!((t.status, &t.body), (200, &toets));
+
+    // An array of results, then a single one; the same sitting again is a new version.
+    let all: Vec<Value> = pupils.iter().map(|(p, _)| result(*p, "s1", 10, later)).collect();
+    let r = env.post("/api/v1/results", "", Value::Array(all), "platform").await;
+    assert_eq!((r.status, r.body["recorded"].as_u64()), (200, Some(pupils.len() as u64)), "{r:?}");
+    let r = env.post("/api/v1/results", "", result(pupils[0].0, "s1", 12, later), "platform").await;
+    assert_eq!((r.status, r.body["results"][0]["version"].as_i64()), (200, Some(2)), "{r:?}");
+    let key = r.body["results"][0]["key"].as_str().unwrap().to_string();
+
+    // Deliver now: every result at the LAS, the re-normed version for the first pupil.
+    let run = env.post("/api/v1/deliveries/run", "", json!({}), "support").await;
+    assert_eq!(run.status, 200, "{run:?}");
+    assert_eq!((run.body["delivered"].as_u64(), run.body["refused"].as_u64()), (Some(pupils.len() as u64), Some(0)));
+    let got = env.las.las.results("99DE00").await.unwrap();
+    assert_eq!(got.distinct, pupils.len());
+    assert_eq!(got.results.iter().find(|r| r.key == key).unwrap().score, Some(12));
+
+    // A pupil leaves the LAS: that one result is refused and kept, the others arrive.
+    let (gone_id, gone_key) = pupils[2].clone();
+    let gone = env.las.las.leerlingen("99DE00").await.unwrap().into_iter().find(|l| l.key.as_ref() == Some(&gone_key));
+    let gone = gone.unwrap();
+    env.las.las.remove_leerling("99DE00", &gone_key).await.unwrap();
+    let all: Vec<Value> = pupils.iter().map(|(p, _)| result(*p, "s2", 20, later)).collect();
+    env.post("/api/v1/results", "", Value::Array(all), "platform").await;
+    let koppeling: i64 = id.parse().unwrap();
+    let run = env.post("/api/v1/deliveries/run", "", json!({ "koppeling": koppeling }), "support").await;
+    assert_eq!(run.status, 200, "{run:?}");
+    assert_eq!(
+        (run.body["delivered"].as_u64(), run.body["refused"].as_u64()),
+        (Some(pupils.len() as u64 - 1), Some(1))
+    );
+    let errors = env.get("/api/v1/deliveries/errors", "").await;
+    assert_eq!(errors.status, 200);
+    let list = errors.body.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!((list[0]["leerling_id"].as_i64(), list[0]["kind"].as_str()), (Some(gone_id), Some("leerling_onbekend")));
+    assert!(list[0]["error"].as_str().unwrap().contains("pupil number not found"), "{list:?}");
+    assert_eq!(env.get(&format!("/api/v1/deliveries/errors?koppeling={id}"), "").await.body, errors.body);
+    let counts = env.get("/api/v1/koppelingen/{id}/deliveries", &id).await;
+    assert_eq!(counts.status, 200);
+    assert_eq!((counts.body["koppeling"].as_i64(), counts.body["status"].as_str()), (Some(koppeling), Some("active")));
+    assert_eq!(counts.body["counts"]["failed"], 1, "{counts:?}");
+    assert_eq!(counts.body["counts"]["sent"].as_u64(), Some(2 * pupils.len() as u64 - 1), "{counts:?}");
+
+    // Back in the LAS, retried, delivered.
+    let back = uwlr::mock::las::NewLeerling {
+        key: gone_key.clone(),
+        roepnaam: gone.roepnaam.clone().unwrap_or_else(|| "Terug".into()),
+        achternaam: gone.achternaam.clone(),
+        ..Default::default()
+    };
+    env.las.las.add_leerling("99DE00", back).await.unwrap();
+    let q = env.post("/api/v1/koppelingen/{id}/retry-deliveries", &id, json!({}), "support").await;
+    assert_eq!((q.status, &q.body), (200, &json!({ "queued": 1 })));
+    let run = env.post("/api/v1/deliveries/run", "", json!({}), "support").await;
+    assert_eq!(run.body["delivered"], 1, "{run:?}");
+    assert_eq!(env.get("/api/v1/deliveries/errors", "").await.body, json!([]));
+    assert_eq!(env.las.las.results("99DE00").await.unwrap().distinct, 2 * pupils.len());
+
+    // Normed before the activation: not sent until a backfill of its school year.
+    env.post("/api/v1/results", "", result(pupils[1].0, "s0", 3, "2025-09-01T10:00:00Z"), "platform").await;
+    assert_eq!(env.post("/api/v1/deliveries/run", "", json!({}), "s").await.body["messages"], 0);
+    let b = env.post("/api/v1/koppelingen/{id}/backfill", &id, json!({ "schooljaar": "2025-2026" }), "support").await;
+    assert_eq!((b.status, &b.body), (200, &json!({ "queued": 1 })));
+    assert_eq!(env.post("/api/v1/deliveries/run", "", json!({}), "s").await.body["delivered"], 1);
+    let trail = env.get("/api/v1/locations/{location}/audit", "99DE00").await;
+    let actions: Vec<&str> = trail.body.as_array().unwrap().iter().map(|l| l["action"].as_str().unwrap()).collect();
+    assert!(actions.ends_with(&["retry-deliveries", "backfill"]), "{actions:?}");
+
+    // Refusals say what to fix.
+    let e =
+        env.post("/api/v1/results", "", json!([result(pupils[0].0, "s9", 1, later), { "leerling_id": 1 }]), "p").await;
+    assert_eq!(e.status, 400);
+    assert!(error_of(&e).contains("[1]: missing field"), "{e:?}");
+    let mut typo = result(pupils[0].0, "s9", 1, later);
+    typo["scores"] = json!({ "kind": "oso", "vaardigheidsscore": "12,5" });
+    let e = env.post("/api/v1/results", "", typo, "p").await;
+    assert_eq!(e.status, 400);
+    assert!(error_of(&e).contains("vaardigheidsscore"), "{e:?}");
+    let e = env.post("/api/v1/results", "", json!([]), "p").await;
+    assert_eq!(e.status, 400);
+    let e = env.post("/api/v1/results", "", result(999_999, "s1", 1, later), "p").await;
+    assert_eq!(e.status, 404, "{e:?}");
+    let e = env.post("/api/v1/toetsen", "", json!({ "toetscode": " " }), "p").await;
+    assert_eq!(e.status, 400);
+    let e = env.post("/api/v1/deliveries/run", "", json!({ "koppeling": 999 }), "p").await;
+    assert_eq!(e.status, 404, "{e:?}");
+    let e = env.post("/api/v1/deliveries/run", "", json!({ "koppelin": 1 }), "p").await;
+    assert!(error_of(&e).contains("unknown field `koppelin`"), "{e:?}");
+    assert_eq!(env.get("/api/v1/deliveries/errors?koppeling=999", "").await.status, 404);
+    assert_eq!(env.get("/api/v1/deliveries/errors?koppeling=x", "").await.status, 400);
+    let e = env.post("/api/v1/koppelingen/{id}/backfill", &id, json!({ "schooljaar": "2025" }), "p").await;
+    assert_eq!(e.status, 400);
+    assert!(error_of(&e).contains("schooljaar"), "{e:?}");
+    // A revoked link: nothing is delivered or backfilled through it.
+    env.post("/api/v1/koppelingen/{id}/revoke", &id, json!({}), "support").await;
+    let e = env.post("/api/v1/deliveries/run", "", json!({ "koppeling": koppeling }), "p").await;
+    assert_eq!(e.status, 409, "{e:?}");
+    let e = env.post("/api/v1/koppelingen/{id}/backfill", &id, json!({ "schooljaar": "2025-2026" }), "p").await;
+    assert_eq!(e.status, 409, "{e:?}");
+    let counts = env.get("/api/v1/koppelingen/{id}/deliveries", &id).await;
+    assert_eq!(counts.body["status"], "revoked");
+    env.stop().await;
+}
+
 #[tokio::test]
 async fn errors_say_what_to_fix() {
     let env = start(5).await;
@@ -615,4 +757,27 @@ fn the_schema_check_is_not_vacuous() {
         json!({ "created": [1, 2, 3], "updated": [0, 0, 0], "skipped": [0, 0, 0],
                                        "deactivated": [0, 0, 0], "invitations": [["Piet"]] })
     ));
+    // The results' schemas describe what the library reads and writes.
+    let raw = serde_json::to_value(uwlr::results::Scores::Raw { score: 3 }).unwrap();
+    assert!(ok("Scores", raw));
+    let oso = uwlr::results::Scores::Oso {
+        vaardigheidsscore: Some("212.5".into()),
+        schaal: None,
+        betrouwbaarheidsinterval: Some(("208.0".into(), "217.0".into())),
+        dle: Some(34),
+        percentiel: Some(61),
+        niveau: None,
+    };
+    assert!(ok("Scores", serde_json::to_value(oso).unwrap()));
+    assert!(!ok("Scores", json!({ "kind": "raw" })));
+    assert!(!ok("Scores", json!({ "kind": "oso", "percentiel": 0 })));
+    assert!(!ok("Scores", json!({ "kind": "oso", "betrouwbaarheidsinterval": ["1"] })));
+    let r = result(7, "s1", 3, "2025-10-01T09:00:00Z");
+    let parsed: uwlr::results::NewResult = serde_json::from_value(r.clone()).unwrap();
+    assert!(ok("NewResult", serde_json::to_value(parsed).unwrap()));
+    assert!(ok("NewResult", r));
+    assert!(!ok("NewResult", json!({ "leerling_id": 7 })));
+    let report = uwlr::gateway::delivery::DeliveryReport::default();
+    assert!(ok("DeliveryReport", serde_json::to_value(report).unwrap()));
+    assert!(!ok("DeliveryReport", json!({ "delivered": -1 })));
 }

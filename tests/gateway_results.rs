@@ -234,3 +234,24 @@ async fn messages_stay_under_the_size_limit_and_a_deactivated_pupil_gets_no_resu
     assert!(e.to_string().contains("deactivated"), "{e}");
     las.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_refused_link_is_not_bisected_and_other_links_are_still_served() {
+    let db = sqlite();
+    let clock = clock();
+    let gw = gateway(&db, clock.clone()).await;
+    let las = las(Profile::Parnassys, 10, clock.clone()).await;
+    let (_, pupils) = imported(&gw, &las).await;
+    clock.advance(Duration::minutes(1));
+    for p in &pupils {
+        gw.record_result(&result(*p, "s1", 5, clock.now()), "platform").await.unwrap();
+    }
+    // The school revoked the key in its LAS: every message gets Client.AutorisatieOngeldig.
+    las.las.revoke_keys("99DE00").await.unwrap();
+    let report = gw.deliver(&fast()).await.unwrap();
+    assert_eq!((report.messages, report.postponed, report.refused), (1, 10, 0), "one message, no halving");
+    assert_eq!(report.failed_links.len(), 1);
+    assert!(report.failed_links[0].contains("AutorisatieOngeldig"), "{:?}", report.failed_links);
+    assert!(gw.delivery_errors(None).await.unwrap().is_empty(), "no pupil is blamed");
+    las.server.shutdown().await;
+}

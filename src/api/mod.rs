@@ -9,7 +9,7 @@
 //!   per [`crate::gateway::GatewayError`] kind.
 //! - `extract`: bodies, queries and path parameters read into types that refuse unknown
 //!   fields, with messages that name what is wrong.
-//! - `koppelingen`, `proposals`, `locations`, `service`: the handlers, one
+//! - `koppelingen`, `proposals`, `locations`, [`results`], `service`: the handlers, one
 //!   [`Gateway`] call each.
 //!
 //! [`routes`] is the one list of what is served: the router is built from it, and the
@@ -28,6 +28,7 @@ mod extract;
 mod koppelingen;
 mod locations;
 mod proposals;
+pub mod results;
 mod service;
 
 pub use auth::{AdminToken, ACTOR_HEADER, DEFAULT_ACTOR, TOKEN_FILE};
@@ -114,6 +115,9 @@ fn table() -> Vec<Entry> {
         entry(Post, "/api/v1/koppelingen/{id}/process-changes", guarded, koppelingen::process_changes),
         entry(Post, "/api/v1/koppelingen/{id}/fetch", guarded, koppelingen::fetch),
         entry(Get, "/api/v1/koppelingen/{id}/proposal", guarded, koppelingen::latest_proposal),
+        entry(Post, "/api/v1/koppelingen/{id}/retry-deliveries", guarded, results::retry),
+        entry(Post, "/api/v1/koppelingen/{id}/backfill", guarded, results::backfill),
+        entry(Get, "/api/v1/koppelingen/{id}/deliveries", guarded, results::counts),
         entry(Get, "/api/v1/proposals/{id}", guarded, proposals::get),
         entry(Get, "/api/v1/proposals/{id}/summary", guarded, proposals::summary),
         entry(Post, "/api/v1/proposals/{id}/decisions", guarded, proposals::decide),
@@ -122,6 +126,10 @@ fn table() -> Vec<Entry> {
         entry(Post, "/api/v1/locations/{location}/clear-external-numbers", guarded, locations::clear_external_numbers),
         entry(Get, "/api/v1/locations/{location}/audit", guarded, locations::audit),
         entry(Post, "/api/v1/locations/{location}/admins", guarded, locations::add_admin),
+        entry(Post, "/api/v1/results", guarded, results::record),
+        entry(Post, "/api/v1/toetsen", guarded, results::define_toets),
+        entry(Post, "/api/v1/deliveries/run", guarded, results::run),
+        entry(Get, "/api/v1/deliveries/errors", guarded, results::errors),
         entry(Get, "/api/v1/outbox", guarded, service::outbox),
     ]
 }

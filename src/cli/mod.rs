@@ -1,11 +1,12 @@
-//! The gateway on the command line: `uwlr koppeling | school | import | mail | serve`. The
-//! same operations as the admin JSON API, run against the store directly, so an operator
-//! needs nothing but the binary and the data folder.
+//! The gateway on the command line: `uwlr koppeling | school | import | mail | results |
+//! serve`. The same operations as the admin JSON API, run against the store directly, so an
+//! operator needs nothing but the binary and the data folder.
 //!
 //! - [`koppeling`]: request, approve, reject, key, rotate, revoke, list, audit trail.
 //! - [`school`]: clear external numbers, school admins, the imported records.
 //! - [`import`]: fetch (with a progress spinner), show, decide, apply.
 //! - [`mail`]: drain the outbox, list it.
+//! - [`results`]: record results and tests, deliver them, delivery errors, retry, backfill.
 //! - [`serve`]: the gateway process: admin API plus the [`schedule`]d jobs.
 //! - [`output`]: tables, `--json`, and proposals shortened for a terminal.
 //!
@@ -13,12 +14,14 @@
 //! options ([`GatewayArgs`]), makes one call and prints the result. Failures become one
 //! line on standard error and an exit code ([`Failure`]): 1 when the gateway refused (the
 //! message says what to fix), 2 for usage, I/O and store errors, 3 when the other side (the
-//! LAS; for `mail send`, the mail server) could not be reached or refused.
+//! LAS; for `mail send`, the mail server) could not be reached or refused (for `results
+//! deliver`: the run itself failed; results the receiver refused are kept, exit 0).
 
 pub mod import;
 pub mod koppeling;
 pub mod mail;
 pub mod output;
+pub mod results;
 pub mod schedule;
 pub mod school;
 pub mod serve;

@@ -1,15 +1,19 @@
 //! `uwlr serve`: the gateway process. It serves the admin API ([`crate::api`]) and runs the
 //! [`schedule`](super::schedule): a fetch through every active LAS koppeling every
-//! `--fetch-every`, and the outbox every minute. Ctrl-C or SIGTERM stops it cleanly: the
+//! `--fetch-every`, the results delivery nightly at `--deliver-at` (and, when given, every
+//! `--deliver-every` too), and the outbox every minute. Ctrl-C or SIGTERM stops it cleanly: the
 //! API finishes the requests in flight, a job under way gets a grace period.
 
 use super::mail::drain;
 use super::schedule::{parse_period, Schedule, Timing};
 use super::{Context, Failure, GatewayArgs};
 use crate::api::{AdminToken, PREFIX};
+use crate::gateway::delivery::DeliverOptions;
 use crate::gateway::Gateway;
 use crate::notify::MailTransport;
+use chrono::NaiveTime;
 use clap::Args;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a job under way may take to finish after a stop signal.
@@ -30,6 +34,25 @@ pub struct ServeArgs {
     /// or smtps://…
     #[arg(long, default_value = "file", value_name = "TRANSPORT")]
     pub mail_transport: String,
+    /// When the nightly results delivery runs, local time.
+    #[arg(long, default_value = "02:00", value_parser = parse_time, value_name = "HH:MM")]
+    pub deliver_at: NaiveTime,
+    /// Also deliver results this often (e.g. 15m, 30s), besides the nightly run.
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub deliver_every: Option<Duration>,
+    /// Who claims results for delivery, as the leases record it (one name per instance)
+    /// [default: host:pid]
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
+    /// How long a delivery claim holds before another instance may take it over [default: 5m]
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub lease: Option<Duration>,
+}
+
+/// Reads a local time of day: `02:00`, `2:00`, `23:30`.
+pub fn parse_time(s: &str) -> Result<NaiveTime, String> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map_err(|_| format!("'{s}' is not a time of day; write HH:MM, e.g. 02:00"))
 }
 
 /// The actor the audit trail records for scheduled work.
@@ -47,17 +70,43 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr().map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.listen)))?;
-    println!("admin API: http://{addr}{PREFIX}");
+    let mut stdout = std::io::stdout();
+    // Ignore a closed stdout (a supervisor that does not read it): serving matters, not printing.
+    let _ = writeln!(stdout, "admin API: http://{addr}{PREFIX}");
     if created {
         // Where the token is, never the token itself: this output ends up in logs.
         let file = cx.data_dir.join(crate::api::auth::TOKEN_FILE);
-        println!("admin token created and stored in {} (send it as: Authorization: Bearer …)", file.display());
+        let _ = writeln!(
+            stdout,
+            "admin token created and stored in {} (send it as: Authorization: Bearer …)",
+            file.display()
+        );
     }
-    println!("mail: {transport}; fetch every {}", human(args.fetch_every));
+    let owner = args.owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
+    let delivery = Delivery {
+        at: args.deliver_at,
+        every: args.deliver_every,
+        options: DeliverOptions {
+            owner: owner.map(str::to_string).unwrap_or_else(|| DeliverOptions::default().owner),
+            lease: args
+                .lease
+                .and_then(|l| chrono::Duration::from_std(l).ok())
+                .unwrap_or_else(|| DeliverOptions::default().lease),
+            ..Default::default()
+        },
+    };
+    let _ = writeln!(
+        stdout,
+        "mail: {transport}; fetch every {}; deliver results at {}{} as {}",
+        human(args.fetch_every),
+        delivery.at.format("%H:%M"),
+        delivery.every.map(|e| format!(" and every {}", human(e))).unwrap_or_default(),
+        delivery.options.owner
+    );
     use std::io::Write;
     let _ = std::io::stdout().flush();
 
-    let schedule = jobs(&cx.gateway, args.fetch_every, transport);
+    let schedule = jobs(&cx.gateway, args.fetch_every, transport).delivery(&cx.gateway, &delivery);
     for (name, timing) in schedule.describe() {
         tracing::info!(job = %name, timing = ?timing, "scheduled");
     }
@@ -96,6 +145,57 @@ pub fn jobs(gateway: &Gateway, fetch_every: Duration, transport: MailTransport) 
         Timing::Every(Duration::from_secs(60)),
         mail,
     )
+}
+
+/// When and as whom `serve` delivers results.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The nightly run, local time.
+    pub at: NaiveTime,
+    /// An extra run this often.
+    pub every: Option<Duration>,
+    pub options: DeliverOptions,
+}
+
+impl Schedule {
+    /// Adds the results delivery: nightly, and every `every` when given. The two never run
+    /// at once (they claim under one owner name). A failed run is logged and the next one
+    /// tries again; the process keeps running.
+    pub fn delivery(self, gateway: &Gateway, d: &Delivery) -> Schedule {
+        let one_at_a_time = Arc::new(tokio::sync::Mutex::new(()));
+        let job = |label: &'static str| {
+            let (gw, options, lock) = (gateway.clone(), d.options.clone(), one_at_a_time.clone());
+            move || {
+                let (gw, options, lock) = (gw.clone(), options.clone(), lock.clone());
+                async move {
+                    let _running = lock.lock().await;
+                    deliver(&gw, &options, label).await
+                }
+            }
+        };
+        let mut s = self.add("deliver", Timing::Daily(d.at), job("nightly"));
+        if let Some(every) = d.every {
+            s = s.add("deliver-every", Timing::Every(every), job("periodic"));
+        }
+        s
+    }
+}
+
+/// One delivery run, logged.
+pub async fn deliver(gw: &Gateway, options: &DeliverOptions, label: &str) {
+    match gw.deliver(options).await {
+        Ok(r) if r.messages + r.refused + r.postponed > 0 => tracing::info!(
+            run = label,
+            delivered = r.delivered,
+            messages = r.messages,
+            refused = r.refused,
+            postponed = r.postponed,
+            "results delivered: {}",
+            super::results::report_line(&r)
+        ),
+        Ok(_) => tracing::debug!(run = label, "results delivery: nothing due"),
+        Err(e) => tracing::warn!(run = label, error = %e, "the results delivery failed; the next run tries again"),
+    }
 }
 
 /// One fetch through every active LAS koppeling, one after the other.
@@ -163,4 +263,31 @@ fn init_logging() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_of_day() {
+        assert_eq!(parse_time("02:00"), Ok(NaiveTime::from_hms_opt(2, 0, 0).unwrap()));
+        assert_eq!(parse_time(" 23:30 "), Ok(NaiveTime::from_hms_opt(23, 30, 0).unwrap()));
+        for bad in ["", "2", "25:00", "12:60", "noon", "02:00:00"] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_delivery_jobs() {
+        let at = NaiveTime::from_hms_opt(2, 0, 0).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let gw = rt.block_on(Gateway::open(dir.path(), None, Default::default())).unwrap();
+        let nightly = Delivery { at, every: None, options: DeliverOptions::default() };
+        assert_eq!(Schedule::new().delivery(&gw, &nightly).describe(), [("deliver".to_string(), Timing::Daily(at))]);
+        let both = Delivery { every: Some(Duration::from_secs(2)), ..nightly };
+        let jobs = Schedule::new().delivery(&gw, &both).describe();
+        assert_eq!(jobs[1], ("deliver-every".to_string(), Timing::Every(Duration::from_secs(2))));
+    }
 }

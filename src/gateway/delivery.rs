@@ -71,6 +71,9 @@ pub struct DeliveryReport {
     pub refused: usize,
     /// Results given back after a transient failure.
     pub postponed: usize,
+    /// Links whose run failed as a whole (the key cannot be opened, the LAS refuses the
+    /// link itself); their results wait, the other links were served.
+    pub failed_links: Vec<String>,
     #[serde(with = "secs")]
     pub encode: Duration,
     #[serde(with = "secs")]
@@ -156,12 +159,22 @@ impl Gateway {
     pub async fn deliver(&self, opts: &DeliverOptions) -> Result<DeliveryReport, GatewayError> {
         let _one_at_a_time = self.delivering.lock().await;
         let mut report = DeliveryReport::default();
+        rows::abandon_open_batches(&mut *self.store.pool().acquire().await?, &opts.owner).await?;
         let all = self.koppelingen(None).await?;
         for k in all.into_iter().filter(|k| k.status == Status::Active) {
             if opts.koppeling.is_some_and(|id| id != k.id) {
                 continue;
             }
-            self.deliver_link(&k, opts, &mut report).await?;
+            // One link's trouble (a key that cannot be opened, a LAS that refuses the link)
+            // must not keep the others' results from their receivers.
+            if let Err(e) = self.deliver_link(&k, opts, &mut report).await {
+                // Local trouble (the database, the master key) is every link's: the run fails.
+                if let GatewayError::Store(_) | GatewayError::Vault(_) = e {
+                    return Err(e);
+                }
+                tracing::warn!(koppeling = k.id, error = %e, "delivery run of this koppeling failed");
+                report.failed_links.push(format!("koppeling {} ({}): {e}", k.id, k.location));
+            }
         }
         Ok(report)
     }
@@ -317,14 +330,23 @@ impl Sender<'_> {
         while !rest.is_empty() {
             // The largest prefix that fits, halving from all that is left.
             let mut n = rest.len();
-            loop {
+            let size = loop {
                 let size = self.encode(&rest[..n], report)?.len();
                 if size <= self.opts.max_message_bytes || n == 1 {
-                    break;
+                    break size;
                 }
                 n = n.div_ceil(2);
-            }
-            match self.one(&rest[..n], report).await? {
+            };
+            let flow = match self.one(&rest[..n], Some(size), report).await {
+                Ok(f) => f,
+                Err(e) => {
+                    // The link was refused: what is left of this claim waits with it.
+                    let ids: Vec<i64> = rest[n..].iter().flatten().map(|o| o.delivery_id).collect();
+                    self.postpone(&ids, &e.to_string(), report).await?;
+                    return Err(e);
+                }
+            };
+            match flow {
                 Flow::Continue => rest = &rest[n..],
                 Flow::Postponed => {
                     let ids: Vec<i64> = rest[n..].iter().flatten().map(|o| o.delivery_id).collect();
@@ -337,9 +359,17 @@ impl Sender<'_> {
     }
 
     /// One message; a permanent refusal of several pupils is bisected.
-    async fn one(&self, pupils: &[Vec<&Outgoing>], report: &mut DeliveryReport) -> Result<Flow, GatewayError> {
+    async fn one(
+        &self,
+        pupils: &[Vec<&Outgoing>],
+        size: Option<usize>,
+        report: &mut DeliveryReport,
+    ) -> Result<Flow, GatewayError> {
         let ids: Vec<i64> = pupils.iter().flatten().map(|o| o.delivery_id).collect();
-        let xml_len = self.encode(pupils, report)?.len();
+        let xml_len = match size {
+            Some(n) => n,
+            None => self.encode(pupils, report)?.len(),
+        };
         if xml_len > self.opts.max_message_bytes {
             let why = format!("the results of this pupil alone make a message of {xml_len} bytes, over the limit");
             let mut conn = self.gw.store.pool().acquire().await?;
@@ -363,9 +393,13 @@ impl Sender<'_> {
         let mut conn = self.gw.store.pool().acquire().await?;
         let flow = match answer {
             Ok(_) => {
-                rows::close_batch(&mut conn, batch, "delivered", None).await?;
+                // One transaction: a batch is never "delivered" with its rows still pending.
+                drop(conn);
+                let mut tx = self.gw.store.pool().begin().await?;
+                rows::close_batch(&mut tx, batch, "delivered", None).await?;
                 report.delivered +=
-                    rows::mark_sent(&mut conn, &ids, &self.opts.owner, batch, self.gw.now()).await? as usize;
+                    rows::mark_sent(&mut tx, &ids, &self.opts.owner, batch, self.gw.now()).await? as usize;
+                tx.commit().await?;
                 Flow::Continue
             }
             Err(e) if e.is_transient() => {
@@ -374,6 +408,14 @@ impl Sender<'_> {
                 self.postpone(&ids, &e.to_string(), report).await?;
                 Flow::Postponed
             }
+            Err(e) if refuses_the_link(&e) => {
+                // Not about any pupil: the key, the klant or the version. Splitting would
+                // only turn every result into an error; the link waits for an admin.
+                rows::close_batch(&mut conn, batch, "refused", Some(&e.to_string())).await?;
+                drop(conn);
+                self.postpone(&ids, &e.to_string(), report).await?;
+                return Err(GatewayError::Upstream(e));
+            }
             Err(e) => {
                 rows::close_batch(&mut conn, batch, "refused", Some(&e.to_string())).await?;
                 drop(conn);
@@ -381,12 +423,12 @@ impl Sender<'_> {
                     // One fault for the whole message: halve it until the fault has a pupil.
                     let (left, right) = pupils.split_at(pupils.len() / 2);
                     report.store += t.elapsed();
-                    if let Flow::Postponed = Box::pin(self.one(left, report)).await? {
+                    if let Flow::Postponed = Box::pin(self.one(left, None, report)).await? {
                         let rest: Vec<i64> = right.iter().flatten().map(|o| o.delivery_id).collect();
                         self.postpone(&rest, "an earlier message of this run failed transiently", report).await?;
                         return Ok(Flow::Postponed);
                     }
-                    return Box::pin(self.one(right, report)).await;
+                    return Box::pin(self.one(right, None, report)).await;
                 }
                 let (kind, why) = refusal(&e);
                 let mut conn = self.gw.store.pool().acquire().await?;
@@ -408,6 +450,14 @@ impl Sender<'_> {
         tracing::warn!(koppeling = self.k.id, results = ids.len(), wait_s = wait.num_seconds(), %why, "delivery postponed");
         Ok(())
     }
+}
+
+/// Faults about the link rather than the message's content.
+fn refuses_the_link(e: &ClientError) -> bool {
+    matches!(
+        e.fault_code(),
+        Some(FaultCode::AutorisatieOngeldig | FaultCode::OngeldigeKlantIdentificatie | FaultCode::XsdVersieOngeldig)
+    )
 }
 
 /// A permanent refusal in the manuals' terms.

@@ -85,14 +85,18 @@ impl Store {
             AnyConnectOptions::from_str(url).map_err(|_| StoreError::Url(redact_url(url)))?.disable_statement_logging();
         let pool = AnyPoolOptions::new()
             // SQLite has one writer; a single connection keeps writers from waiting on each
-            // other's locks (and from "database is locked" under load).
+            // other's locks (and from "database is locked" under load). WAL with
+            // `synchronous = NORMAL` syncs at checkpoints, not at every commit: a power cut
+            // may lose the last commits but never corrupts, and what the outbox loses that way
+            // is sent again under the same keys.
             .max_connections(if dialect == Dialect::Sqlite { 1 } else { 8 })
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
                         conn.execute(
-                            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;",
+                            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 10000;",
                         )
                         .await?;
                     }

@@ -299,6 +299,16 @@ pub async fn close_batch(
     Ok(())
 }
 
+/// Closes the batches an earlier process under this owner opened and never closed (it
+/// died while sending): their rows are claimed again, so the batch is history.
+pub async fn abandon_open_batches(conn: &mut AnyConnection, owner: &str) -> Result<u64, StoreError> {
+    let done = sqlx::query("UPDATE delivery_batches SET outcome = 'abandoned' WHERE owner = $1 AND outcome IS NULL")
+        .bind(owner)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Marks rows sent, only those `owner` still holds; returns how many.
 pub async fn mark_sent(
     conn: &mut AnyConnection,
