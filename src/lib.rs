@@ -30,13 +30,14 @@
 //!   handshake, change tracking, received results, fault injection) and a mock results
 //!   dashboard (SchoolKr8 / Focus PO), each with a JSON admin API.
 //! - [`api`]: the gateway's admin API, JSON over HTTP behind a bearer token (axum).
-//! - [`cli`]: the gateway's commands (`koppeling`, `school`, `import`, `mail`, `serve`) for the
+//! - [`cli`]: the gateway's commands (`koppeling`, `school`, `import`, `results`, `mail`, `serve`) for the
 //!   binary: clap arguments, one [`gateway::Gateway`] call each, tables or JSON, exit codes.
-//! - `src/main.rs`: the thin `uwlr` binary (`validate`, `generate`, `mock-las`,
-//!   `mock-dashboard`).
+//! - `src/main.rs`: the thin `uwlr` binary (`demo`, the gateway commands of [`cli`],
+//!   `conformance`, `validate`, `generate`, `mock-las`, `mock-dashboard`).
 //!
-//! Apart from the mocks' in-memory test state, nothing in the library holds state:
-//! values in, values out.
+//! The codec, server, client, import engine and results messages are values in, values
+//! out. State lives in two places only: the gateway's database ([`store`], behind
+//! [`gateway::Gateway`]) and the mocks' in-memory test state.
 
 pub mod api;
 pub mod cli;
