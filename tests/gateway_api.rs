@@ -619,6 +619,45 @@ async fn every_listed_route_is_served() {
     env.stop().await;
 }
 
+/// The archive: a leaver is listed as deactivated, and deleting it needs the exact phrase.
+#[tokio::test]
+async fn the_archive_lists_leavers_and_deletes_them_only_when_confirmed() {
+    let env = start(10).await;
+    let key = env.las.issue_key("99DE00").await;
+    let k = env.post("/api/v1/koppelingen", "", request_body(&env.las, Some(&key)), "admin@school").await;
+    let id = k.body["id"].to_string();
+    env.post("/api/v1/koppelingen/{id}/approve", &id, json!({}), "support@boom").await;
+    let import = || async {
+        let f = env.post("/api/v1/koppelingen/{id}/fetch", &id, json!({ "full": true }), "admin@school").await;
+        let pid = f.body["proposal_id"].to_string();
+        let a = env.post("/api/v1/proposals/{id}/apply", &pid, json!({}), "admin@school").await;
+        assert_eq!(a.status, 200, "{a:?}");
+    };
+    import().await;
+    let leaver = env.las.las.leerlingen("99DE00").await.unwrap()[0].key.clone().unwrap();
+    env.las.las.remove_leerling("99DE00", &leaver).await.unwrap();
+    import().await;
+
+    let list = env.get("/api/v1/locations/{location}/deactivated", "99DE00").await;
+    assert_eq!(list.status, 200, "{list:?}");
+    let gone = list.body["leerlingen"].as_array().unwrap();
+    assert_eq!(gone.len(), 1);
+    let gone = gone[0]["id"].as_i64().unwrap();
+    let body = |confirm: &str| json!({ "tab": "leerlingen", "ids": [gone], "confirm": confirm, "reason": "left" });
+    let r = env.post("/api/v1/locations/{location}/delete", "99DE00", body("yes"), "admin@school").await;
+    assert_eq!(r.status, 400);
+    assert!(error_of(&r).contains("DELETE 1 leerlingen OF 99DE00"), "{r:?}");
+    let r =
+        env.post("/api/v1/locations/{location}/delete", "99DE00", body("DELETE 1 leerlingen OF 99DE00"), "admin").await;
+    assert_eq!((r.status, &r.body["deleted"]), (200, &json!([gone])), "{r:?}");
+    let list = env.get("/api/v1/locations/{location}/deactivated", "99DE00").await;
+    assert!(list.body["leerlingen"].as_array().unwrap().is_empty());
+    let r =
+        env.post("/api/v1/locations/{location}/delete", "99DE00", body("DELETE 1 leerlingen OF 99DE00"), "admin").await;
+    assert_eq!(r.status, 409, "deleted once: {r:?}");
+    env.stop().await;
+}
+
 // ---- a small JSON Schema check, enough for the document's own schemas -----------------------
 
 /// Follows `$ref`s to the node they name.

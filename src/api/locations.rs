@@ -1,13 +1,15 @@
 //! `/locations/{location}`: what the platform holds for one school location (BRIN +
 //! dependance, or schoolkey), its audit trail, "Verwijder nummers" before a new link, and
-//! the school admins who are mailed when an import waits for review.
+//! the school admins who are mailed when an import waits for review, and the archive: the
+//! deactivated list and deleting deactivated records for good.
 
 use super::auth::Actor;
 use super::error::ApiError;
 use super::extract::{JsonBody, Location};
 use super::koppelingen::ReasonBody;
+use crate::gateway::archive::{Deactivated, DeleteReport};
 use crate::gateway::Gateway;
-use crate::import::Snapshot;
+use crate::import::{Snapshot, Tab};
 use crate::store::koppelingen::AuditEntry;
 use axum::extract::State;
 use axum::Json;
@@ -62,4 +64,32 @@ pub(super) async fn add_admin(
 ) -> Answer<AdminAdded> {
     gw.add_school_admin(&location, &b.email, &actor).await?;
     Ok(Json(AdminAdded { location, email: b.email.trim().to_string() }))
+}
+
+/// A deletion for good: which records, and the typed confirmation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DeleteBody {
+    tab: Tab,
+    ids: Vec<i64>,
+    /// Exactly `DELETE <n> <tab> OF <location>`.
+    confirm: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// The deactivated pupils (with the results they keep) and groups.
+pub(super) async fn deactivated(State(gw): State<Gateway>, Location(location): Location) -> Answer<Deactivated> {
+    Ok(Json(gw.deactivated(&location).await?))
+}
+
+/// Deletes deactivated pupils or groups for good; a wrong phrase is a 400 that states the
+/// right one; an active or unknown id is a 409, and then nothing is deleted.
+pub(super) async fn delete(
+    State(gw): State<Gateway>,
+    Location(location): Location,
+    Actor(actor): Actor,
+    JsonBody(b): JsonBody<DeleteBody>,
+) -> Answer<DeleteReport> {
+    Ok(Json(gw.delete_deactivated(&location, b.tab, &b.ids, &b.confirm, &actor, b.reason.as_deref()).await?))
 }

@@ -126,6 +126,8 @@ fn table() -> Vec<Entry> {
         entry(Post, "/api/v1/locations/{location}/clear-external-numbers", guarded, locations::clear_external_numbers),
         entry(Get, "/api/v1/locations/{location}/audit", guarded, locations::audit),
         entry(Post, "/api/v1/locations/{location}/admins", guarded, locations::add_admin),
+        entry(Get, "/api/v1/locations/{location}/deactivated", guarded, locations::deactivated),
+        entry(Post, "/api/v1/locations/{location}/delete", guarded, locations::delete),
         entry(Post, "/api/v1/results", guarded, results::record),
         entry(Post, "/api/v1/toetsen", guarded, results::define_toets),
         entry(Post, "/api/v1/deliveries/run", guarded, results::run),

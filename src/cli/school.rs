@@ -1,11 +1,14 @@
 //! `uwlr school …`: what the gateway holds per school location. Clearing external numbers
 //! ("Verwijder nummers") before a new link, the admins who hear about waiting proposals,
-//! and the imported records with the keys they came in under.
+//! the imported records with the keys they came in under, and the archive: the deactivated
+//! list and deleting deactivated records for good.
 
 use super::output::Table;
 use super::{Context, Failure, GatewayArgs};
+use crate::gateway::archive::{Deactivated, DeletePreview};
 use crate::gateway::koppelingen::check_location;
-use crate::import::{ExternalRef, Snapshot};
+use crate::import::{ExternalRef, Snapshot, Tab};
+use crate::store::archive::{ArchivedGroep, ArchivedLeerling};
 use clap::{Args, Subcommand};
 use std::collections::HashMap;
 
@@ -37,6 +40,30 @@ pub enum SchoolCommand {
     Records {
         /// BRIN + dependance (99DE00) or schoolkey.
         location: String,
+    },
+    /// The deactivated (archived) leerlingen, with the results they keep, and groepen.
+    Deactivated {
+        /// BRIN + dependance (99DE00) or schoolkey.
+        location: String,
+    },
+    /// Delete deactivated leerlingen or groepen for good: their personal data and (pupils)
+    /// results go, which cannot be undone. Without --confirm: shows what would go and the
+    /// phrase to type, and exits 1.
+    Delete {
+        /// BRIN + dependance (99DE00) or schoolkey.
+        location: String,
+        /// Ids of deactivated pupils: 17,18.
+        #[arg(long, value_delimiter = ',', conflicts_with = "groepen", required_unless_present = "groepen")]
+        leerlingen: Vec<i64>,
+        /// Ids of deactivated groups: 4,5.
+        #[arg(long, value_delimiter = ',')]
+        groepen: Vec<i64>,
+        /// Exactly "DELETE <n> <leerlingen|groepen> OF <location>".
+        #[arg(long)]
+        confirm: Option<String>,
+        /// Why, for the audit trail (ids only: no names).
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -75,8 +102,93 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
             let records = gw.records(&location).await?;
             cx.out.print(&records, || records_text(&location, &records));
         }
+        SchoolCommand::Deactivated { location } => {
+            let list = gw.deactivated(&location).await?;
+            cx.out.print(&list, || deactivated_text(&list));
+        }
+        SchoolCommand::Delete { location, leerlingen, groepen, confirm, reason } => {
+            let (tab, ids) = if groepen.is_empty() { (Tab::Leerlingen, leerlingen) } else { (Tab::Groepen, groepen) };
+            let Some(confirm) = confirm else {
+                let preview = gw.delete_preview(&location, tab, &ids).await?;
+                cx.out.print(&preview, || preview_text(&preview));
+                return Err(Failure::refused(format!(
+                    "nothing deleted: this cannot be undone; to confirm, add --confirm \"{}\"",
+                    preview.phrase
+                )));
+            };
+            let report = gw.delete_deactivated(&location, tab, &ids, &confirm, &cx.actor, reason.as_deref()).await?;
+            cx.out.print(&report, || {
+                let r = &report.removed;
+                let ids = report.deleted.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                match tab {
+                    Tab::Leerlingen => format!(
+                        "deleted {} leerling(en) of {} for good ({ids}): {} result(s), {} version(s), \
+                         {} delivery row(s), {} external key(s); {} proposal(s) scrubbed, {} LAS answer(s) forgotten\n",
+                        report.deleted.len(),
+                        report.location,
+                        r.results,
+                        r.result_versions,
+                        r.deliveries,
+                        r.external_keys,
+                        r.proposals_scrubbed,
+                        r.answers_forgotten
+                    ),
+                    _ => format!(
+                        "deleted {} groep(en) of {} for good ({ids}): {} membership(s), {} external key(s); \
+                         {} pupil(s) lost it as class group, their results stay\n",
+                        report.deleted.len(),
+                        report.location,
+                        r.memberships,
+                        r.external_keys,
+                        r.ungrouped
+                    ),
+                }
+            });
+        }
     }
     Ok(())
+}
+
+fn when(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "-".into())
+}
+
+fn leerlingen_table(rows: &[ArchivedLeerling]) -> String {
+    let mut t = Table::new(&[("ID", 6), ("NAAM", 30), ("DEACTIVATED", 16), ("RESULTS", 7)]);
+    for l in rows {
+        t.row(vec![l.id.to_string(), l.naam.clone(), when(&l.deactivated_at), l.results.to_string()]);
+    }
+    t.render(2)
+}
+
+fn groepen_table(rows: &[ArchivedGroep]) -> String {
+    let mut t = Table::new(&[("ID", 6), ("NAAM", 30), ("DEACTIVATED", 16), ("LEERLINGEN", 10)]);
+    for g in rows {
+        t.row(vec![g.id.to_string(), g.naam.clone(), when(&g.deactivated_at), g.leerlingen.to_string()]);
+    }
+    t.render(2)
+}
+
+/// Two tables: the deactivated pupils (with the results they keep) and groups.
+fn deactivated_text(d: &Deactivated) -> String {
+    if d.leerlingen.is_empty() && d.groepen.is_empty() {
+        return format!("nothing deactivated at {}\n", d.location);
+    }
+    let mut s = format!("DEACTIVATED LEERLINGEN: {}\n", d.leerlingen.len());
+    s.push_str(&leerlingen_table(&d.leerlingen));
+    s.push_str(&format!("\nDEACTIVATED GROEPEN: {}\n", d.groepen.len()));
+    s.push_str(&groepen_table(&d.groepen));
+    s
+}
+
+fn preview_text(p: &DeletePreview) -> String {
+    let mut s = format!("would delete for good, from {}:\n", p.location);
+    match p.tab {
+        Tab::Leerlingen => s.push_str(&leerlingen_table(&p.leerlingen)),
+        _ => s.push_str(&groepen_table(&p.groepen)),
+    }
+    s.push_str(&format!("to confirm, add: --confirm \"{}\"\n", p.phrase));
+    s
 }
 
 fn key(e: &Option<ExternalRef>) -> String {

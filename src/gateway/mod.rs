@@ -7,10 +7,12 @@
 //! - [`imports`]: fetch from the LAS, propose, decide, apply.
 //! - [`mail`]: drains the outbox through a mail transport.
 //! - [`delivery`]: results recorded, queued per active link, delivered in batches.
+//! - [`archive`]: the deactivated list, and deleting deactivated pupils and groups for good.
 //!
 //! Every method is one unit of work: it either happens completely, with its audit line,
 //! or not at all.
 
+pub mod archive;
 pub mod delivery;
 pub mod imports;
 pub mod koppelingen;

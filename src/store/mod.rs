@@ -13,8 +13,10 @@
 //! - [`apply`]: writing a reviewed proposal, inside the caller's transaction.
 //! - [`outbox`]: notifications waiting to be mailed.
 //! - [`results`]: results, their versions, and the per-link delivery outbox with leases.
+//! - [`archive`]: deactivated pupils and groups, and deleting them (and all that names them) for good.
 
 pub mod apply;
+pub mod archive;
 pub mod imports;
 pub mod koppelingen;
 pub mod outbox;
