@@ -216,3 +216,29 @@ async fn clearing_external_numbers_keeps_records_and_results() {
         las.server.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn the_database_holds_one_open_las_link_per_location_and_year_even_when_instances_race() {
+    use uwlr::store::koppelingen::{ensure_location, insert, NewKoppeling};
+    for db in databases().await {
+        let store = db.store().await;
+        let mut conn = store.pool().acquire().await.unwrap();
+        let now = chrono::Utc::now();
+        ensure_location(&mut conn, "99DE00", now).await.unwrap();
+        let link = |kind| NewKoppeling {
+            location: "99DE00",
+            schooljaar: SCHOOLJAAR,
+            kind,
+            endpoint: Some("http://127.0.0.1:9/uwlr"),
+            klantcode: "BOOM",
+            klantnaam: "Boom testcentrum",
+        };
+        // Straight to the store, as a second instance past the gateway's own check would.
+        insert(&mut conn, &link(Kind::Parnassys), now).await.unwrap();
+        let e = insert(&mut conn, &link(Kind::Esis), now).await.unwrap_err();
+        assert!(e.to_string().to_lowercase().contains("unique"), "{}: {e}", db.name);
+        insert(&mut conn, &link(Kind::Schoolkr8), now).await.unwrap();
+        assert!(insert(&mut conn, &link(Kind::Schoolkr8), now).await.is_err(), "{}", db.name);
+        insert(&mut conn, &link(Kind::FocusPo), now).await.unwrap();
+    }
+}

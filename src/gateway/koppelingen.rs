@@ -82,7 +82,16 @@ impl Gateway {
             klantcode: &self.settings.klantcode,
             klantnaam: &self.settings.klantnaam,
         };
-        let id = rows::insert(&mut tx, &new, now).await?;
+        let id = rows::insert(&mut tx, &new, now).await.map_err(|e| match e {
+            // Another gateway instance filed the same link between our check and our insert.
+            crate::store::StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                GatewayError::Conflict(format!(
+                    "{location} already has an open {} koppeling for {schooljaar}",
+                    if req.kind.is_dashboard() { req.kind.label() } else { "LAS" }
+                ))
+            }
+            other => other.into(),
+        })?;
         let line = AuditLine {
             koppeling_id: Some(id),
             location: &location,
