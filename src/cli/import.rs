@@ -262,12 +262,7 @@ pub fn parse_decision(flag: &str, s: &str) -> Result<Decision, String> {
         let (tab, key) = s.split_once('/').ok_or_else(|| {
             format!("'{s}' is not TAB/KEY (e.g. leerlingen/L123; TAB is groepen, leerkrachten or leerlingen)")
         })?;
-        let tab = match tab.trim() {
-            "groepen" => Tab::Groepen,
-            "leerkrachten" => Tab::Leerkrachten,
-            "leerlingen" => Tab::Leerlingen,
-            other => return Err(format!("'{other}' is not a tab; use groepen, leerkrachten or leerlingen")),
-        };
+        let tab = Tab::parse(tab.trim())?;
         if key.trim().is_empty() {
             return Err(format!("'{s}' names no key after the '/'"));
         }

@@ -75,6 +75,14 @@ impl Tab {
         }
     }
 
+    /// The tab named by [`Tab::as_str`].
+    pub fn parse(s: &str) -> Result<Tab, String> {
+        Tab::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not a tab; use groepen, leerkrachten or leerlingen"))
+    }
+
     /// The singular, for sentences ("new: leerling Piet de Vries").
     pub fn noun(self) -> &'static str {
         match self {

@@ -2,7 +2,7 @@
 //! external keys they came in under, remembers skips and deactivates leavers. It runs
 //! inside the caller's transaction, so a failure anywhere leaves nothing half-written.
 
-use super::records::{bump_location, tab_str};
+use super::records::bump_location;
 use super::{ts, StoreError};
 use crate::import::{Category, ExternalRef, Item, Proposal, SkipReason, Tab};
 use chrono::{DateTime, Utc};
@@ -262,7 +262,7 @@ impl Writer<'_> {
              VALUES ($1, $2, $3, $4, $5, 0)",
         )
         .bind(self.koppeling_id)
-        .bind(tab_str(tab))
+        .bind(tab.as_str())
         .bind(id)
         .bind(&ext.las_key)
         .bind(&ext.eckid)
@@ -277,7 +277,7 @@ impl Writer<'_> {
              AND (record_id = $3 OR las_key = $4 OR eckid = $5)",
         )
         .bind(self.koppeling_id)
-        .bind(tab_str(tab))
+        .bind(tab.as_str())
         .bind(id)
         .bind(&ext.las_key)
         .bind(&ext.eckid)
@@ -305,7 +305,7 @@ impl Writer<'_> {
              VALUES ($1, $2, NULL, $3, $4, 1)",
         )
         .bind(self.koppeling_id)
-        .bind(tab_str(tab))
+        .bind(tab.as_str())
         .bind(&item.external.las_key)
         .bind(&item.external.eckid)
         .execute(&mut *self.conn)

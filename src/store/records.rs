@@ -7,23 +7,6 @@ use chrono::NaiveDate;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
-pub(crate) fn tab_str(t: Tab) -> &'static str {
-    match t {
-        Tab::Groepen => "groepen",
-        Tab::Leerkrachten => "leerkrachten",
-        Tab::Leerlingen => "leerlingen",
-    }
-}
-
-fn tab_parse(s: &str) -> Result<Tab, StoreError> {
-    match s {
-        "groepen" => Ok(Tab::Groepen),
-        "leerkrachten" => Ok(Tab::Leerkrachten),
-        "leerlingen" => Ok(Tab::Leerlingen),
-        other => Err(StoreError::Corrupt(format!("external key of unknown tab '{other}'"))),
-    }
-}
-
 /// Everything known of a location, with the external keys that came in through
 /// `koppeling_id` (none: as a school admin sees it, without any link's keys).
 pub async fn snapshot(
@@ -46,7 +29,7 @@ pub async fn snapshot(
             let eckid: Option<String> = r.try_get("eckid")?;
             if r.try_get::<i64, _>("skipped")? != 0 {
                 let key = las_key.or(eckid).unwrap_or_default();
-                skipped.push(SkipMarker { tab: tab_parse(&tab)?, key });
+                skipped.push(SkipMarker { tab: Tab::parse(&tab).map_err(StoreError::Corrupt)?, key });
             } else if let Some(id) = r.try_get::<Option<i64>, _>("record_id")? {
                 external.insert((tab, id), ExternalRef { las_key, eckid });
             }
