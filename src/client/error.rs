@@ -73,7 +73,8 @@ pub(crate) fn from_reqwest(e: &reqwest::Error) -> ClientError {
     ClientError::Connect(chain)
 }
 
-fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+/// An error and its sources, without repeating what an outer message already says.
+pub(crate) fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = vec![e.to_string()];
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -86,7 +87,7 @@ fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
+pub(crate) fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = cur {
         if s.downcast_ref::<rustls::Error>().is_some() {

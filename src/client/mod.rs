@@ -21,7 +21,7 @@
 //! `autorisatiesleutel` replaced by `***REDACTED***` (the element content in the request,
 //! and every occurrence of the key, raw or XML-escaped, in both directions).
 
-mod error;
+pub(crate) mod error;
 
 pub use error::ClientError;
 

@@ -7,6 +7,7 @@
 //! happened the first time.
 
 use super::target::Target;
+use crate::client::error::{chain_text, is_tls};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -145,25 +146,11 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> ProbeError {
     let lower = text.to_ascii_lowercase();
     // reqwest passes rustls' errors on as text: recognise rustls' wording.
     let tls = ["certificate", "handshake", "received fatal alert", "peer is incompatible", "peer misbehaved", "tls"];
-    if tls.iter().any(|w| lower.contains(w)) {
+    if is_tls(e) || tls.iter().any(|w| lower.contains(w)) {
         ProbeError::Tls(text)
     } else {
         ProbeError::Connect(text)
     }
-}
-
-/// An error and its sources, without repeating what an outer message already says.
-pub(crate) fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
 }
 
 /// `url` with `?wsdl` (or `&wsdl` after an existing query).
