@@ -165,14 +165,15 @@ impl Gateway {
         };
         let carried = open.as_ref().map(|o| parse_json(&o.decisions)).transpose()?.unwrap_or_default();
         let (proposal, decisions) = propose_keeping(&snapshot, &incoming, mode, carried, &self.import_settings())?;
+        let proposal_json = json(&proposal)?;
         let id =
-            rows::insert_proposal(&mut tx, k.id, fetch_id, version, &json(&decisions)?, &json(&proposal)?, now).await?;
+            rows::insert_proposal(&mut tx, k.id, fetch_id, version, &json(&decisions)?, &proposal_json, now).await?;
         let nothing_to_do = proposal.is_empty();
         if nothing_to_do {
             // Nothing to review, so the watermark moves on now. The proposal stays open all
             // the same: it lists the records skipped earlier, which an admin may unskip.
             links::set_watermark(&mut tx, k.id, now, mode == FetchMode::Full).await?;
-        } else if open.is_none_or(|o| o.proposal != json(&proposal).unwrap_or_default()) {
+        } else if open.is_none_or(|o| o.proposal != proposal_json) {
             // Admins hear of new data once: a scheduled re-fetch that finds the same
             // pending changes as the proposal it replaces mails nobody.
             self.announce_review(&mut tx, &k, id, &proposal).await?;
