@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// How long a delivery claim holds before another instance may take it over [default: 5m]
     #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
     pub lease: Option<Duration>,
+    /// Largest results message in bytes (some LAS systems run WCF services with a 64 KiB
+    /// default limit) [default: 65536]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_message_bytes: Option<u64>,
 }
 
 /// Reads a local time of day: `02:00`, `2:00`, `23:30`.
@@ -92,6 +96,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
                 .lease
                 .and_then(|l| chrono::Duration::from_std(l).ok())
                 .unwrap_or_else(|| DeliverOptions::default().lease),
+            max_message_bytes: args
+                .max_message_bytes
+                .map_or(DeliverOptions::default().max_message_bytes, |n| usize::try_from(n).unwrap_or(usize::MAX)),
             ..Default::default()
         },
     };
