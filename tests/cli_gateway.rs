@@ -3,6 +3,8 @@
 //! input, approve, fetch, decide, apply, records, audit, JSON output, refusals with their
 //! exit codes and one-line messages, and the key in no output at all.
 
+mod serve_support;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -292,20 +294,7 @@ fn serve_fetches_on_schedule_serves_the_api_and_stops_on_sigterm() {
     }
 
     // SIGTERM: a clean stop, exit 0.
-    // SAFETY: a plain kill(2) of our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "uwlr serve did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    let serve_support::Stopped { status, out: rest, err } = serve_support::stop(&mut child, &mut stdout);
     assert!(status.success(), "{status:?}\n{err}");
     assert!(rest.contains("admin token created and stored in"), "{rest}");
     assert!(err.contains("scheduled fetch: a proposal waits for review"), "{err}");

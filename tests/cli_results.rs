@@ -5,6 +5,7 @@
 //! the fix, backfill, status, `--json` that parses, refusals with their exit codes, and a
 //! serve process that delivers on its own.
 
+mod serve_support;
 mod store_support;
 
 use chrono::Utc;
@@ -330,20 +331,7 @@ fn serve_delivers_on_its_own_and_stops_on_sigterm() {
         assert!(Instant::now() < deadline, "not delivered within 10 s: {} of {}", got.distinct, pupils.len());
         std::thread::sleep(Duration::from_millis(100));
     }
-    // SAFETY: a plain kill(2) of our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "uwlr serve did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    let serve_support::Stopped { status, out: rest, err } = serve_support::stop(&mut child, &mut stdout);
     assert!(status.success(), "{status:?}\n{err}");
     assert!(rest.contains("deliver results at 03:30 and every 1s as instance-a"), "{rest}");
     assert!(err.contains(&format!("delivered {} results in 1 message", pupils.len())), "{err}");
@@ -383,11 +371,7 @@ fn serve_keeps_running_when_a_delivery_run_fails() {
     assert!(child.try_wait().unwrap().is_none(), "serve stopped after a failed delivery run");
     let health = rt.block_on(reqwest::Client::new().get(format!("{url}/health")).send()).unwrap();
     assert_eq!(health.status(), 200);
-    // SAFETY: a plain kill(2) of our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    let serve_support::Stopped { status, err, .. } = serve_support::stop(&mut child, &mut stdout);
     assert!(status.success(), "{status:?}\n{err}");
     assert!(err.matches("the results delivery failed").count() >= 2, "{err}");
     assert_eq!(rt.block_on(las.las.results("99DE00")).unwrap().distinct, 0);
