@@ -10,8 +10,8 @@
 //! PostgreSQL comes from `store_support::postgres()`: skipped with a note where there is
 //! none, a failure under `CI=true`.
 
-mod results_support;
-mod store_support;
+use crate::results_support;
+use crate::store_support;
 
 use results_support::*;
 use std::collections::HashMap;

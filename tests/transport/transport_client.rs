@@ -1,7 +1,7 @@
 //! The client against the server over real loopback sockets: every operation over HTTP
 //! and HTTPS, client certificates, faults, retries, capture, WSDL.
 
-mod transport_support;
+use crate::transport_support;
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! The mock dashboard (SchoolKr8 / Focus PO): its keys, pupil numbers, activated tests,
 //! error list and "process changes"; and that LAS and dashboard keys never cross.
 
-mod mock_support;
+use crate::mock_support;
 
 use mock_support::*;
 use uwlr::generate::{results, ResultsSpec};

@@ -11,6 +11,7 @@ use proptest::collection::{btree_set, vec};
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
+use proptest::test_runner::FileFailurePersistence;
 use uwlr::message::fault::{Fault, FaultCode};
 use uwlr::message::leerlinggegevens::*;
 use uwlr::message::leerresultaten::*;
@@ -796,7 +797,13 @@ fn roundtrip(body: &Body, header: Option<&Autorisatie>, opts: &EncodeOptions) ->
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(CASES))]
+    // The seeds of past failures are in roundtrip.proptest-regressions beside this file. By
+    // default proptest would look in tests/proptest-regressions/roundtrip.txt, because this
+    // folder has a main.rs.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::with_cases(CASES)
+    })]
 
     #[test]
     fn leerlinggegevens_verzoek(v in verzoek(), (h, o) in framing()) {

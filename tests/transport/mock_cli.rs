@@ -1,7 +1,7 @@
 //! `uwlr mock-las` / `uwlr mock-dashboard` as a script uses them: the printed URLs and
 //! demo key, the `admin` steps, and the refusals at startup.
 
-mod mock_support;
+use crate::mock_support;
 
 use mock_support::*;
 use std::io::{BufRead, BufReader};

@@ -4,7 +4,7 @@
 //! those; a manual link; a group skip cascades; a failure in the middle of apply leaves
 //! nothing; a stale proposal is refused; a delta never implies leavers; the safety gate.
 
-mod store_support;
+use crate::store_support;
 
 use chrono::Duration;
 use store_support::*;

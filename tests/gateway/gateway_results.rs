@@ -3,7 +3,7 @@
 //! versions when they process no changes, backfill, outage with backoff, a permanent
 //! refusal bisected down to its pupil and retried after the fix, the message size limit.
 
-mod store_support;
+use crate::store_support;
 
 use chrono::{Duration, NaiveDate};
 use std::sync::Arc;

@@ -6,8 +6,8 @@
 //! re-sends one result with the same key and a new score: the LAS keeps the new value,
 //! the number of distinct results stays, the delivery count goes up by one.
 
-mod mock_support;
-mod transport_support;
+use crate::mock_support;
+use crate::transport_support;
 
 use mock_support::{auth, clock, las, verzoek};
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 //! whole, is audited without personal data, and leaves nothing of them in any table.
 //! Deleting a group keeps its pupils' results and clears their class group.
 
-mod store_support;
+use crate::store_support;
 
 use chrono::{Duration, NaiveDate};
 use sqlx::Row;

@@ -6,7 +6,9 @@
 //! `CI=true`, where a skipped database is a failure.
 //!
 //! The cluster dies with the test binary: postgres is started with a parent-death signal
-//! from a thread that lives as long as the process.
+//! from a thread that lives as long as the process, and an exit handler stops it and removes
+//! its folder. The folders of test binaries killed before their handler could run are
+//! removed by the next cluster start.
 
 #![allow(dead_code)]
 
@@ -87,7 +89,14 @@ fn server() -> Result<String, String> {
             let (tx, rx) = std::sync::mpsc::channel();
             std::thread::spawn(move || {
                 match start_cluster() {
-                    Ok((url, _child, _dir)) => {
+                    Ok((url, child, dir)) => {
+                        // Nothing is dropped at exit (this thread is parked, the others are
+                        // not joined), so the folder would stay behind without the handler.
+                        if CLUSTER.set((child.id() as libc::pid_t, dir.path().to_path_buf())).is_ok() {
+                            // SAFETY: registering a handler has no preconditions; the handler
+                            // only reads CLUSTER, which is set before.
+                            unsafe { libc::atexit(stop_cluster) };
+                        }
                         let _ = tx.send(Ok(url));
                         // Keeps the data folder (and this thread) alive until the process ends.
                         loop {
@@ -102,6 +111,87 @@ fn server() -> Result<String, String> {
             rx.recv().map_err(|e| e.to_string())?
         })
         .clone()
+}
+
+/// In the cluster's folder: the pid of the test binary it belongs to, for
+/// [`sweep_stale_clusters`].
+const OWNER: &str = "owner.pid";
+
+/// The postmaster's pid and the cluster's folder, for [`stop_cluster`].
+static CLUSTER: OnceLock<(libc::pid_t, PathBuf)> = OnceLock::new();
+
+/// Exit handler: an immediate shutdown (SIGQUIT; the databases are throwaway, so nothing
+/// needs to be flushed), then the folder (~140 MB) goes.
+extern "C" fn stop_cluster() {
+    let Some((pid, dir)) = CLUSTER.get() else { return };
+    // SAFETY: the postmaster is our child and nothing else waits for it, so until it is
+    // reaped here its pid cannot be reused by another process.
+    unsafe { libc::kill(*pid, libc::SIGQUIT) };
+    let t = Instant::now();
+    loop {
+        let mut status = 0;
+        // SAFETY: a valid pointer to a status; WNOHANG returns at once.
+        let r = unsafe { libc::waitpid(*pid, &mut status, libc::WNOHANG) };
+        if r != 0 {
+            break; // reaped, or not ours to wait for (-1)
+        }
+        if t.elapsed() > Duration::from_secs(5) {
+            // Removing the folder under a running postmaster would leave a broken cluster
+            // behind, so one that ignores SIGQUIT is killed.
+            // SAFETY: as above, the pid is still our unreaped child.
+            unsafe {
+                libc::kill(*pid, libc::SIGKILL);
+                libc::waitpid(*pid, &mut status, 0);
+            }
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Removes the folders of clusters whose test binary was killed (SIGKILL runs no exit
+/// handler): the postmaster named in `data/postmaster.pid` is gone, or there is no such file
+/// (a postmaster removes it when it stops, and the parent-death signal stops it when the
+/// test binary dies) and the test binary named in `owner.pid` is gone. A folder without
+/// either pid is removed only after an hour, since another test binary may be creating it
+/// right now. A folder whose postmaster is alive is never touched.
+fn sweep_stale_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().starts_with("uwlr-pg-") {
+            continue;
+        }
+        let dir = e.path();
+        // symlink_metadata: a link named like ours is not ours to follow.
+        let Ok(meta) = std::fs::symlink_metadata(&dir) else { continue };
+        if !meta.is_dir() {
+            continue;
+        }
+        let old =
+            || meta.modified().ok().and_then(|m| m.elapsed().ok()).is_some_and(|age| age > Duration::from_secs(3600));
+        let stale = match (first_pid(&dir.join("data").join("postmaster.pid")), first_pid(&dir.join(OWNER))) {
+            (Some(postmaster), _) => !alive(postmaster),
+            (None, Some(owner)) => !alive(owner) || old(),
+            (None, None) => old(),
+        };
+        if stale {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}
+
+/// The pid on the first line of `file`, if there is one.
+fn first_pid(file: &Path) -> Option<libc::pid_t> {
+    let text = std::fs::read_to_string(file).ok()?;
+    text.lines().next()?.trim().parse().ok().filter(|&pid| pid > 0)
+}
+
+/// Whether a process with this pid exists (EPERM: it exists, as another user).
+fn alive(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 sends nothing, it only checks the pid.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 fn bin_dir() -> Result<PathBuf, String> {
@@ -165,9 +255,11 @@ fn command(bin: &Path, as_user: Option<(u32, u32)>, die_with_parent: bool) -> Co
 }
 
 fn start_cluster() -> Result<(String, Child, tempfile::TempDir), String> {
+    sweep_stale_clusters();
     let bin = bin_dir()?;
     let user = run_as();
     let dir = tempfile::Builder::new().prefix("uwlr-pg-").tempdir().map_err(|e| e.to_string())?;
+    std::fs::write(dir.path().join(OWNER), std::process::id().to_string()).map_err(|e| e.to_string())?;
     if let Some((uid, gid)) = user {
         std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).map_err(|e| e.to_string())?;
     }

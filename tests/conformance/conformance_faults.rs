@@ -13,9 +13,7 @@
 //!   requests that cannot be decoded never reach the mock's injection hook, so a per-case
 //!   wrong code cannot be a mock setting.
 
-mod conformance_support;
-mod mock_support;
-mod transport_support;
+use crate::conformance_support;
 
 use conformance_support::{assert_only_failure, misanswer, outcome, replay, run, served, status, target_at};
 use std::time::Duration;

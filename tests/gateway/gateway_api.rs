@@ -6,7 +6,7 @@
 //! serves and to the JSON the API answers (every answer below is validated against the
 //! document's schema for its route and status).
 
-mod store_support;
+use crate::store_support;
 
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -6,7 +6,7 @@
 //! says. Then the check order of §2 across codes, and a last test that the tests here
 //! cover `FaultCode::ALL`.
 
-mod mock_support;
+use crate::mock_support;
 
 use mock_support::{auth, clock, las, verzoek};
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! The mock LAS through dispatch (no socket): the key handshake of each profile, the
 //! check order, change tracking, results and fault injection.
 
-mod mock_support;
+use crate::mock_support;
 
 use chrono::Duration;
 use mock_support::*;

@@ -3,7 +3,7 @@
 //! input, approve, fetch, decide, apply, records, audit, JSON output, refusals with their
 //! exit codes and one-line messages, and the key in no output at all.
 
-mod serve_support;
+use crate::serve_support;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The mocks over real loopback HTTP(S): the admin API (reqwest) and the UWLR client of
 //! this crate against `serve`, including ESIS's demand for a client certificate.
 
-mod mock_support;
+use crate::mock_support;
 
 use mock_support::*;
 use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair};

@@ -17,8 +17,8 @@
 //! Only the timing is random (from a fixed seed, `UWLR_CRASH_SEED` to try another): which
 //! results are re-normed, and how, is fixed, so the expected end state is exact.
 
-mod results_support;
-mod store_support;
+use crate::results_support;
+use crate::store_support;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

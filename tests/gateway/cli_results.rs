@@ -5,8 +5,8 @@
 //! the fix, backfill, status, `--json` that parses, refusals with their exit codes, and a
 //! serve process that delivers on its own.
 
-mod serve_support;
-mod store_support;
+use crate::serve_support;
+use crate::store_support;
 
 use chrono::Utc;
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! oversize and truncated bodies, wrong content types, a thousand connections at once,
 //! the connection limit, dropped connections and graceful shutdown.
 
-mod transport_support;
+use crate::transport_support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

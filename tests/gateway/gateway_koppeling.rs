@@ -3,7 +3,7 @@
 //! key), dashboards only after an active LAS link, key kinds never mixed, revoke stops
 //! fetching, and clearing external numbers keeps results.
 
-mod store_support;
+use crate::store_support;
 
 use store_support::*;
 use uwlr::clock::Clock;

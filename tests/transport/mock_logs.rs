@@ -1,7 +1,7 @@
 //! Keys are never logged: everything the mocks log at every level, while keys are issued,
 //! used, refused and rotated, is captured and searched for the keys.
 
-mod mock_support;
+use crate::mock_support;
 
 use mock_support::*;
 use std::io::Write;

@@ -9,9 +9,7 @@
 //!
 //! The fault-injection settings, one test each, are in `conformance_faults.rs`.
 
-mod conformance_support;
-mod mock_support;
-mod transport_support;
+use crate::conformance_support;
 
 use clap::Parser;
 use conformance_support::{assert_green, outcome, run, served, status};
@@ -263,7 +261,7 @@ async fn run_cli_exit_codes_and_valid_junit_and_json() {
 
 #[test]
 fn the_docs_describe_every_check() {
-    let doc = include_str!("../docs/conformance.md");
+    let doc = include_str!("../../docs/conformance.md");
     for c in CHECKS {
         let heading = format!("### `{}`", c.name);
         assert!(doc.contains(&heading), "docs/conformance.md has no section {heading}");

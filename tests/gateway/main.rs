@@ -1,0 +1,25 @@
+//! The gateway end to end: koppelingen, imports, results, the archive, the admin API, the
+//! gateway commands of the `uwlr` binary, the demo, crash safety and two instances. The
+//! tests here share one throwaway PostgreSQL cluster (`store_support`).
+//!
+//! One test binary per folder, its test modules declared here, instead of one per file:
+//! each test binary links the whole crate and its dependencies. Helpers shared between
+//! binaries are in `tests/support/`.
+
+#[path = "../support/results_support.rs"]
+mod results_support;
+#[path = "../support/serve_support.rs"]
+mod serve_support;
+#[path = "../support/store_support.rs"]
+mod store_support;
+
+mod cli_gateway;
+mod cli_results;
+mod demo;
+mod gateway_api;
+mod gateway_archive;
+mod gateway_import;
+mod gateway_koppeling;
+mod gateway_results;
+mod results_crash;
+mod results_instances;
