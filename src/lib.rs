@@ -29,6 +29,11 @@
 //! - [`mock`]: test doubles of the other side: a mock LAS (ParnasSys / ESIS key
 //!   handshake, change tracking, received results, fault injection) and a mock results
 //!   dashboard (SchoolKr8 / Focus PO), each with a JSON admin API.
+//! - [`gateway`]: the test platform's side of the link, as one value to embed: koppelingen,
+//!   imports, results delivery, the archive and the school-year transition, over the
+//!   [`store`], with keys in the [`vault`]; the rules it follows are pure modules:
+//!   [`koppeling`] (the lifecycle), [`import`] (the proposal), [`results`] (the messages),
+//!   [`school_year`] (the calendar of the transition), and [`notify`] renders its mails.
 //! - [`api`]: the gateway's admin API, JSON over HTTP behind a bearer token (axum).
 //! - [`cli`]: the gateway's commands (`koppeling`, `school`, `import`, `results`, `mail`, `serve`) for the
 //!   binary: clap arguments, one [`gateway::Gateway`] call each, tables or JSON, exit codes.
@@ -54,6 +59,7 @@ pub mod mock;
 pub mod notify;
 pub mod profile;
 pub mod results;
+pub mod school_year;
 pub mod server;
 pub mod store;
 pub mod vault;

@@ -29,7 +29,8 @@ enum Command {
     },
     /// Koppelingen: request, approve, reject, set-key, rotate, revoke, list, audit.
     Koppeling(uwlr::cli::koppeling::KoppelingArgs),
-    /// A school location: clear external numbers, admins, imported records.
+    /// A school location: clear external numbers, admins, imported records, the archive, the
+    /// school-year transition.
     School(uwlr::cli::school::SchoolArgs),
     /// Imports: fetch from the LAS, show, decide and apply proposals.
     Import(uwlr::cli::import::ImportArgs),

@@ -1,11 +1,12 @@
 //! `/locations/{location}`: what the platform holds for one school location (BRIN +
 //! dependance, or schoolkey), its audit trail, "Verwijder nummers" before a new link, and
 //! the school admins who are mailed when an import waits for review, and the archive: the
-//! deactivated list and deleting deactivated records for good.
+//! deactivated list and deleting deactivated records for good. Its school years are in
+//! `school_years`.
 
 use super::auth::Actor;
 use super::error::ApiError;
-use super::extract::{JsonBody, Location};
+use super::extract::{JsonBody, Location, Params};
 use super::koppelingen::ReasonBody;
 use crate::gateway::archive::{Deactivated, DeleteReport};
 use crate::gateway::Gateway;
@@ -34,10 +35,21 @@ pub(super) struct AdminAdded {
     email: String,
 }
 
-/// Groups, teachers and pupils as the store holds them, with the external keys of the
-/// location's active LAS link.
-pub(super) async fn records(State(gw): State<Gateway>, Location(location): Location) -> Answer<Snapshot> {
-    Ok(Json(gw.records(&location).await?))
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RecordsQuery {
+    schooljaar: Option<String>,
+}
+
+/// Groups, teachers and pupils of one school year as the store holds them, with the
+/// external keys of that year's active LAS link; `?schooljaar=2025-2026` for an earlier
+/// year (default: the year of the newest LAS link).
+pub(super) async fn records(
+    State(gw): State<Gateway>,
+    Location(location): Location,
+    Params(q): Params<RecordsQuery>,
+) -> Answer<Snapshot> {
+    Ok(Json(gw.records_of_year(&location, q.schooljaar.as_deref()).await?))
 }
 
 /// Forgets external numbers for every link of the location; records and results stay.

@@ -9,8 +9,8 @@
 //!   per [`crate::gateway::GatewayError`] kind.
 //! - `extract`: bodies, queries and path parameters read into types that refuse unknown
 //!   fields, with messages that name what is wrong.
-//! - `koppelingen`, `proposals`, `locations`, [`results`], `service`: the handlers, one
-//!   [`Gateway`] call each.
+//! - `koppelingen`, `proposals`, `locations`, [`results`], `school_years`, `service`: the
+//!   handlers, one [`Gateway`] call each.
 //!
 //! [`routes`] is the one list of what is served: the router is built from it, and the
 //! tests hold `schemas/admin-api.openapi.json` (served at `/api/v1/openapi.json`) to it.
@@ -29,6 +29,7 @@ mod koppelingen;
 mod locations;
 mod proposals;
 pub mod results;
+mod school_years;
 mod service;
 
 pub use auth::{AdminToken, ACTOR_HEADER, DEFAULT_ACTOR, TOKEN_FILE};
@@ -128,6 +129,9 @@ fn table() -> Vec<Entry> {
         entry(Post, "/api/v1/locations/{location}/admins", guarded, locations::add_admin),
         entry(Get, "/api/v1/locations/{location}/deactivated", guarded, locations::deactivated),
         entry(Post, "/api/v1/locations/{location}/delete", guarded, locations::delete),
+        entry(Get, "/api/v1/locations/{location}/school-years", guarded, school_years::list),
+        entry(Post, "/api/v1/locations/{location}/school-years/prepare", guarded, school_years::prepare),
+        entry(Post, "/api/v1/school-years/tick", guarded, school_years::tick),
         entry(Post, "/api/v1/results", guarded, results::record),
         entry(Post, "/api/v1/toetsen", guarded, results::define_toets),
         entry(Post, "/api/v1/deliveries/run", guarded, results::run),

@@ -3,7 +3,8 @@
 //! operator needs nothing but the binary and the data folder.
 //!
 //! - [`koppeling`]: request, approve, reject, key, rotate, revoke, list, audit trail.
-//! - [`school`]: clear external numbers, school admins, the imported records.
+//! - [`school`]: clear external numbers, school admins, the imported records (per school
+//!   year), the archive, and the school-year transition (prepare, list, the daily pass).
 //! - [`import`]: fetch (with a progress spinner), show, decide, apply.
 //! - [`mail`]: drain the outbox, list it.
 //! - [`results`]: record results and tests, deliver them, delivery errors, retry, backfill.

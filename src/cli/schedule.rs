@@ -1,7 +1,8 @@
 //! The jobs `uwlr serve` runs on a timer: a list of named closures, each with its timing,
 //! each in its own task so a slow LAS never holds up the mail. A job never overlaps with
 //! itself; a failing job logs and runs again next time. `serve` registers the fetch and
-//! the mail; the results delivery adds itself here with [`Timing::Daily`].
+//! the mail; the results delivery adds itself here with [`Timing::Daily`], the school-year
+//! pass (start the years due, queue the day's reminders) with [`Timing::Every`].
 
 use chrono::{Local, NaiveTime, TimeZone};
 use std::future::Future;

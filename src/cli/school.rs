@@ -1,14 +1,17 @@
 //! `uwlr school …`: what the gateway holds per school location. Clearing external numbers
 //! ("Verwijder nummers") before a new link, the admins who hear about waiting proposals,
-//! the imported records with the keys they came in under, and the archive: the deactivated
-//! list and deleting deactivated records for good.
+//! the imported records (per school year) with the keys they came in under, the archive:
+//! the deactivated list and deleting deactivated records for good, and the school-year
+//! transition (`uwlr school year prepare | list | tick`).
 
-use super::output::Table;
+use super::output::{opt_when, when as at, Table};
 use super::{Context, Failure, GatewayArgs};
 use crate::gateway::archive::{Deactivated, DeletePreview};
 use crate::gateway::koppelingen::check_location;
-use crate::import::{ExternalRef, Snapshot, Tab};
+use crate::gateway::school_years::{YearStart, YearTick};
+use crate::import::{ExternalRef, Snapshot, Summary, Tab};
 use crate::store::archive::{ArchivedGroep, ArchivedLeerling};
+use crate::store::school_years::SchoolYear;
 use clap::{Args, Subcommand};
 use std::collections::HashMap;
 
@@ -36,10 +39,19 @@ pub enum SchoolCommand {
         #[command(subcommand)]
         command: AdminsCommand,
     },
-    /// The imported groepen, leerkrachten and leerlingen, with the keys of the active LAS link.
+    /// The imported groepen, leerkrachten and leerlingen of one school year, with the keys of
+    /// that year's active LAS link.
     Records {
         /// BRIN + dependance (99DE00) or schoolkey.
         location: String,
+        /// The school year, e.g. 2025-2026 [default: the year of the newest LAS koppeling].
+        #[arg(long, value_name = "YEAR")]
+        schooljaar: Option<String>,
+    },
+    /// The school-year transition: prepare the next year, list the years, the daily pass.
+    Year {
+        #[command(subcommand)]
+        command: YearCommand,
     },
     /// The deactivated (archived) leerlingen, with the results they keep, and groepen.
     Deactivated {
@@ -73,6 +85,25 @@ pub enum AdminsCommand {
     Add { location: String, email: String },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum YearCommand {
+    /// Start the next school year now (possible from 1 August until 1 October): the active
+    /// koppelingen continue in the new year with the same endpoint and key, and the new
+    /// year's data is fetched into a proposal. Applying that proposal completes the year.
+    Prepare {
+        /// BRIN + dependance (99DE00) or schoolkey.
+        location: String,
+    },
+    /// The school years started at the location, newest first.
+    List {
+        /// BRIN + dependance (99DE00) or schoolkey.
+        location: String,
+    },
+    /// One pass of what `uwlr serve` does every --year-tick-every: start the years that are
+    /// due (from 1 October) and queue the day's reminders for years not completed.
+    Tick,
+}
+
 /// Runs `uwlr school …`.
 pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
     let creates = matches!(args.command, SchoolCommand::Admins { .. });
@@ -97,11 +128,13 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
             let value = serde_json::json!({ "location": location, "email": email });
             cx.out.print(&value, || format!("{email} is mailed when an import proposal for {location} waits\n"));
         }
-        SchoolCommand::Records { location } => {
+        SchoolCommand::Records { location, schooljaar } => {
             let location = check_location(&location)?;
-            let records = gw.records(&location).await?;
-            cx.out.print(&records, || records_text(&location, &records));
+            let records = gw.records_of_year(&location, schooljaar.as_deref()).await?;
+            let year = schooljaar.as_deref().map(str::trim);
+            cx.out.print(&records, || records_text(&location, year, &records));
         }
+        SchoolCommand::Year { command } => year_command(&cx, command).await?,
         SchoolCommand::Deactivated { location } => {
             let list = gw.deactivated(&location).await?;
             cx.out.print(&list, || deactivated_text(&list));
@@ -147,6 +180,156 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Runs `uwlr school year …`.
+async fn year_command(cx: &Context, command: YearCommand) -> Result<(), Failure> {
+    let gw = &cx.gateway;
+    match command {
+        YearCommand::Prepare { location } => {
+            let location = check_location(&location)?;
+            let start = gw.prepare_school_year(&location, &cx.actor).await?;
+            // A failed first fetch is no failure of the command: the year started (preparing
+            // again is refused), and the text says to fetch again.
+            let summary = match (start.proposal_id, cx.out.json) {
+                (Some(id), false) => gw.proposal(id).await.ok().map(|v| v.proposal.summary),
+                _ => None,
+            };
+            cx.out.print(&start, || start_text(&start, summary.as_ref(), &cx.repeat));
+        }
+        YearCommand::List { location } => {
+            let location = check_location(&location)?;
+            let years = gw.school_years(&location).await?;
+            cx.out.print(&years, || years_text(&location, &years, &cx.repeat));
+        }
+        YearCommand::Tick => {
+            let tick = gw.school_year_tick().await?;
+            cx.out.print(&tick, || tick_text(&tick, &cx.repeat));
+            if !tick.failures.is_empty() {
+                return Err(Failure::refused(format!(
+                    "{} location(s) could not be handled ({}); the next pass tries again",
+                    tick.failures.len(),
+                    tick.failures.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `1 → 3, 2 → 4`.
+fn carried(pairs: &[(i64, i64)]) -> String {
+    pairs.iter().map(|(old, new)| format!("{old} → {new}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The year before `2026-2027`, for messages (`the previous year` if it does not parse).
+fn previous(schooljaar: &str) -> String {
+    crate::message::values::Schooljaar::parse(schooljaar)
+        .ok()
+        .and_then(|y| crate::message::values::Schooljaar::new(y.start().checked_sub(1)?))
+        .map_or_else(|| "the previous year".into(), |y| y.to_string())
+}
+
+/// What starting a year did, and what to do next: review and apply the new year's proposal
+/// (`summary`: its counts, when known), or fetch again when the LAS did not answer or sent no
+/// pupils.
+fn start_text(s: &YearStart, summary: Option<&Summary>, repeat: &str) -> String {
+    let how = if s.automatic { " automatically (not prepared by 1 October)" } else { "" };
+    let before = previous(&s.schooljaar);
+    let mut t = format!("school year {} started at {}{how}\n", s.schooljaar, s.location);
+    t.push_str(&format!(
+        "  koppelingen carried over (old → new, same endpoint and key): {}\n  {before} and its koppelingen go on \
+         until {} is completed\n",
+        carried(&s.koppelingen),
+        s.schooljaar
+    ));
+    let las = s.koppelingen.first().map_or_else(|| "KOPPELING".to_string(), |p| p.1.to_string());
+    let fetch_again = |why: &str| {
+        format!(
+            "  {why}\n\nnext: once the LAS serves {}, fetch again (uwlr import fetch {las} --full{repeat}); the \
+             scheduled fetches of uwlr serve try too\n",
+            s.schooljaar
+        )
+    };
+    match (s.proposal_id, &s.fetch_error) {
+        (Some(id), _) if summary.is_some_and(|m| m.leerlingen.new == 0) => t.push_str(&fetch_again(&format!(
+            "proposal {id} holds no pupils: the LAS most likely still serves {before}"
+        ))),
+        (Some(id), _) => {
+            t.push_str(&format!("  the new year's import waits as proposal {id}"));
+            match summary {
+                Some(m) => t.push_str(&format!(
+                    ": {} groepen, {} leerkrachten, {} leerlingen, all new\n",
+                    m.groepen.new, m.leerkrachten.new, m.leerlingen.new
+                )),
+                None => t.push('\n'),
+            }
+            t.push_str(&format!(
+                "\nnext: review it (uwlr import show {id}{repeat}), then apply it (uwlr import apply {id}{repeat}) to \
+                 complete {} and close {before}\n",
+                s.schooljaar
+            ));
+        }
+        (None, Some(e)) => t.push_str(&fetch_again(&format!("the first fetch failed: {e}"))),
+        (None, None) => t.push_str("  no proposal yet\n"),
+    }
+    t
+}
+
+fn years_text(location: &str, years: &[SchoolYear], repeat: &str) -> String {
+    if years.is_empty() {
+        return format!(
+            "no school year was started at {location} yet; from 1 August: uwlr school year prepare {location}{repeat}\n"
+        );
+    }
+    let mut t = Table::new(&[
+        ("SCHOOLJAAR", 10),
+        ("STARTED (UTC)", 19),
+        ("BY", 24),
+        ("COMPLETED (UTC)", 19),
+        ("COMPLETED BY", 24),
+        ("LAST REMINDER", 13),
+    ]);
+    for y in years {
+        let by = if y.automatic { "gateway (automatic)".to_string() } else { y.started_by.clone() };
+        t.row(vec![
+            y.schooljaar.clone(),
+            at(y.started_at),
+            by,
+            opt_when(y.completed_at),
+            y.completed_by.clone().unwrap_or_else(|| "-".into()),
+            y.reminded_on.map_or_else(|| "-".into(), |d| d.to_string()),
+        ]);
+    }
+    t.render(0)
+}
+
+/// What a pass did: years started, reminders queued, and the locations it could not handle.
+fn tick_text(tick: &YearTick, repeat: &str) -> String {
+    if tick.started.is_empty() && tick.reminders == 0 && tick.failures.is_empty() {
+        return "nothing to do: no school year due to start, no reminder due today\n".into();
+    }
+    let mut s = format!("started {} school year(s)\n", tick.started.len());
+    for y in &tick.started {
+        let next = match (y.proposal_id, &y.fetch_error) {
+            (Some(id), _) => format!("proposal {id} waits for review (uwlr import show {id}{repeat})"),
+            (None, Some(e)) => format!("first fetch failed: {e}"),
+            (None, None) => "no proposal yet".into(),
+        };
+        s.push_str(&format!("  {} {}: koppelingen {}; {next}\n", y.location, y.schooljaar, carried(&y.koppelingen)));
+    }
+    s.push_str(&format!(
+        "queued {} reminder mail(s){}\n",
+        tick.reminders,
+        if tick.reminders > 0 { format!(" (uwlr mail send{repeat})") } else { String::new() }
+    ));
+    if !tick.failures.is_empty() {
+        s.push_str(&format!("failed at {} location(s):\n", tick.failures.len()));
+        for (location, why) in &tick.failures {
+            s.push_str(&format!("  {location}: {}\n", why.replace('\n', " ")));
+        }
+    }
+    s
 }
 
 fn when(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
@@ -210,9 +393,12 @@ fn name(parts: [&Option<String>; 3]) -> String {
 
 /// Three tables, each with a count line; keys are those of the active LAS link (`-`: none,
 /// e.g. after clearing numbers or for a record made by hand).
-fn records_text(location: &str, r: &Snapshot) -> String {
+fn records_text(location: &str, year: Option<&str>, r: &Snapshot) -> String {
     if r.groepen.is_empty() && r.leerkrachten.is_empty() && r.leerlingen.is_empty() {
-        return format!("no records for {location} yet; they come with an applied import\n");
+        return match year {
+            Some(y) => format!("no records for {location} in {y}; they come with an applied import of that year\n"),
+            None => format!("no records for {location} yet; they come with an applied import\n"),
+        };
     }
     let group_names: HashMap<i64, &str> = r.groepen.iter().map(|g| (g.id, g.naam.as_str())).collect();
     let group = |id: &i64| group_names.get(id).map_or_else(|| id.to_string(), |n| n.to_string());
@@ -273,4 +459,111 @@ fn records_text(location: &str, r: &Snapshot) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Probe {
+        #[command(flatten)]
+        school: SchoolArgs,
+    }
+
+    fn parse(args: &[&str]) -> SchoolCommand {
+        Probe::try_parse_from(std::iter::once("school").chain(args.iter().copied())).unwrap().school.command
+    }
+
+    #[test]
+    fn records_of_a_year_and_the_year_commands_parse() {
+        match parse(&["records", "99DE00"]) {
+            SchoolCommand::Records { location, schooljaar: None } => assert_eq!(location, "99DE00"),
+            other => panic!("{other:?}"),
+        }
+        match parse(&["records", "99DE00", "--schooljaar", "2025-2026"]) {
+            SchoolCommand::Records { schooljaar: Some(y), .. } => assert_eq!(y, "2025-2026"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse(&["year", "prepare", "99DE00"]),
+            SchoolCommand::Year { command: YearCommand::Prepare { location } } if location == "99DE00"
+        ));
+        assert!(matches!(
+            parse(&["year", "list", "99DE00"]),
+            SchoolCommand::Year { command: YearCommand::List { .. } }
+        ));
+        assert!(matches!(parse(&["year", "tick", "--json"]), SchoolCommand::Year { command: YearCommand::Tick }));
+        assert!(Probe::try_parse_from(["school", "year", "prepare"]).is_err(), "prepare needs a location");
+        assert!(Probe::try_parse_from(["school", "year", "tick", "99DE00"]).is_err(), "tick takes none");
+    }
+
+    fn start(proposal_id: Option<i64>, fetch_error: Option<&str>) -> YearStart {
+        YearStart {
+            location: "99DE00".into(),
+            schooljaar: "2026-2027".into(),
+            automatic: false,
+            koppelingen: vec![(1, 3), (2, 4)],
+            proposal_id,
+            fetch_error: fetch_error.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_started_year_says_what_was_carried_over_and_what_to_do_next() {
+        let mut summary = Summary::default();
+        summary.leerlingen.new = 35;
+        let s = start_text(&start(Some(5), None), Some(&summary), " --data-dir d");
+        assert!(s.starts_with("school year 2026-2027 started at 99DE00\n"), "{s}");
+        assert!(s.contains("(old → new, same endpoint and key): 1 → 3, 2 → 4\n"), "{s}");
+        assert!(s.contains("2025-2026 and its koppelingen go on until 2026-2027 is completed"), "{s}");
+        assert!(s.contains("proposal 5: 0 groepen, 0 leerkrachten, 35 leerlingen, all new"), "{s}");
+        assert!(s.contains("uwlr import show 5 --data-dir d"), "{s}");
+        assert!(s.contains("uwlr import apply 5 --data-dir d"), "{s}");
+        let s = start_text(&start(None, Some("the LAS could not be reached")), None, "");
+        assert!(s.contains("the first fetch failed: the LAS could not be reached"), "{s}");
+        assert!(s.contains("uwlr import fetch 3 --full"), "the new LAS koppeling: {s}");
+        let s = start_text(&start(Some(5), None), Some(&Summary::default()), "");
+        assert!(s.contains("proposal 5 holds no pupils: the LAS most likely still serves 2025-2026"), "{s}");
+        assert!(s.contains("uwlr import fetch 3 --full"), "{s}");
+    }
+
+    #[test]
+    fn a_pass_lists_what_it_started_queued_and_could_not_do() {
+        assert!(tick_text(&YearTick::default(), "").starts_with("nothing to do"));
+        let tick = YearTick {
+            started: vec![YearStart { automatic: true, ..start(Some(5), None) }],
+            reminders: 2,
+            failures: vec![("99DF00".into(), "no\nluck".into())],
+        };
+        let s = tick_text(&tick, "");
+        assert!(
+            s.contains("started 1 school year(s)\n  99DE00 2026-2027: koppelingen 1 → 3, 2 → 4; proposal 5"),
+            "{s}"
+        );
+        assert!(s.contains("queued 2 reminder mail(s) (uwlr mail send)"), "{s}");
+        assert!(s.contains("  99DF00: no luck\n"), "{s}");
+    }
+
+    #[test]
+    fn the_years_as_a_table() {
+        let y = SchoolYear {
+            location: "99DE00".into(),
+            schooljaar: "2026-2027".into(),
+            started_at: Utc.with_ymd_and_hms(2026, 10, 1, 0, 5, 0).unwrap(),
+            started_by: "gateway".into(),
+            automatic: true,
+            completed_at: None,
+            completed_by: None,
+            reminded_on: NaiveDate::from_ymd_opt(2026, 10, 3),
+        };
+        let s = years_text("99DE00", &[y], "");
+        let lines: Vec<&str> = s.lines().collect();
+        assert!(lines[0].starts_with("SCHOOLJAAR"), "{s}");
+        assert!(lines[1].contains("2026-2027") && lines[1].contains("gateway (automatic)"), "{s}");
+        assert!(lines[1].ends_with("2026-10-03"), "{s}");
+        assert!(years_text("99DE00", &[], "").contains("uwlr school year prepare 99DE00"));
+    }
 }

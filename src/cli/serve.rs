@@ -1,8 +1,10 @@
 //! `uwlr serve`: the gateway process. It serves the admin API ([`crate::api`]) and runs the
 //! [`schedule`](super::schedule): a fetch through every active LAS koppeling every
 //! `--fetch-every`, the results delivery nightly at `--deliver-at` (and, when given, every
-//! `--deliver-every` too), and the outbox every minute. Ctrl-C or SIGTERM stops it cleanly: the
-//! API finishes the requests in flight, a job under way gets a grace period.
+//! `--deliver-every` too), the school-year pass every `--year-tick-every` (years due on
+//! 1 October started, the day's reminders queued), and the outbox every minute. Ctrl-C or
+//! SIGTERM stops it cleanly: the API finishes the requests in flight, a job under way gets a
+//! grace period.
 
 use super::mail::drain;
 use super::schedule::{parse_period, Schedule, Timing};
@@ -51,6 +53,10 @@ pub struct ServeArgs {
     /// default limit) [default: 65536]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_message_bytes: Option<u64>,
+    /// How often the school-year pass runs: it starts the years due on 1 October and queues
+    /// the day's reminders (each goes once a day, however often this runs).
+    #[arg(long, default_value = "1h", value_parser = parse_period, value_name = "PERIOD")]
+    pub year_tick_every: Duration,
 }
 
 /// Reads a local time of day: `02:00`, `2:00`, `23:30`.
@@ -104,16 +110,19 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     };
     let _ = writeln!(
         stdout,
-        "mail: {transport}; fetch every {}; deliver results at {}{} as {}",
+        "mail: {transport}; fetch every {}; deliver results at {}{} as {}; school years every {}",
         human(args.fetch_every),
         delivery.at.format("%H:%M"),
         delivery.every.map(|e| format!(" and every {}", human(e))).unwrap_or_default(),
-        delivery.options.owner
+        delivery.options.owner,
+        human(args.year_tick_every)
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
 
-    let schedule = jobs(&cx.gateway, args.fetch_every, transport).delivery(&cx.gateway, &delivery);
+    let schedule = jobs(&cx.gateway, args.fetch_every, transport)
+        .delivery(&cx.gateway, &delivery)
+        .school_years(&cx.gateway, args.year_tick_every);
     for (name, timing) in schedule.describe() {
         tracing::info!(job = %name, timing = ?timing, "scheduled");
     }
@@ -185,6 +194,63 @@ impl Schedule {
             s = s.add("deliver-every", Timing::Every(every), job("periodic"));
         }
         s
+    }
+}
+
+impl Schedule {
+    /// Adds the school-year pass ([`Gateway::school_year_tick`]) every `every`, from start.
+    /// A pass is safe to repeat (a year starts once, a reminder goes once a day), so a
+    /// short period only costs a few queries; the mail job sends the reminders it queues.
+    pub fn school_years(self, gateway: &Gateway, every: Duration) -> Schedule {
+        let gw = gateway.clone();
+        self.add("school-years", Timing::Every(every), move || {
+            let gw = gw.clone();
+            async move { year_tick(&gw).await }
+        })
+    }
+}
+
+/// One school-year pass, logged: locations, years, koppeling and proposal ids, counts, and
+/// the gateway's own error messages, which never hold a key.
+pub async fn year_tick(gw: &Gateway) {
+    let tick = match gw.school_year_tick().await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(error = %e, "the school-year pass failed; the next one tries again");
+            return;
+        }
+    };
+    for y in &tick.started {
+        let koppelingen = y.koppelingen.iter().map(|(old, new)| format!("{old}->{new}")).collect::<Vec<_>>().join(",");
+        match (y.proposal_id, &y.fetch_error) {
+            (Some(proposal), _) => tracing::info!(
+                location = %y.location,
+                schooljaar = %y.schooljaar,
+                koppelingen,
+                proposal,
+                "school year started automatically; its import waits for review"
+            ),
+            (None, error) => tracing::warn!(
+                location = %y.location,
+                schooljaar = %y.schooljaar,
+                koppelingen,
+                error = error.as_deref().unwrap_or("no proposal"),
+                "school year started automatically; its first fetch failed, the scheduled fetches try again"
+            ),
+        }
+    }
+    if tick.reminders > 0 {
+        tracing::info!(reminders = tick.reminders, "school-year reminders queued");
+    }
+    for (location, error) in &tick.failures {
+        tracing::warn!(
+            location = %location,
+            error = %error,
+            "school-year pass: location not handled; the next pass tries again"
+        );
+    }
+    if tick.started.is_empty() && tick.reminders == 0 && tick.failures.is_empty() {
+        tracing::debug!("school-year pass: nothing due");
     }
 }
 
@@ -296,5 +362,28 @@ mod tests {
         let both = Delivery { every: Some(Duration::from_secs(2)), ..nightly };
         let jobs = Schedule::new().delivery(&gw, &both).describe();
         assert_eq!(jobs[1], ("deliver-every".to_string(), Timing::Every(Duration::from_secs(2))));
+    }
+
+    #[test]
+    fn the_school_year_pass_runs_every_period_an_hour_by_default() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Probe {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let args = Probe::try_parse_from(["serve"]).unwrap().serve;
+        assert_eq!(args.year_tick_every, Duration::from_secs(3600));
+        let args = Probe::try_parse_from(["serve", "--year-tick-every", "15m"]).unwrap().serve;
+        assert_eq!(args.year_tick_every, Duration::from_secs(900));
+        assert!(Probe::try_parse_from(["serve", "--year-tick-every", "0m"]).is_err());
+
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let gw = rt.block_on(Gateway::open(dir.path(), None, Default::default())).unwrap();
+        let jobs = Schedule::new().school_years(&gw, args.year_tick_every).describe();
+        assert_eq!(jobs, [("school-years".to_string(), Timing::Every(Duration::from_secs(900)))]);
+        // A pass on an empty gateway does nothing and fails nothing.
+        rt.block_on(year_tick(&gw));
     }
 }

@@ -98,8 +98,9 @@ impl Gateway {
     }
 
     /// Records a result (or a re-normed version) and queues it for every active link of
-    /// the pupil's school it is due for: normed after the link's activation (links are not
-    /// retroactive), and for a dashboard a re-normed version only when it processes changes.
+    /// the pupil's school and school year it is due for: normed after the link's activation
+    /// (links are not retroactive), and for a dashboard a re-normed version only when it
+    /// processes changes. A pupil's record of a closed year gets no new result.
     pub async fn record_result(&self, r: &NewResult, actor: &str) -> Result<Recorded, GatewayError> {
         r.scores.check().map_err(GatewayError::Invalid)?;
         if r.toetscode.trim().is_empty() || r.afname.trim().is_empty() {
@@ -109,7 +110,7 @@ impl Gateway {
         let mut tx = self.store.pool().begin().await?;
         let rec = rows::upsert(&mut tx, r, now).await?;
         for k in links::list(&mut tx, Some(&rec.location)).await? {
-            if due(&k, r.normed_at, rec.version) {
+            if k.schooljaar == rec.schooljaar && due(&k, r.normed_at, rec.version) {
                 rows::enqueue(&mut tx, k.id, rec.id, rec.version, now).await?;
             }
         }
@@ -134,7 +135,7 @@ impl Gateway {
         }
         let (from, to) = year_bounds(year);
         let mut queued = 0;
-        for (id, version) in rows::normed_between(&mut tx, &k.location, from, to).await? {
+        for (id, version) in rows::normed_between(&mut tx, (&k.location, &k.schooljaar), from, to).await? {
             if rows::enqueue(&mut tx, k.id, id, version, now).await? {
                 queued += 1;
             }

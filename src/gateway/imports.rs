@@ -156,7 +156,7 @@ impl Gateway {
         )
         .await?;
         let version = records::location_version(&mut tx, &k.location).await?;
-        let snapshot = records::snapshot(&mut tx, &k.location, Some(k.id)).await?;
+        let snapshot = records::snapshot(&mut tx, &k.location, &k.schooljaar, Some(k.id)).await?;
         // An admin's decisions on the proposal this fetch supersedes carry over, as far as
         // they still apply to the new answer.
         let open = match rows::list_proposals(&mut tx, k.id).await?.into_iter().find(|(_, s)| s == "open") {
@@ -223,7 +223,7 @@ impl Gateway {
         let fetch = rows::get_fetch(&mut tx, row.fetch_id).await?;
         let incoming = self.stored_answer(&mut tx, &k, &fetch).await?;
         let version = records::location_version(&mut tx, &k.location).await?;
-        let snapshot = records::snapshot(&mut tx, &k.location, Some(k.id)).await?;
+        let snapshot = records::snapshot(&mut tx, &k.location, &k.schooljaar, Some(k.id)).await?;
         let proposal = propose(&snapshot, &incoming, mode_of(&fetch), &decisions, &self.import_settings())
             .map_err(|e| GatewayError::Invalid(e.to_string()))?;
         rows::update_proposal(&mut tx, id, version, &json(&decisions)?, &json(&proposal)?).await?;
@@ -286,7 +286,8 @@ impl Gateway {
                 self.settings.max_deactivation_share * 100.0
             )));
         }
-        let report = apply::apply(&mut tx, k.id, &k.location, &proposal, now, opts.fail).await?;
+        self.check_year_answer(&mut tx, &k, &proposal).await?;
+        let report = apply::apply(&mut tx, k.id, (&k.location, &k.schooljaar), &proposal, now, opts.fail).await?;
         for (name, email) in &report.invitations {
             let n = Notification::TeacherInvitation {
                 school: k.location.clone(),
@@ -317,6 +318,7 @@ impl Gateway {
             reason: Some(&reason),
         };
         links::audit(&mut tx, &line, now).await?;
+        self.complete_year(&mut tx, &k, actor).await?;
         tx.commit().await?;
         tracing::info!(proposal = id, koppeling = k.id, actor, "proposal applied");
         Ok(report)
@@ -351,15 +353,32 @@ impl Gateway {
         Ok(())
     }
 
-    /// What the store knows of a location, with the keys of its active LAS link.
+    /// What the store knows of a location in the year of its newest LAS link, with that
+    /// link's keys if it is active.
     pub async fn records(&self, location: &str) -> Result<crate::import::Snapshot, GatewayError> {
-        let link = self
-            .koppelingen(Some(location))
-            .await?
-            .into_iter()
-            .find(|k| !k.kind.is_dashboard() && k.status == Status::Active)
-            .map(|k| k.id);
-        Ok(records::snapshot(&mut *self.store.pool().acquire().await?, location, link).await?)
+        self.records_of_year(location, None).await
+    }
+
+    /// What the store knows of a location in a school year (`None`: the year of its newest
+    /// LAS link; no LAS link at all: nothing), with the keys of that year's active LAS link.
+    pub async fn records_of_year(
+        &self,
+        location: &str,
+        schooljaar: Option<&str>,
+    ) -> Result<crate::import::Snapshot, GatewayError> {
+        let links = self.koppelingen(Some(location)).await?;
+        let las = |k: &&Koppeling| !k.kind.is_dashboard();
+        let year = match schooljaar {
+            Some(y) => {
+                Schooljaar::parse(y.trim()).map_err(|e| GatewayError::Invalid(format!("schooljaar: {e}")))?.to_string()
+            }
+            None => match links.iter().filter(las).map(|k| k.schooljaar.clone()).max() {
+                Some(y) => y,
+                None => return Ok(crate::import::Snapshot::default()),
+            },
+        };
+        let link = links.iter().filter(las).find(|k| k.schooljaar == year && k.status == Status::Active).map(|k| k.id);
+        Ok(records::snapshot(&mut *self.store.pool().acquire().await?, location, &year, link).await?)
     }
 
     fn import_settings(&self) -> ImportSettings {

@@ -232,7 +232,12 @@ impl Gateway {
                 k.id, k.status
             )));
         }
-        let sealed = rows::sealed_key(&mut *self.store.pool().acquire().await?, k.id)
+        self.key_of(&mut *self.store.pool().acquire().await?, k).await
+    }
+
+    /// The key a link holds, unsealed.
+    pub(super) async fn key_of(&self, conn: &mut AnyConnection, k: &Koppeling) -> Result<Secret, GatewayError> {
+        let sealed = rows::sealed_key(conn, k.id)
             .await?
             .ok_or_else(|| GatewayError::Conflict(format!("koppeling {} holds no key", k.id)))?;
         Ok(self.vault.unseal(&sealed, &context(k.id))?)
@@ -270,10 +275,20 @@ impl Gateway {
 
     /// Seals a key to its row, refusing a key that another link holds: above all a LAS key
     /// entered for a dashboard or the reverse.
-    async fn store_key(&self, conn: &mut AnyConnection, id: i64, kind: Kind, key: &Secret) -> Result<(), GatewayError> {
+    pub(super) async fn store_key(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        kind: Kind,
+        key: &Secret,
+    ) -> Result<(), GatewayError> {
         let fp = self.vault.fingerprint(key);
-        if let Some(other) = rows::by_fingerprint(conn, &fp.0).await? {
-            if other.id != id {
+        let this = rows::get(conn, id).await?;
+        // The one sharing allowed: the same link continued into another school year.
+        let continued =
+            |o: &Koppeling| o.location == this.location && o.kind == kind && o.schooljaar != this.schooljaar;
+        for other in rows::by_fingerprint(conn, &fp.0).await? {
+            if other.id != id && !continued(&other) {
                 let msg = if other.kind.is_dashboard() != kind.is_dashboard() {
                     format!(
                         "this key belongs to a {} koppeling (koppeling {}); a {} koppeling needs its own key from {}",

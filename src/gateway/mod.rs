@@ -7,6 +7,8 @@
 //! - [`imports`]: fetch from the LAS, propose, decide, apply.
 //! - [`mail`]: drains the outbox through a mail transport.
 //! - [`delivery`]: results recorded, queued per active link, delivered in batches.
+//! - [`school_years`]: the school-year transition: prepare or start the new year, complete it,
+//!   remind.
 //! - [`archive`]: the deactivated list, and deleting deactivated pupils and groups for good.
 //!
 //! Every method is one unit of work: it either happens completely, with its audit line,
@@ -17,6 +19,7 @@ pub mod delivery;
 pub mod imports;
 pub mod koppelingen;
 pub mod mail;
+pub mod school_years;
 
 use crate::client::ClientError;
 use crate::clock::{Clock, SystemClock};

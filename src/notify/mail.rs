@@ -39,6 +39,18 @@ pub enum Notification {
         /// The teacher's e-mail address, which is also the sign-in name.
         email: String,
     },
+    /// A new school year was started (on 1 October by the gateway itself, or earlier by an
+    /// admin) and its import waits: sent once a day until an admin completes it.
+    SchoolYearWaiting {
+        /// The school location, BRIN + vestiging (e.g. `99DE00`).
+        school: String,
+        /// The new school year, `2026-2027`.
+        schooljaar: String,
+        /// The open import proposal of the new year, if the LAS answered already.
+        proposal_id: Option<i64>,
+        /// The admin's e-mail address.
+        admin: String,
+    },
 }
 
 impl Notification {
@@ -95,6 +107,41 @@ impl Notification {
                     ),
                 }
             }
+            Notification::SchoolYearWaiting { school, schooljaar, proposal_id, admin } => {
+                let school = one_line(school);
+                let schooljaar = one_line(schooljaar);
+                let (nl, en) = match proposal_id {
+                    Some(id) => (
+                        format!("Bekijk en keur importvoorstel {id} goed."),
+                        format!("Please review and approve import proposal {id}."),
+                    ),
+                    None => (
+                        "De LAS heeft nog geen gegevens gestuurd; haal ze opnieuw op.".to_string(),
+                        "The LAS sent no data yet; fetch again.".to_string(),
+                    ),
+                };
+                Mail {
+                    to: one_line(admin),
+                    subject: format!("Schooljaar {schooljaar} wacht / School year {schooljaar} waits: {school}"),
+                    body: format!(
+                        "Beste beheerder,\n\
+                         \n\
+                         Het schooljaar {schooljaar} is gestart voor school {school},\n\
+                         maar de import ervan is nog niet afgerond.\n\
+                         {nl}\n\
+                         Tot dan krijgt u deze herinnering elke dag.\n\
+                         \n\
+                         Dear administrator,\n\
+                         \n\
+                         School year {schooljaar} has started for school {school},\n\
+                         but its import is not complete yet.\n\
+                         {en}\n\
+                         Until then, this reminder comes once a day.\n\
+                         \n\
+                         {from_name}\n"
+                    ),
+                }
+            }
         }
     }
 }
@@ -126,6 +173,29 @@ mod tests {
         assert!(mail.body.contains("import proposal 42"));
         assert!(mail.body.ends_with("\nBoom testcentrum\n"));
         assert!(mail.body.lines().all(|line| line.len() <= 76), "{}", mail.body);
+    }
+
+    #[test]
+    fn school_year_reminder_names_the_year_and_the_proposal() {
+        let note = Notification::SchoolYearWaiting {
+            school: "99DE00".into(),
+            schooljaar: "2026-2027".into(),
+            proposal_id: Some(7),
+            admin: "beheer@school.example".into(),
+        };
+        let mail = note.to_mail("Boom testcentrum");
+        assert_eq!(mail.to, "beheer@school.example");
+        assert_eq!(mail.subject, "Schooljaar 2026-2027 wacht / School year 2026-2027 waits: 99DE00");
+        assert!(mail.body.contains("importvoorstel 7"), "{}", mail.body);
+        assert!(mail.body.contains("import proposal 7"));
+        assert!(mail.body.lines().all(|line| line.len() <= 76), "{}", mail.body);
+        let none = Notification::SchoolYearWaiting {
+            school: "99DE00".into(),
+            schooljaar: "2026-2027".into(),
+            proposal_id: None,
+            admin: "beheer@school.example".into(),
+        };
+        assert!(none.to_mail("Boom").body.contains("fetch again"));
     }
 
     #[test]

@@ -28,20 +28,23 @@ struct Writer<'a> {
     conn: &'a mut AnyConnection,
     koppeling_id: i64,
     location: &'a str,
+    schooljaar: &'a str,
     now: String,
     writes: usize,
     fail: FailPoint,
 }
 
+/// Applies `p`, computed for the link `koppeling_id` of `location` in `schooljaar`: new
+/// records belong to that school year.
 pub async fn apply(
     conn: &mut AnyConnection,
     koppeling_id: i64,
-    location: &str,
+    (location, schooljaar): (&str, &str),
     p: &Proposal,
     now: DateTime<Utc>,
     fail: FailPoint,
 ) -> Result<ApplyReport, StoreError> {
-    let mut w = Writer { conn, koppeling_id, location, now: ts(now), writes: 0, fail };
+    let mut w = Writer { conn, koppeling_id, location, schooljaar, now: ts(now), writes: 0, fail };
     let mut report = ApplyReport::default();
     // Groups first: people refer to them by LAS key, also to groups this proposal leaves
     // unchanged (and so does not list), which the link's external keys resolve.
@@ -51,14 +54,15 @@ pub async fn apply(
         let id = match &item.category {
             Category::New => {
                 let r = sqlx::query(
-                    "INSERT INTO groepen (location, naam, jaargroep, samengesteld, active, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
+                    "INSERT INTO groepen (location, schooljaar, naam, jaargroep, samengesteld, active, created_at, \
+                     updated_at) VALUES ($1, $6, $2, $3, $4, 1, $5, $5) RETURNING id",
                 )
                 .bind(w.location)
                 .bind(&f.naam)
                 .bind(&f.jaargroep)
                 .bind(i64::from(f.samengesteld))
                 .bind(&w.now)
+                .bind(w.schooljaar)
                 .fetch_one(&mut *w.conn)
                 .await?;
                 report.created[0] += 1;
@@ -90,8 +94,9 @@ pub async fn apply(
         let id = match &item.category {
             Category::New => {
                 let r = sqlx::query(
-                    "INSERT INTO leerkrachten (location, achternaam, voorvoegsel, voorletters, roepnaam, emailadres, \
-                     active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
+                    "INSERT INTO leerkrachten (location, schooljaar, achternaam, voorvoegsel, voorletters, roepnaam, \
+                     emailadres, active, created_at, updated_at) VALUES ($1, $8, $2, $3, $4, $5, $6, 1, $7, $7) \
+                     RETURNING id",
                 )
                 .bind(w.location)
                 .bind(&f.achternaam)
@@ -100,6 +105,7 @@ pub async fn apply(
                 .bind(&f.roepnaam)
                 .bind(&f.emailadres)
                 .bind(&w.now)
+                .bind(w.schooljaar)
                 .fetch_one(&mut *w.conn)
                 .await?;
                 report.created[1] += 1;
@@ -157,9 +163,9 @@ pub async fn apply(
         let id = match &item.category {
             Category::New => {
                 let r = sqlx::query(
-                    "INSERT INTO leerlingen (location, achternaam, voorvoegsel, voorletters, roepnaam, geboortedatum, \
-                     geslacht, jaargroep, groep_id, active, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id",
+                    "INSERT INTO leerlingen (location, schooljaar, achternaam, voorvoegsel, voorletters, roepnaam, \
+                     geboortedatum, geslacht, jaargroep, groep_id, active, created_at, updated_at) \
+                     VALUES ($1, $11, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id",
                 )
                 .bind(w.location)
                 .bind(&f.achternaam)
@@ -171,6 +177,7 @@ pub async fn apply(
                 .bind(&f.jaargroep)
                 .bind(groep)
                 .bind(&w.now)
+                .bind(w.schooljaar)
                 .fetch_one(&mut *w.conn)
                 .await?;
                 report.created[2] += 1;

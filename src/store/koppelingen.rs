@@ -200,13 +200,15 @@ pub async fn sealed_key(conn: &mut AnyConnection, id: i64) -> Result<Option<Vec<
     Ok(row.try_get(0)?)
 }
 
-/// The link that holds a key with this fingerprint, if any.
-pub async fn by_fingerprint(conn: &mut AnyConnection, fingerprint: &[u8]) -> Result<Option<Koppeling>, StoreError> {
-    let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM koppelingen WHERE key_fingerprint = $1")))
-        .bind(fingerprint.to_vec())
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(koppeling).transpose()
+/// The links that hold a key with this fingerprint: one, or a link and its continuations
+/// into a new school year while that year is not completed.
+pub async fn by_fingerprint(conn: &mut AnyConnection, fingerprint: &[u8]) -> Result<Vec<Koppeling>, StoreError> {
+    let rows =
+        sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM koppelingen WHERE key_fingerprint = $1 ORDER BY id")))
+            .bind(fingerprint.to_vec())
+            .fetch_all(conn)
+            .await?;
+    rows.iter().map(koppeling).collect()
 }
 
 pub async fn set_process_changes(conn: &mut AnyConnection, id: i64, on: bool) -> Result<(), StoreError> {

@@ -13,6 +13,7 @@
 //! - [`apply`]: writing a reviewed proposal, inside the caller's transaction.
 //! - [`outbox`]: notifications waiting to be mailed.
 //! - [`results`]: results, their versions, and the per-link delivery outbox with leases.
+//! - [`school_years`]: each location's year transitions, and closing the years before a new one.
 //! - [`archive`]: deactivated pupils and groups, and deleting them (and all that names them) for good.
 
 pub mod apply;
@@ -22,6 +23,7 @@ pub mod koppelingen;
 pub mod outbox;
 pub mod records;
 pub mod results;
+pub mod school_years;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -198,6 +200,32 @@ mod tests {
             };
             assert_eq!(normalise("sqlite"), normalise("postgres"), "{name}");
         }
+    }
+
+    /// Records imported before school years existed get the year of the link they came in
+    /// through (else the location's newest), so the next import still sees them.
+    #[tokio::test]
+    async fn records_of_a_database_before_school_years_get_their_year() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.sqlite3").display());
+        let pool = AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+        SQLITE.run_to(3, &pool).await.unwrap();
+        for sql in [
+            "INSERT INTO locations (location, created_at) VALUES ('99DE00', 't')",
+            "INSERT INTO koppelingen (id, location, schooljaar, kind, status, klantcode, klantnaam, requested_at) \
+             VALUES (1, '99DE00', '2024-2025', 'parnassys', 'revoked', 'B', 'B', 't'), \
+                    (2, '99DE00', '2025-2026', 'parnassys', 'active', 'B', 'B', 't')",
+            "INSERT INTO leerlingen (id, location, created_at, updated_at) VALUES (1, '99DE00', 't', 't'), \
+             (2, '99DE00', 't', 't')",
+            "INSERT INTO external_keys (koppeling_id, tab, record_id, las_key) VALUES (1, 'leerlingen', 1, 'k1')",
+        ] {
+            pool.execute(sql).await.unwrap();
+        }
+        SQLITE.run(&pool).await.unwrap();
+        let years: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, schooljaar FROM leerlingen ORDER BY id").fetch_all(&pool).await.unwrap();
+        assert_eq!(years, [(1, "2024-2025".to_string()), (2, "2025-2026".to_string())]);
     }
 
     #[test]

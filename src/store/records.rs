@@ -7,11 +7,12 @@ use chrono::NaiveDate;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
-/// Everything known of a location, with the external keys that came in through
-/// `koppeling_id` (none: as a school admin sees it, without any link's keys).
+/// Everything known of a location in one school year, with the external keys that came in
+/// through `koppeling_id` (none: as a school admin sees it, without any link's keys).
 pub async fn snapshot(
     conn: &mut AnyConnection,
     location: &str,
+    schooljaar: &str,
     koppeling_id: Option<i64>,
 ) -> Result<Snapshot, StoreError> {
     let mut external: HashMap<(String, i64), ExternalRef> = HashMap::new();
@@ -37,11 +38,14 @@ pub async fn snapshot(
     }
     let mut ext = |tab: &str, id: i64| external.remove(&(tab.to_string(), id));
 
-    let rows =
-        sqlx::query("SELECT id, naam, jaargroep, samengesteld, active FROM groepen WHERE location = $1 ORDER BY id")
-            .bind(location)
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT id, naam, jaargroep, samengesteld, active FROM groepen WHERE location = $1 AND schooljaar = $2 \
+             ORDER BY id",
+    )
+    .bind(location)
+    .bind(schooljaar)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut groepen = Vec::with_capacity(rows.len());
     for r in rows {
         let id: i64 = r.try_get("id")?;
@@ -58,9 +62,10 @@ pub async fn snapshot(
     let mut teacher_groups: HashMap<i64, Vec<i64>> = HashMap::new();
     for r in sqlx::query(
         "SELECT lg.leerkracht_id, lg.groep_id FROM leerkracht_groepen lg JOIN leerkrachten l ON l.id = lg.leerkracht_id \
-         WHERE l.location = $1 ORDER BY lg.leerkracht_id, lg.groep_id",
+         WHERE l.location = $1 AND l.schooljaar = $2 ORDER BY lg.leerkracht_id, lg.groep_id",
     )
     .bind(location)
+    .bind(schooljaar)
     .fetch_all(&mut *conn)
     .await?
     {
@@ -68,9 +73,10 @@ pub async fn snapshot(
     }
     let rows = sqlx::query(
         "SELECT id, achternaam, voorvoegsel, voorletters, roepnaam, emailadres, active FROM leerkrachten \
-         WHERE location = $1 ORDER BY id",
+         WHERE location = $1 AND schooljaar = $2 ORDER BY id",
     )
     .bind(location)
+    .bind(schooljaar)
     .fetch_all(&mut *conn)
     .await?;
     let mut leerkrachten = Vec::with_capacity(rows.len());
@@ -92,9 +98,10 @@ pub async fn snapshot(
     let mut composed: HashMap<i64, Vec<i64>> = HashMap::new();
     for r in sqlx::query(
         "SELECT lg.leerling_id, lg.groep_id FROM leerling_groepen lg JOIN leerlingen l ON l.id = lg.leerling_id \
-         WHERE l.location = $1 ORDER BY lg.leerling_id, lg.groep_id",
+         WHERE l.location = $1 AND l.schooljaar = $2 ORDER BY lg.leerling_id, lg.groep_id",
     )
     .bind(location)
+    .bind(schooljaar)
     .fetch_all(&mut *conn)
     .await?
     {
@@ -102,9 +109,10 @@ pub async fn snapshot(
     }
     let rows = sqlx::query(
         "SELECT id, achternaam, voorvoegsel, voorletters, roepnaam, geboortedatum, geslacht, jaargroep, groep_id, \
-         active FROM leerlingen WHERE location = $1 ORDER BY id",
+         active FROM leerlingen WHERE location = $1 AND schooljaar = $2 ORDER BY id",
     )
     .bind(location)
+    .bind(schooljaar)
     .fetch_all(&mut *conn)
     .await?;
     let mut leerlingen = Vec::with_capacity(rows.len());

@@ -21,6 +21,8 @@ pub struct Recorded {
     pub key: String,
     pub version: i64,
     pub location: String,
+    /// The school year of the pupil's record: only that year's links carry the result.
+    pub schooljaar: String,
 }
 
 pub async fn define_toets(conn: &mut AnyConnection, def: &ToetsDef) -> Result<(), StoreError> {
@@ -50,15 +52,23 @@ pub async fn toetsen(conn: &mut AnyConnection) -> Result<HashMap<String, ToetsDe
 /// Records a result, or a new version of it when the pupil, test, part and sitting are
 /// known already. A deactivated pupil gets no new result.
 pub async fn upsert(conn: &mut AnyConnection, r: &NewResult, now: DateTime<Utc>) -> Result<Recorded, StoreError> {
-    let pupil = sqlx::query("SELECT location, active FROM leerlingen WHERE id = $1")
+    let pupil = sqlx::query("SELECT location, active, schooljaar FROM leerlingen WHERE id = $1")
         .bind(r.leerling_id)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("no pupil {}", r.leerling_id)))?;
     let location: String = pupil.try_get(0)?;
+    let schooljaar: String = pupil.try_get(2)?;
     if pupil.try_get::<i64, _>(1)? == 0 {
         return Err(StoreError::Conflict(format!(
             "pupil {} is deactivated (archived): it keeps its results but gets no new ones",
+            r.leerling_id
+        )));
+    }
+    if let Some(later) = super::school_years::later_year(conn, &location, &schooljaar).await? {
+        return Err(StoreError::Conflict(format!(
+            "pupil {} is the {schooljaar} record, a school year that closed when {later} was completed at {location}: \
+             it keeps its results but gets no new ones; record on the pupil's {later} record",
             r.leerling_id
         )));
     }
@@ -131,7 +141,7 @@ pub async fn upsert(conn: &mut AnyConnection, r: &NewResult, now: DateTime<Utc>)
     .bind(ts(now))
     .execute(&mut *conn)
     .await?;
-    Ok(Recorded { id, key, version, location })
+    Ok(Recorded { id, key, version, location, schooljaar })
 }
 
 /// Queues one version for one link; an older unsent version of it is superseded.
@@ -164,20 +174,22 @@ pub async fn enqueue(
     Ok(done.rows_affected() > 0)
 }
 
-/// Results of a location normed in `[from, to)`, at their current version: a backfill.
+/// Results of the pupils of a location's school year normed in `[from, to)`, at their
+/// current version: a backfill.
 pub async fn normed_between(
     conn: &mut AnyConnection,
-    location: &str,
+    (location, schooljaar): (&str, &str),
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<(i64, i64)>, StoreError> {
     let rows = sqlx::query(
         "SELECT r.id, r.version FROM resultaten r JOIN leerlingen l ON l.id = r.leerling_id \
-         WHERE l.location = $1 AND r.normed_at >= $2 AND r.normed_at < $3 ORDER BY r.id",
+         WHERE l.location = $1 AND l.schooljaar = $4 AND r.normed_at >= $2 AND r.normed_at < $3 ORDER BY r.id",
     )
     .bind(location)
     .bind(ts(from))
     .bind(ts(to))
+    .bind(schooljaar)
     .fetch_all(conn)
     .await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()

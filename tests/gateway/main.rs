@@ -23,3 +23,4 @@ mod gateway_koppeling;
 mod gateway_results;
 mod results_crash;
 mod results_instances;
+mod school_year;
