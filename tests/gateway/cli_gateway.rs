@@ -305,3 +305,70 @@ fn serve_fetches_on_schedule_serves_the_api_and_stops_on_sigterm() {
     }
     rt.block_on(las.server.shutdown());
 }
+
+/// The school-year commands on the real date: the year before today's is linked, so today's
+/// year is due, by the admin in August and September (`prepare`) or else by the gateway
+/// (`tick`); applying its import completes it; preparing again waits for next August.
+#[test]
+fn the_school_year_commands_start_list_complete_and_refuse() {
+    use uwlr::school_year::{window, Window};
+    let today = chrono::Utc::now().date_naive();
+    let this = Schooljaar::containing(today).unwrap();
+    let last = Schooljaar::new(this.start() - 1).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let las = rt.block_on(async {
+        let las = MockLas::builder(Profile::Parnassys)
+            .klant(Klant::boom())
+            .school(SchoolSetup::generated("99DE", "00", 12, 3, this))
+            .build()
+            .unwrap();
+        let server =
+            serve(Arc::new(las.clone()), bind("127.0.0.1:0".parse().unwrap()).unwrap(), ServerConfig::default())
+                .await
+                .unwrap();
+        let endpoint = format!("{}/uwlr", server.base_url());
+        Las { las, server, endpoint }
+    });
+    let key = rt.block_on(las.las.issue_key("99DE00", &IssueKeyRequest::default())).unwrap().autorisatiesleutel;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("gateway");
+    let mut seen = String::new();
+    let last = last.to_string();
+    let request = ["koppeling", "request", "--location", "99DE00", "--schooljaar", &last, "--kind", "parnassys"];
+    let r = uwlr(&dir, &[&request[..], &["--endpoint", &las.endpoint, "--key-stdin"]].concat(), Some(&key), &mut seen);
+    ok(&r);
+    ok(&uwlr(&dir, &["koppeling", "approve", "1"], None, &mut seen));
+    let r = uwlr(&dir, &["school", "year", "list", "99DE00"], None, &mut seen);
+    assert!(ok(&r).contains("no school year was started at 99DE00 yet"), "{}", r.out);
+
+    let this = this.to_string();
+    let r = if matches!(window(Schooljaar::parse(&this).unwrap(), today), Window::Open { .. }) {
+        let r = uwlr(&dir, &["school", "year", "prepare", "99DE00", "--actor", "admin@school"], None, &mut seen);
+        assert!(ok(&r).contains(&format!("school year {this} started at 99DE00\n")), "{}", r.out);
+        r
+    } else {
+        // Too late to prepare: the gateway's pass starts it.
+        let r = uwlr(&dir, &["school", "year", "prepare", "99DE00"], None, &mut seen);
+        assert!(refused(&r, 1).contains(&format!("preparing school year {this} was possible until")), "{}", r.err);
+        let r = uwlr(&dir, &["school", "year", "tick"], None, &mut seen);
+        assert!(ok(&r).contains(&format!("started 1 school year(s)\n  99DE00 {this}: koppelingen 1 → 2")), "{}", r.out);
+        let again = uwlr(&dir, &["school", "year", "tick"], None, &mut seen);
+        assert!(ok(&again).contains("nothing to do"), "{}", again.out);
+        r
+    };
+    assert!(r.out.contains("proposal 1 waits") || r.out.contains("waits as proposal 1"), "{}", r.out);
+    let r = uwlr(&dir, &["school", "year", "list", "99DE00", "--json"], None, &mut seen);
+    let years: serde_json::Value = serde_json::from_str(ok(&r)).unwrap();
+    assert_eq!((years[0]["schooljaar"].as_str(), years[0]["completed_at"].is_null()), (Some(this.as_str()), true));
+
+    ok(&uwlr(&dir, &["import", "apply", "1"], None, &mut seen));
+    let r = uwlr(&dir, &["school", "year", "list", "99DE00", "--json"], None, &mut seen);
+    let years: serde_json::Value = serde_json::from_str(ok(&r)).unwrap();
+    assert!(years[0]["completed_at"].is_string(), "{years}");
+    let r = uwlr(&dir, &["school", "records", "99DE00", "--schooljaar", &this], None, &mut seen);
+    assert!(ok(&r).contains("LEERLINGEN: 12 (12 active)"), "{}", r.out);
+    let next = format!("1 August {}", this.split('-').nth(1).unwrap());
+    let r = uwlr(&dir, &["school", "year", "prepare", "99DE00"], None, &mut seen);
+    assert!(refused(&r, 1).contains(&format!("can be prepared from {next} on")), "{}", r.err);
+    assert!(!seen.contains(&key), "the key in no output");
+}
