@@ -29,6 +29,7 @@ struct Env {
     las: Las,
     http: reqwest::Client,
     doc: Value,
+    clock: std::sync::Arc<uwlr::mock::ManualClock>,
     _db: TestDb,
 }
 
@@ -44,10 +45,10 @@ async fn start(pupils: usize) -> Env {
     let db = sqlite();
     let clock = clock();
     let gw = gateway(&db, clock.clone()).await;
-    let las = las(Profile::Parnassys, pupils, clock).await;
+    let las = las(Profile::Parnassys, pupils, clock.clone()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = api::spawn(gw, AdminToken::new(TOKEN.into()), listener).unwrap();
-    Env { api, las, http: reqwest::Client::new(), doc: doc(), _db: db }
+    Env { api, las, http: reqwest::Client::new(), doc: doc(), clock, _db: db }
 }
 
 impl Env {
@@ -451,6 +452,44 @@ async fn results_recorded_delivered_refused_retried_and_backfilled_through_http(
     assert_eq!(e.status, 409, "{e:?}");
     let counts = env.get("/api/v1/koppelingen/{id}/deliveries", &id).await;
     assert_eq!(counts.body["status"], "revoked");
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn the_school_year_through_http() {
+    use chrono::TimeZone;
+    let env = start(12).await;
+    imported(&env).await;
+    let day = |m, d| chrono::Utc.with_ymd_and_hms(2026, m, d, 9, 0, 0).unwrap();
+    let prepare = "/api/v1/locations/{location}/school-years/prepare";
+
+    env.clock.set(day(7, 31));
+    let r = env.post(prepare, "99DE00", json!({}), "admin@school").await;
+    assert_eq!(r.status, 409, "{r:?}");
+    assert!(error_of(&r).contains("can be prepared from 1 August 2026 on"), "{r:?}");
+
+    env.clock.set(day(8, 3));
+    env.las.las.rollover("99DE00").await.unwrap();
+    let r = env.post(prepare, "99DE00", json!({}), "admin@school").await;
+    assert_eq!((r.status, r.body["schooljaar"].as_str()), (200, Some("2026-2027")), "{r:?}");
+    let pid = r.body["proposal_id"].to_string();
+    let years = env.get("/api/v1/locations/{location}/school-years", "99DE00").await;
+    assert_eq!(years.body[0]["started_by"], "admin@school");
+    assert!(years.body[0]["completed_at"].is_null());
+    let tick = env.post("/api/v1/school-years/tick", "", json!({}), "").await;
+    assert_eq!((tick.status, tick.body["reminders"].as_u64()), (200, Some(0)), "{tick:?}");
+
+    let applied = env.post("/api/v1/proposals/{id}/apply", &pid, json!({}), "admin@school").await;
+    assert_eq!(applied.status, 200, "{applied:?}");
+    let years = env.get("/api/v1/locations/{location}/school-years", "99DE00").await;
+    assert_eq!(years.body[0]["completed_by"], "admin@school");
+    let old = env.get("/api/v1/locations/{location}/records?schooljaar=2025-2026", "99DE00").await;
+    assert_eq!(old.body["leerlingen"].as_array().unwrap().len(), 12, "the old year stays");
+    let new = env.get("/api/v1/locations/{location}/records", "99DE00").await;
+    let new_ids: Vec<&Value> = new.body["leerlingen"].as_array().unwrap().iter().map(|p| &p["id"]).collect();
+    assert!(
+        !new_ids.is_empty() && old.body["leerlingen"].as_array().unwrap().iter().all(|p| !new_ids.contains(&&p["id"]))
+    );
     env.stop().await;
 }
 
