@@ -72,10 +72,13 @@ struct Las {
 }
 
 async fn mock_las() -> Las {
-    let year = Schooljaar::new(2025).unwrap();
+    mock_las_in(Schooljaar::new(2025).unwrap(), 30).await
+}
+
+async fn mock_las_in(year: Schooljaar, pupils: usize) -> Las {
     let las = MockLas::builder(Profile::Parnassys)
         .klant(Klant::boom())
-        .school(SchoolSetup::generated("99DE", "00", 30, 3, year))
+        .school(SchoolSetup::generated("99DE", "00", pupils, 3, year))
         .build()
         .unwrap();
     let server = serve(Arc::new(las.clone()), bind("127.0.0.1:0".parse().unwrap()).unwrap(), ServerConfig::default())
@@ -316,19 +319,7 @@ fn the_school_year_commands_start_list_complete_and_refuse() {
     let this = Schooljaar::containing(today).unwrap();
     let last = Schooljaar::new(this.start() - 1).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let las = rt.block_on(async {
-        let las = MockLas::builder(Profile::Parnassys)
-            .klant(Klant::boom())
-            .school(SchoolSetup::generated("99DE", "00", 12, 3, this))
-            .build()
-            .unwrap();
-        let server =
-            serve(Arc::new(las.clone()), bind("127.0.0.1:0".parse().unwrap()).unwrap(), ServerConfig::default())
-                .await
-                .unwrap();
-        let endpoint = format!("{}/uwlr", server.base_url());
-        Las { las, server, endpoint }
-    });
+    let las = rt.block_on(mock_las_in(this, 12));
     let key = rt.block_on(las.las.issue_key("99DE00", &IssueKeyRequest::default())).unwrap().autorisatiesleutel;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("gateway");

@@ -16,13 +16,6 @@ use uwlr::mock::las::{DeltaMode, LeerlingUpdate, NewLeerkracht, NewLeerling};
 use uwlr::mock::Profile;
 use uwlr::store::apply::FailPoint;
 
-fn conflict(e: GatewayError) -> String {
-    match e {
-        GatewayError::Conflict(m) => m,
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn first_import_is_all_new_and_a_refetch_without_change_is_empty() {
     for db in databases().await {

@@ -24,13 +24,6 @@ fn request(kind: Kind, endpoint: &str, key: Option<&str>) -> KoppelingRequest {
     }
 }
 
-fn conflict(e: GatewayError) -> String {
-    match e {
-        GatewayError::Conflict(m) => m,
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn parnassys_key_first_then_approval_activates_and_fetches() {
     for db in databases().await {

@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use store_support::*;
 use uwlr::gateway::imports::ApplyOptions;
 use uwlr::gateway::koppelingen::KoppelingRequest;
-use uwlr::gateway::{Gateway, GatewayError};
+use uwlr::gateway::Gateway;
 use uwlr::import::Category;
 use uwlr::koppeling::{Kind, Status};
 use uwlr::mock::Profile;
@@ -58,13 +58,6 @@ async fn reminders(gw: &Gateway) -> Vec<Notification> {
         .map(|e| serde_json::from_str::<Notification>(&e.notification).unwrap())
         .filter(|n| matches!(n, Notification::SchoolYearWaiting { .. }))
         .collect()
-}
-
-fn conflict(e: GatewayError) -> String {
-    match e {
-        GatewayError::Conflict(m) => m,
-        other => panic!("expected a conflict, got {other:?}"),
-    }
 }
 
 #[tokio::test]

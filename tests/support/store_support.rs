@@ -361,6 +361,14 @@ impl Las {
     }
 }
 
+/// The message of a refusal that conflicts with the state; anything else fails the test.
+pub fn conflict(e: uwlr::gateway::GatewayError) -> String {
+    match e {
+        uwlr::gateway::GatewayError::Conflict(m) => m,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
 pub fn no_progress() -> impl Fn(uwlr::gateway::imports::Progress) + Send + Sync {
     |_| {}
 }
