@@ -327,6 +327,7 @@ pub fn kind_text(kind: &str) -> &str {
         "leerling_onbekend" => "pupil number not found",
         "toets_onbekend" => "test or test part not found",
         "geweigerd" => "refused",
+        "koppeling_gesloten" => "link closed before delivery",
         other => other,
     }
 }

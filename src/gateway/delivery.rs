@@ -190,6 +190,12 @@ impl Gateway {
         let now = self.now();
         let mut tx = self.store.pool().begin().await?;
         let k = links::get(&mut tx, koppeling_id).await?;
+        if k.status != Status::Active {
+            return Err(GatewayError::Conflict(format!(
+                "koppeling {} is {}; nothing is sent through it, so its delivery errors stay as a record",
+                k.id, k.status
+            )));
+        }
         let n = rows::retry(&mut tx, koppeling_id, now).await?;
         let reason = format!("{n} delivery error(s) queued again");
         let line = AuditLine {

@@ -261,12 +261,20 @@ impl Gateway {
         if let Some(key) = &key {
             self.store_key(&mut tx, id, k.kind, key).await?;
         }
+        let mut stranded = None;
         if event == Event::Revoke {
             rows::set_key(&mut tx, id, None, None).await?;
+            let why = format!("koppeling {id} was revoked before this result was delivered");
+            stranded = Some(crate::store::results::close_pending(&mut tx, id, &why, now).await?);
         }
         let activated = (to == Status::Active && k.status != Status::Active).then_some(now);
         rows::set_status(&mut tx, id, to, activated).await?;
-        audit(&mut tx, id, &k.location, actor, event, (k.status, to), reason, now).await?;
+        let reason = match (stranded, reason) {
+            (Some(n @ 1..), Some(r)) => Some(format!("{r}; {n} queued result(s) kept as delivery errors")),
+            (Some(n @ 1..), None) => Some(format!("{n} queued result(s) kept as delivery errors")),
+            (_, r) => r.map(str::to_string),
+        };
+        audit(&mut tx, id, &k.location, actor, event, (k.status, to), reason.as_deref(), now).await?;
         let k = rows::get(&mut tx, id).await?;
         tx.commit().await?;
         tracing::info!(koppeling = id, event = event.as_str(), status = %k.status, actor, "koppeling changed");

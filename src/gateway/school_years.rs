@@ -318,7 +318,12 @@ impl Gateway {
         for old in &earlier {
             links::set_key(conn, old.id, None, None).await?;
             links::set_status(conn, old.id, Status::Revoked, None).await?;
-            let reason = format!("school year {} closed: {} completed", old.schooljaar, k.schooljaar);
+            let why = format!("school year {} closed before this result was delivered", old.schooljaar);
+            let stranded = crate::store::results::close_pending(conn, old.id, &why, now).await?;
+            let reason = format!(
+                "school year {} closed: {} completed; {stranded} queued result(s) kept as delivery errors",
+                old.schooljaar, k.schooljaar
+            );
             let line = AuditLine {
                 koppeling_id: Some(old.id),
                 location: &old.location,

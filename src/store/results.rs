@@ -391,6 +391,27 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// A link closed (revoked, or its school year closed) with results still queued: they are
+/// kept as delivery errors of kind `koppeling_gesloten` for an admin to see, instead of
+/// waiting for ever. A row a deliverer holds under a live lease is left to that run.
+pub async fn close_pending(
+    conn: &mut AnyConnection,
+    koppeling_id: i64,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET status = 'failed', error_kind = 'koppeling_gesloten', last_error = $1 \
+         WHERE koppeling_id = $2 AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3)",
+    )
+    .bind(error)
+    .bind(koppeling_id)
+    .bind(ts(now))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// The highest attempt count among rows, for the backoff.
 pub async fn max_attempts(conn: &mut AnyConnection, ids: &[i64]) -> Result<i64, StoreError> {
     if ids.is_empty() {
@@ -415,7 +436,8 @@ pub struct DeliveryError {
     pub toetsonderdeel: Option<String>,
     pub version: i64,
     /// `leerling_onbekend` (pupil number not found), `toets_onbekend` (test or test part
-    /// not found) or `geweigerd` (another refusal).
+    /// not found), `geweigerd` (another refusal) or `koppeling_gesloten` (the link was
+    /// closed with the result still queued).
     pub kind: String,
     pub error: String,
     pub attempts: i64,

@@ -255,3 +255,33 @@ async fn a_refused_link_is_not_bisected_and_other_links_are_still_served() {
     assert!(gw.delivery_errors(None).await.unwrap().is_empty(), "no pupil is blamed");
     las.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_revoked_link_keeps_its_queued_results_as_delivery_errors() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 6, clock.clone()).await;
+        let (link, pupils) = imported(&gw, &las).await;
+        clock.advance(Duration::hours(1));
+        for (i, p) in pupils.iter().take(3).enumerate() {
+            gw.record_result(&result(*p, "s1", 10 + i as u64, clock.now()), "platform").await.unwrap();
+        }
+        gw.revoke_koppeling(link, "admin@school", Some("school left the platform")).await.unwrap();
+        let errors = gw.delivery_errors(Some(link)).await.unwrap();
+        assert_eq!(errors.len(), 3, "{}: nothing waits for ever on a closed link", db.name);
+        assert!(errors.iter().all(|e| e.kind == "koppeling_gesloten" && e.error.contains("revoked")), "{errors:?}");
+        let counts = gw.delivery_counts(link).await.unwrap();
+        assert!(!counts.iter().any(|(s, n)| s == "pending" && *n > 0), "{counts:?}");
+        let e = conflict(gw.retry_deliveries(link, "admin").await.unwrap_err());
+        assert!(e.contains("is revoked"), "{e}");
+        let trail = gw.audit_trail("99DE00").await.unwrap();
+        let revoke = trail.iter().find(|a| a.action == "revoke").unwrap();
+        assert_eq!(
+            revoke.reason.as_deref(),
+            Some("school left the platform; 3 queued result(s) kept as delivery errors"),
+            "{}",
+            db.name
+        );
+    }
+}
