@@ -43,7 +43,7 @@ pub(super) struct RecordsQuery {
 
 /// Groups, teachers and pupils of one school year as the store holds them, with the
 /// external keys of that year's active LAS link; `?schooljaar=2025-2026` for an earlier
-/// year (default: the year of the newest LAS link).
+/// year (default: the current year; a new year once its first import is applied).
 pub(super) async fn records(
     State(gw): State<Gateway>,
     Location(location): Location,

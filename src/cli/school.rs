@@ -44,7 +44,7 @@ pub enum SchoolCommand {
     Records {
         /// BRIN + dependance (99DE00) or schoolkey.
         location: String,
-        /// The school year, e.g. 2025-2026 [default: the year of the newest LAS koppeling].
+        /// The school year, e.g. 2025-2026 [default: the current year: a new year once its first import is applied].
         #[arg(long, value_name = "YEAR")]
         schooljaar: Option<String>,
     },

@@ -353,14 +353,16 @@ impl Gateway {
         Ok(())
     }
 
-    /// What the store knows of a location in the year of its newest LAS link, with that
-    /// link's keys if it is active.
+    /// What the store knows of a location in its current year, with that year's LAS link's
+    /// keys if it is active.
     pub async fn records(&self, location: &str) -> Result<crate::import::Snapshot, GatewayError> {
         self.records_of_year(location, None).await
     }
 
-    /// What the store knows of a location in a school year (`None`: the year of its newest
-    /// LAS link; no LAS link at all: nothing), with the keys of that year's active LAS link.
+    /// What the store knows of a location in a school year, with the keys of that year's
+    /// active LAS link. `None`: the current year, the newest year of a LAS link that is not
+    /// started-and-waiting (a new year counts once its first import is applied); no LAS link
+    /// at all: nothing.
     pub async fn records_of_year(
         &self,
         location: &str,
@@ -372,10 +374,20 @@ impl Gateway {
             Some(y) => {
                 Schooljaar::parse(y.trim()).map_err(|e| GatewayError::Invalid(format!("schooljaar: {e}")))?.to_string()
             }
-            None => match links.iter().filter(las).map(|k| k.schooljaar.clone()).max() {
-                Some(y) => y,
-                None => return Ok(crate::import::Snapshot::default()),
-            },
+            None => {
+                let waiting: Vec<String> = self
+                    .school_years(location)
+                    .await?
+                    .into_iter()
+                    .filter(|y| y.completed_at.is_none())
+                    .map(|y| y.schooljaar)
+                    .collect();
+                let years = || links.iter().filter(las).map(|k| k.schooljaar.clone());
+                match years().filter(|y| !waiting.contains(y)).max().or_else(|| years().max()) {
+                    Some(y) => y,
+                    None => return Ok(crate::import::Snapshot::default()),
+                }
+            }
         };
         let link = links.iter().filter(las).find(|k| k.schooljaar == year && k.status == Status::Active).map(|k| k.id);
         Ok(records::snapshot(&mut *self.store.pool().acquire().await?, location, &year, link).await?)

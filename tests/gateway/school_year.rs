@@ -204,7 +204,10 @@ async fn a_year_transition_makes_everything_new_keeps_the_old_year_and_results_f
         assert!(p.groepen.iter().all(|i| i.category == Category::New));
         assert!(p.leerkrachten.iter().all(|i| i.category == Category::New));
         assert!(p.deactivations.is_empty() && !p.safety.needs_override);
-        // Until the admin completes the year, the old one goes on: its results flow.
+        // Until the admin completes the year, the old one goes on: it is the current year
+        // and its results flow.
+        let current = gw.records("99DE00").await.unwrap();
+        assert_eq!(current.leerlingen.iter().map(|l| l.id).collect::<Vec<_>>(), old_pupils, "{}", db.name);
         clock.set(at(2026, 8, 21));
         gw.record_result(&result(old_pupils[1], "zomer", clock_now(&clock)), "platform").await.unwrap();
         assert_eq!(gw.deliver(&Default::default()).await.unwrap().delivered, 1, "{}", db.name);
