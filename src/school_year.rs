@@ -13,6 +13,11 @@ pub fn next(y: Schooljaar) -> Option<Schooljaar> {
     Schooljaar::new(y.start().checked_add(1)?)
 }
 
+/// The year before `y`, if the calendar has one.
+pub fn previous(y: Schooljaar) -> Option<Schooljaar> {
+    Schooljaar::new(y.start().checked_sub(1)?)
+}
+
 /// 1 August of the year's first calendar year: preparing may start.
 pub fn opens(y: Schooljaar) -> NaiveDate {
     date(y.start(), 8, 1)
@@ -75,8 +80,9 @@ mod tests {
     }
 
     #[test]
-    fn the_next_year() {
+    fn the_next_and_the_previous_year() {
         assert_eq!(next(year("2025-2026")), Some(year("2026-2027")));
+        assert_eq!(previous(year("2025-2026")), Some(year("2024-2025")));
     }
 
     #[test]

@@ -226,7 +226,7 @@ fn carried(pairs: &[(i64, i64)]) -> String {
 fn previous(schooljaar: &str) -> String {
     crate::message::values::Schooljaar::parse(schooljaar)
         .ok()
-        .and_then(|y| crate::message::values::Schooljaar::new(y.start().checked_sub(1)?))
+        .and_then(crate::school_year::previous)
         .map_or_else(|| "the previous year".into(), |y| y.to_string())
 }
 
