@@ -188,15 +188,22 @@ pub fn read_secret(stdin: bool, file: Option<&std::path::Path>) -> Result<String
     let raw = match (stdin, file) {
         (true, _) => {
             use std::io::{BufRead, IsTerminal};
+            let failed = |e: std::io::Error| Failure::usage(format!("cannot read the key from standard input: {e}"));
             if std::io::stdin().is_terminal() {
-                eprint!("paste the key and press Enter: ");
+                // Typed or pasted at a terminal: not echoed, so the key stays off the screen
+                // and out of the scrollback.
+                let config = rpassword::ConfigBuilder::new()
+                    .input_file_path("/dev/stdin")
+                    .output_file_path("/dev/stderr")
+                    .password_feedback_hide()
+                    .build();
+                rpassword::prompt_password_with_config("paste the key and press Enter (it is not shown): ", config)
+                    .map_err(failed)?
+            } else {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).map_err(failed)?;
+                line
             }
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| Failure::usage(format!("cannot read the key from standard input: {e}")))?;
-            line
         }
         (false, Some(p)) => std::fs::read_to_string(p)
             .map_err(|e| Failure::usage(format!("cannot read the key file {}: {e}", p.display())))?,

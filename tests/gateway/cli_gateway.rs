@@ -363,3 +363,52 @@ fn the_school_year_commands_start_list_complete_and_refuse() {
     assert!(refused(&r, 1).contains(&format!("can be prepared from {next} on")), "{}", r.err);
     assert!(!seen.contains(&key), "the key in no output");
 }
+
+/// A key typed at a terminal (`--key-stdin` on a tty) is not echoed: the terminal shows the
+/// prompt, never the key. The terminal is a pseudo-terminal whose other end the test holds.
+#[test]
+fn a_key_typed_at_a_terminal_is_not_echoed() {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two new descriptors into the given ints; null name, termios and size.
+    let rc =
+        unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors are fresh and owned here alone.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let tmp = tempfile::tempdir().unwrap();
+    let key = "TTY-KEY-0123456789-abcdefghij";
+    let child = Command::new(env!("CARGO_BIN_EXE_uwlr"))
+        .args(["koppeling", "request", "--location", "99DE00", "--schooljaar", "2025-2026", "--kind", "parnassys"])
+        .args(["--endpoint", "http://127.0.0.1:9/uwlr", "--key-stdin", "--data-dir"])
+        .arg(tmp.path().join("gateway"))
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .unwrap();
+    let mut terminal = std::fs::File::from(master);
+    // Wait for the prompt, so the key is typed while echo is off, as a person would.
+    let mut shown = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&shown).contains("press Enter") {
+        let n = terminal.read(&mut buf).unwrap();
+        assert!(n > 0, "no prompt: {}", String::from_utf8_lossy(&shown));
+        shown.extend_from_slice(&buf[..n]);
+    }
+    terminal.write_all(format!("{key}\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    // Everything the terminal showed after the prompt: the child has exited, so a read that
+    // blocks is never reached; the pty answers EIO once its last slave is closed.
+    loop {
+        match terminal.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => shown.extend_from_slice(&buf[..n]),
+        }
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&shown));
+    assert!(stdout.contains("requested, key entered"), "{stdout}");
+    assert!(!String::from_utf8_lossy(&shown).contains(key), "echoed: {:?}", String::from_utf8_lossy(&shown));
+}
