@@ -3,6 +3,7 @@
 //! input, approve, fetch, decide, apply, records, audit, JSON output, refusals with their
 //! exit codes and one-line messages, and the key in no output at all.
 
+use crate::cli_support::{self, ok, refused, Run};
 use crate::serve_support;
 
 use std::io::Write;
@@ -14,55 +15,13 @@ use uwlr::mock::las::{IssueKeyRequest, SchoolSetup};
 use uwlr::mock::{Klant, MockLas, Profile};
 use uwlr::server::{bind, serve, RunningServer, ServerConfig};
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
 /// Runs `uwlr ARGS --data-dir DIR`, with `stdin` on standard input; keeps every byte it
 /// printed in `seen`, so the test can look for the key in all of it at the end.
 fn uwlr(dir: &Path, args: &[&str], stdin: Option<&str>, seen: &mut String) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_uwlr"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("UWLR_DATA_DIR")
-        .env_remove("UWLR_DATABASE")
-        .env("USER", "tester")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut input = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            input.write_all(s.as_bytes()).unwrap();
-        }
-    }
-    let o = child.wait_with_output().unwrap();
-    let run = Run {
-        code: o.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
-    };
+    let run = cli_support::uwlr(dir, args, stdin);
     seen.push_str(&run.out);
     seen.push_str(&run.err);
     run
-}
-
-fn ok(r: &Run) -> &str {
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.out, r.err);
-    &r.out
-}
-
-/// A refusal: the exit code, and exactly one line on standard error.
-fn refused(r: &Run, code: i32) -> &str {
-    assert_eq!(r.code, code, "stdout:\n{}\nstderr:\n{}", r.out, r.err);
-    assert_eq!(r.err.lines().count(), 1, "one line: {:?}", r.err);
-    assert!(r.err.starts_with("uwlr: "), "{:?}", r.err);
-    &r.err
 }
 
 struct Las {
@@ -396,6 +355,23 @@ fn a_key_typed_at_a_terminal_is_not_echoed() {
         let n = terminal.read(&mut buf).unwrap();
         assert!(n > 0, "no prompt: {}", String::from_utf8_lossy(&shown));
         shown.extend_from_slice(&buf[..n]);
+    }
+    // The prompt goes out just before echo is switched off: wait for the switch (the two ends
+    // of a pseudo-terminal share one termios), as a person's typing would come later anyway.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        use std::os::fd::AsRawFd;
+        // SAFETY: tcgetattr fills a zeroed termios for an open descriptor.
+        let echo = unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            assert_eq!(libc::tcgetattr(terminal.as_raw_fd(), &mut t), 0);
+            t.c_lflag & libc::ECHO != 0
+        };
+        if !echo {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "echo was never switched off");
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
     terminal.write_all(format!("{key}\n").as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();

@@ -5,12 +5,12 @@
 //! the fix, backfill, status, `--json` that parses, refusals with their exit codes, and a
 //! serve process that delivers on its own.
 
+use crate::cli_support::{ok, refused, uwlr, Run};
 use crate::serve_support;
 use crate::store_support;
 
 use chrono::Utc;
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,55 +19,8 @@ use uwlr::gateway::imports::ApplyOptions;
 use uwlr::gateway::{Gateway, Settings};
 use uwlr::mock::Profile;
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-/// Runs `uwlr ARGS --data-dir DIR` with `stdin` on standard input.
-fn uwlr(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_uwlr"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("UWLR_DATA_DIR")
-        .env_remove("UWLR_DATABASE")
-        .env("USER", "tester")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut input = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            input.write_all(s.as_bytes()).unwrap();
-        }
-    }
-    let o = child.wait_with_output().unwrap();
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-fn ok(r: &Run) -> &str {
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.out, r.err);
-    &r.out
-}
-
 fn json_of(r: &Run) -> Value {
     serde_json::from_str(ok(r)).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.out))
-}
-
-/// A refusal: the exit code, and exactly one line on standard error.
-fn refused(r: &Run, code: i32) -> &str {
-    assert_eq!(r.code, code, "stdout:\n{}\nstderr:\n{}", r.out, r.err);
-    assert_eq!(r.err.lines().count(), 1, "one line: {:?}", r.err);
-    assert!(r.err.starts_with("uwlr: "), "{:?}", r.err);
-    &r.err
 }
 
 /// A data folder with an active ParnasSys link to 99DE00 of `las` and its first import

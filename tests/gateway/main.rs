@@ -6,6 +6,8 @@
 //! each test binary links the whole crate and its dependencies. Helpers shared between
 //! binaries are in `tests/support/`.
 
+#[path = "../support/cli_support.rs"]
+mod cli_support;
 #[path = "../support/results_support.rs"]
 mod results_support;
 #[path = "../support/serve_support.rs"]
