@@ -86,7 +86,7 @@ pub async fn run(opts: &Options, out: &mut dyn Write) -> Result<Report, Failure>
         say(out, format!("  (removed the previous demo's database from {dir})"))?;
     }
 
-    let year = Schooljaar::containing(chrono::Utc::now().date_naive())
+    let year = Schooljaar::containing(crate::clock::dutch_date(chrono::Utc::now()))
         .or_else(|| Schooljaar::new(2025))
         .ok_or_else(|| Failure::usage("no school year for today"))?;
     let las = MockLas::builder(Profile::Parnassys)

@@ -15,6 +15,7 @@
 //! the earlier years' records and results stay as they were.
 
 use super::{Gateway, GatewayError};
+use crate::clock::dutch_date;
 use crate::import::{Category, Proposal};
 use crate::koppeling::Status;
 use crate::message::values::Schooljaar;
@@ -68,7 +69,7 @@ impl Gateway {
             return Err(GatewayError::Conflict(started_already(&y)));
         }
         drop(conn);
-        let today = self.now().date_naive();
+        let today = dutch_date(self.now());
         match calendar::window(next, today) {
             Window::NotYet { opens } => Err(GatewayError::Conflict(format!(
                 "school year {next} can be prepared from {} on; today is {}",
@@ -93,7 +94,7 @@ impl Gateway {
     /// for years not completed. Safe to run as often as wanted: a year starts once, a
     /// reminder goes once a day.
     pub async fn school_year_tick(&self) -> Result<YearTick, GatewayError> {
-        let today = self.now().date_naive();
+        let today = dutch_date(self.now());
         let mut tick = YearTick::default();
         let all = self.koppelingen(None).await?;
         let mut locations: Vec<&str> = all.iter().map(|k| k.location.as_str()).collect();
@@ -118,7 +119,7 @@ impl Gateway {
         let open = rows::open(&mut *self.store.pool().acquire().await?).await?;
         for y in open {
             let Ok(year) = Schooljaar::parse(&y.schooljaar) else { continue };
-            if !calendar::reminder_due(year, y.started_at.date_naive(), y.reminded_on, today) {
+            if !calendar::reminder_due(year, dutch_date(y.started_at), y.reminded_on, today) {
                 continue;
             }
             match self.remind(&y, today).await {
@@ -401,14 +402,14 @@ fn year_of(k: &Koppeling) -> Result<Schooljaar, GatewayError> {
 fn started_already(y: &SchoolYear) -> String {
     let how = if y.automatic { "automatically by the gateway".to_string() } else { format!("by {}", y.started_by) };
     let state = match y.completed_at {
-        Some(at) => format!(" and completed on {}", long_date(at.date_naive())),
+        Some(at) => format!(" and completed on {}", long_date(dutch_date(at))),
         None => "; review and apply its import to complete it".to_string(),
     };
     format!(
         "school year {} was already started at {} on {} {how}{state}",
         y.schooljaar,
         y.location,
-        long_date(y.started_at.date_naive())
+        long_date(dutch_date(y.started_at))
     )
 }
 

@@ -188,7 +188,8 @@ impl LasConfig {
     /// (from the CLI) wins over the file's.
     pub fn build(self, profile: Option<Profile>, base: &Path, clock: Arc<dyn Clock>) -> Result<MockLas, String> {
         let profile = profile.or(self.profile).unwrap_or(Profile::Parnassys);
-        let current = Schooljaar::containing(clock.now().date_naive()).unwrap_or(Schooljaar::new(2025).expect("year"));
+        let current = Schooljaar::containing(crate::clock::dutch_date(clock.now()))
+            .unwrap_or(Schooljaar::new(2025).expect("year"));
         let klanten = if self.klanten.is_empty() { vec![Klant::boom()] } else { self.klanten };
         let first_klant = klanten[0].klantcode.clone();
         let mut b = MockLas::builder(profile).clock(clock).delta(self.delta).fault(self.fault);

@@ -594,7 +594,8 @@ impl MockLas {
     /// `99DE`/`00` with 200 generated pupils (seed 1) in the current school year, and one
     /// key for it, returned here once.
     pub fn demo(profile: Profile, clock: Arc<dyn Clock>) -> (MockLas, IssuedKey) {
-        let year = Schooljaar::containing(clock.now().date_naive()).unwrap_or(Schooljaar::new(2025).expect("year"));
+        let year = Schooljaar::containing(crate::clock::dutch_date(clock.now()))
+            .unwrap_or(Schooljaar::new(2025).expect("year"));
         let key = generate_key(profile.key_len(), ALPHANUMERIC);
         let las = MockLas::builder(profile)
             .clock(clock)

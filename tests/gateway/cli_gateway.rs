@@ -274,7 +274,7 @@ fn serve_fetches_on_schedule_serves_the_api_and_stops_on_sigterm() {
 #[test]
 fn the_school_year_commands_start_list_complete_and_refuse() {
     use uwlr::school_year::{window, Window};
-    let today = chrono::Utc::now().date_naive();
+    let today = uwlr::clock::dutch_date(chrono::Utc::now());
     let this = Schooljaar::containing(today).unwrap();
     let last = Schooljaar::new(this.start() - 1).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

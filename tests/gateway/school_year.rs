@@ -119,12 +119,14 @@ async fn on_1_october_the_gateway_starts_the_year_applies_nothing_and_reminds_da
         imported(&gw, &las, "99DE00").await;
         gw.add_school_admin("99DE00", "beheer@school.example", "admin").await.unwrap();
 
-        clock.set(at(2026, 9, 30));
+        // Dutch days count: 23:55 on 30 September in Amsterdam is 21:55 UTC, and 00:05 on
+        // 1 October is 22:05 UTC the evening before.
+        clock.set(Utc.with_ymd_and_hms(2026, 9, 30, 21, 55, 0).unwrap());
         las.las.rollover("99DE00").await.unwrap();
         let tick = gw.school_year_tick().await.unwrap();
         assert!(tick.started.is_empty() && tick.reminders == 0, "{}: not before 1 October: {tick:?}", db.name);
 
-        clock.set(Utc.with_ymd_and_hms(2026, 10, 1, 0, 5, 0).unwrap());
+        clock.set(Utc.with_ymd_and_hms(2026, 9, 30, 22, 5, 0).unwrap());
         let tick = gw.school_year_tick().await.unwrap();
         assert_eq!(tick.started.len(), 1, "{}: {tick:?}", db.name);
         let start = &tick.started[0];
