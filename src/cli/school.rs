@@ -70,7 +70,7 @@ pub enum SchoolCommand {
         /// Ids of deactivated groups: 4,5.
         #[arg(long, value_delimiter = ',')]
         groepen: Vec<i64>,
-        /// Exactly "DELETE <n> <leerlingen|groepen> OF <location>".
+        /// Exactly `DELETE <n> <leerlingen|groepen> OF <location>`.
         #[arg(long)]
         confirm: Option<String>,
         /// Why, for the audit trail (ids only: no names).

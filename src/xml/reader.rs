@@ -334,6 +334,12 @@ impl<'i> XmlReader<'i> {
     /// The next child element of `parent`, or `None` at its end tag. Stray text between
     /// child elements is reported and passed over.
     pub fn child(&mut self, parent: &Elem<'i>) -> R<Option<Elem<'i>>> {
+        self.next_child(parent, false)
+    }
+
+    /// `child`, with text between children reported unless `text_allowed` (when skipping
+    /// unknown content).
+    fn next_child(&mut self, parent: &Elem<'i>, text_allowed: bool) -> R<Option<Elem<'i>>> {
         if parent.empty {
             self.pop();
             return Ok(None);
@@ -349,7 +355,7 @@ impl<'i> XmlReader<'i> {
                     return Ok(None);
                 }
                 Event::Text(t) if is_blank(&t) => continue,
-                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
+                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if !text_allowed => {
                     self.error(
                         offset,
                         None,
@@ -483,34 +489,10 @@ impl<'i> XmlReader<'i> {
 
     /// Passes over an element and everything in it.
     pub fn skip(&mut self, e: Elem<'i>) -> R<()> {
-        while let Some(c) = self.child_any(&e)? {
+        while let Some(c) = self.next_child(&e, true)? {
             self.skip(c)?;
         }
         Ok(())
-    }
-
-    /// Like `child`, but text is allowed (used when skipping unknown content).
-    fn child_any(&mut self, parent: &Elem<'i>) -> R<Option<Elem<'i>>> {
-        if parent.empty {
-            self.pop();
-            return Ok(None);
-        }
-        loop {
-            let ev = self.next()?;
-            let (offset, ns, name) = (self.at, self.at_ns, self.at_name);
-            match ev {
-                Event::Start(s) => return self.enter(offset, ns, name, s, false).map(Some),
-                Event::Empty(s) => return self.enter(offset, ns, name, s, true).map(Some),
-                Event::End(_) => {
-                    self.pop();
-                    return Ok(None);
-                }
-                Event::Eof => {
-                    return Err(self.fatal(offset, format!("unexpected end of document inside <{}>", parent.name)))
-                }
-                _ => {}
-            }
-        }
     }
 
     // ---- attributes --------------------------------------------------------------
