@@ -141,6 +141,7 @@ impl Gateway {
 
         progress(Progress::Proposing);
         let mut tx = self.store.pool().begin().await?;
+        links::lock(&mut tx, self.store.dialect(), k.id).await?;
         let fetch_id = rows::insert_fetch(
             &mut tx,
             NewFetch {
@@ -194,6 +195,14 @@ impl Gateway {
         Ok(FetchOutcome { fetch, proposal_id: id, proposal, nothing_to_do })
     }
 
+    /// Proposal `id`, read again once its link is locked (`links::lock`): a fetch that
+    /// superseded it meanwhile shows.
+    async fn locked_proposal(&self, tx: &mut sqlx::AnyConnection, id: i64) -> Result<rows::ProposalRow, GatewayError> {
+        let koppeling_id = rows::get_proposal(&mut *tx, id).await?.koppeling_id;
+        links::lock(&mut *tx, self.store.dialect(), koppeling_id).await?;
+        Ok(rows::get_proposal(tx, id).await?)
+    }
+
     pub async fn proposal(&self, id: i64) -> Result<ProposalView, GatewayError> {
         let row = rows::get_proposal(&mut *self.store.pool().acquire().await?, id).await?;
         view(row)
@@ -213,7 +222,7 @@ impl Gateway {
     pub async fn decide(&self, id: i64, more: &[Decision], actor: &str) -> Result<ProposalView, GatewayError> {
         let now = self.now();
         let mut tx = self.store.pool().begin().await?;
-        let row = rows::get_proposal(&mut tx, id).await?;
+        let row = self.locked_proposal(&mut tx, id).await?;
         if row.status != "open" {
             return Err(GatewayError::Conflict(format!("proposal {id} is {}; fetch again for a new one", row.status)));
         }
@@ -248,7 +257,7 @@ impl Gateway {
     pub async fn apply_proposal(&self, id: i64, actor: &str, opts: ApplyOptions) -> Result<ApplyReport, GatewayError> {
         let now = self.now();
         let mut tx = self.store.pool().begin().await?;
-        let row = rows::get_proposal(&mut tx, id).await?;
+        let row = self.locked_proposal(&mut tx, id).await?;
         if row.status != "open" {
             return Err(GatewayError::Conflict(format!("proposal {id} is {}; nothing to apply", row.status)));
         }

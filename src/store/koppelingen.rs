@@ -1,7 +1,7 @@
 //! Koppeling rows, school locations and the audit trail. Keys arrive here sealed (see
 //! [`crate::vault`]); this module never sees a key in the clear.
 
-use super::{opt_ts, parse_ts, ts, StoreError};
+use super::{opt_ts, parse_ts, ts, Dialect, StoreError};
 use crate::koppeling::{Kind, Status};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -130,6 +130,20 @@ pub async fn insert(conn: &mut AnyConnection, k: &NewKoppeling<'_>, now: DateTim
     .fetch_one(conn)
     .await?;
     Ok(row.try_get(0)?)
+}
+
+/// Takes link `id` for the rest of the transaction, so that the transactions that write its
+/// proposals (fetch, decide, apply) run one after the other, also across gateway instances
+/// sharing a PostgreSQL database: two fetches at once would otherwise each supersede only
+/// the proposal they saw and leave two open. On SQLite the no-op write takes the database's
+/// write lock now, rather than at the transaction's first write after its reads.
+pub async fn lock(conn: &mut AnyConnection, dialect: Dialect, id: i64) -> Result<(), StoreError> {
+    let sql = match dialect {
+        Dialect::Postgres => "SELECT id FROM koppelingen WHERE id = $1 FOR UPDATE",
+        Dialect::Sqlite => "UPDATE koppelingen SET id = id WHERE id = $1",
+    };
+    sqlx::query(sql).bind(id).execute(conn).await?;
+    Ok(())
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Koppeling, StoreError> {

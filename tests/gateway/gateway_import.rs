@@ -2,7 +2,8 @@
 //! ParnasSys: a first import is all new; a re-fetch with no change is empty; the changes of
 //! `uwlr demo` (a move, a new pupil, a leaver, a teacher without e-mail) show as exactly
 //! those; a manual link; a group skip cascades; a failure in the middle of apply leaves
-//! nothing; a stale proposal is refused; a delta never implies leavers; the safety gate.
+//! nothing; a stale proposal is refused; a delta never implies leavers; the safety gate;
+//! two instances fetching one link at once leave one open proposal.
 
 use crate::store_support;
 
@@ -392,4 +393,30 @@ async fn decisions_carry_over_to_the_proposal_of_a_newer_fetch() {
     let g = view.proposal.groepen.iter().find(|i| i.record == group).unwrap();
     assert_eq!(g.category, Category::Skip { reason: SkipReason::Admin });
     las.server.shutdown().await;
+}
+
+/// Two gateway instances sharing one database (PostgreSQL's reason for being) fetching the
+/// same link at the same moment: each fetch supersedes the open proposal before it, so one
+/// proposal stays open, never two.
+#[tokio::test]
+async fn two_instances_fetching_one_link_at_once_leave_one_open_proposal() {
+    for db in databases().await {
+        let clock = clock();
+        let (one, two) = (gateway(&db, clock.clone()).await, gateway(&db, clock.clone()).await);
+        let las = las(Profile::Parnassys, 30, clock.clone()).await;
+        let id = active_link(&one, &las).await;
+        let quiet = no_progress();
+        for round in 0..12 {
+            let (a, b) =
+                tokio::join!(one.fetch(id, true, "schedule", &quiet), two.fetch(id, true, "year-start", &quiet));
+            a.unwrap();
+            b.unwrap();
+            let store = db.store().await;
+            let list =
+                uwlr::store::imports::list_proposals(&mut store.pool().acquire().await.unwrap(), id).await.unwrap();
+            let open: Vec<i64> = list.iter().filter(|(_, s)| s == "open").map(|(p, _)| *p).collect();
+            assert_eq!(open.len(), 1, "{}: round {round}: open proposals {open:?}", db.name);
+            assert_eq!(open[0], list[0].0, "{}: the newest is the open one", db.name);
+        }
+    }
 }
