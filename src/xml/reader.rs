@@ -680,6 +680,26 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_attribute_is_malformed() {
+        for n in [1, 9] {
+            let others: String = (0..n).map(|i| format!(" a{i}='x'")).collect();
+            let xml = format!("<r><g{others} key='1' key='2'/></r>");
+            let mut r = XmlReader::new(&xml, DecodeOptions::strict());
+            let root = r.root().unwrap();
+            let g = r.child(&root).unwrap().unwrap();
+            assert!(r.attrs(&g, ["key"]).is_err(), "{xml}");
+            let last = r.diags.last().unwrap();
+            assert!(last.message.contains("duplicated attribute"), "{xml}: {last:?}");
+        }
+        // Values with references or white space to normalise still go through quick-xml.
+        let mut r = XmlReader::new("<r><g key='a&amp;b\tc' eckid='plain'/></r>", DecodeOptions::strict());
+        let root = r.root().unwrap();
+        let g = r.child(&root).unwrap().unwrap();
+        let [key, eckid] = r.attrs(&g, ["key", "eckid"]).unwrap();
+        assert_eq!((key.as_deref(), eckid.as_deref()), (Some("a&b c"), Some("plain")));
+    }
+
+    #[test]
     fn positions_point_at_the_markup_not_at_the_white_space_before_it() {
         let mut r = XmlReader::new("<r>\n   <a>1</a>\n   \n  text\n</r>", DecodeOptions::strict());
         let root = r.root().unwrap();
