@@ -4,7 +4,7 @@
 //! the mail; the results delivery adds itself here with [`Timing::Daily`], the school-year
 //! pass (start the years due, queue the day's reminders) with [`Timing::Every`].
 
-use chrono::{Local, NaiveTime, TimeZone};
+use chrono::{NaiveTime, TimeZone};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -20,17 +20,22 @@ pub type JobFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub enum Timing {
     /// At start, then every period (measured from the end of the previous run).
     Every(Duration),
-    /// Every day at this local time (nightly work).
+    /// Every day at this time in the Netherlands (nightly work), whatever zone the machine
+    /// runs in: a container on UTC still delivers in the Dutch night.
     Daily(NaiveTime),
 }
 
 impl Timing {
     /// How long to wait before the next run; `first` is the wait before the first.
     fn wait(&self, first: bool) -> Duration {
+        self.wait_from(first, chrono::Utc::now())
+    }
+
+    fn wait_from(&self, first: bool, now: chrono::DateTime<chrono::Utc>) -> Duration {
         match *self {
             Timing::Every(_) if first => Duration::ZERO,
             Timing::Every(period) => period,
-            Timing::Daily(at) => until_next(at, Local::now()),
+            Timing::Daily(at) => until_next(at, now.with_timezone(&chrono_tz::Europe::Amsterdam)),
         }
     }
 }
@@ -184,6 +189,18 @@ mod tests {
         assert_eq!(until_next(at, now), Duration::from_secs(3600));
         let late = chrono::Utc.with_ymd_and_hms(2025, 10, 1, 3, 0, 0).unwrap();
         assert_eq!(until_next(at, late), Duration::from_secs(23 * 3600));
+    }
+
+    #[test]
+    fn daily_counts_dutch_time_whatever_the_machine_zone() {
+        let nightly = Timing::Daily(NaiveTime::from_hms_opt(2, 0, 0).unwrap());
+        // 23:30 UTC is 01:30 in Amsterdam (summer time): half an hour to go, not two and a half.
+        let now = chrono::Utc.with_ymd_and_hms(2025, 10, 1, 23, 30, 0).unwrap();
+        assert_eq!(nightly.wait_from(false, now), Duration::from_secs(30 * 60));
+        // The night summer time starts, 02:00 does not exist: the run is at 03:00 CEST,
+        // 01:00 UTC.
+        let now = chrono::Utc.with_ymd_and_hms(2026, 3, 29, 0, 30, 0).unwrap();
+        assert_eq!(nightly.wait_from(true, now), Duration::from_secs(30 * 60));
     }
 
     #[tokio::test]

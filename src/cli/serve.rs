@@ -36,7 +36,7 @@ pub struct ServeArgs {
     /// or smtps://…
     #[arg(long, default_value = "file", value_name = "TRANSPORT")]
     pub mail_transport: String,
-    /// When the nightly results delivery runs, local time.
+    /// When the nightly results delivery runs, Dutch time (Europe/Amsterdam).
     #[arg(long, default_value = "02:00", value_parser = parse_time, value_name = "HH:MM")]
     pub deliver_at: NaiveTime,
     /// Also deliver results this often (e.g. 15m, 30s), besides the nightly run.
@@ -59,7 +59,7 @@ pub struct ServeArgs {
     pub year_tick_every: Duration,
 }
 
-/// Reads a local time of day: `02:00`, `2:00`, `23:30`.
+/// Reads a time of day: `02:00`, `2:00`, `23:30`.
 pub fn parse_time(s: &str) -> Result<NaiveTime, String> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M")
         .map_err(|_| format!("'{s}' is not a time of day; write HH:MM, e.g. 02:00"))
@@ -166,7 +166,7 @@ pub fn jobs(gateway: &Gateway, fetch_every: Duration, transport: MailTransport) 
 /// When and as whom `serve` delivers results.
 #[derive(Debug, Clone)]
 pub struct Delivery {
-    /// The nightly run, local time.
+    /// The nightly run, Dutch time (Europe/Amsterdam).
     pub at: NaiveTime,
     /// An extra run this often.
     pub every: Option<Duration>,
