@@ -362,6 +362,7 @@ impl Gateway {
                 school: y.location.clone(),
                 schooljaar: y.schooljaar.clone(),
                 proposal_id,
+                koppeling_gone: las.is_none(),
                 admin: admin.clone(),
             };
             let json = serde_json::to_string(&n).map_err(|e| GatewayError::Invalid(e.to_string()))?;

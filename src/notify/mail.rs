@@ -48,6 +48,10 @@ pub enum Notification {
         schooljaar: String,
         /// The open import proposal of the new year, if the LAS answered already.
         proposal_id: Option<i64>,
+        /// The year has no active LAS koppeling (it was revoked): nothing can be fetched
+        /// until an admin requests a new one. Absent in reminders queued before it existed.
+        #[serde(default)]
+        koppeling_gone: bool,
         /// The admin's e-mail address.
         admin: String,
     },
@@ -107,10 +111,18 @@ impl Notification {
                     ),
                 }
             }
-            Notification::SchoolYearWaiting { school, schooljaar, proposal_id, admin } => {
+            Notification::SchoolYearWaiting { school, schooljaar, proposal_id, koppeling_gone, admin } => {
                 let school = one_line(school);
                 let schooljaar = one_line(schooljaar);
                 let (nl, en) = match proposal_id {
+                    _ if *koppeling_gone => (
+                        "De LAS-koppeling van dit schooljaar is ingetrokken;\n\
+                         vraag een nieuwe aan en keur de import daarvan goed."
+                            .to_string(),
+                        "The LAS link of this school year was revoked;\n\
+                         request a new one and approve its import."
+                            .to_string(),
+                    ),
                     Some(id) => (
                         format!("Bekijk en keur importvoorstel {id} goed."),
                         format!("Please review and approve import proposal {id}."),
@@ -181,6 +193,7 @@ mod tests {
             school: "99DE00".into(),
             schooljaar: "2026-2027".into(),
             proposal_id: Some(7),
+            koppeling_gone: false,
             admin: "beheer@school.example".into(),
         };
         let mail = note.to_mail("Boom testcentrum");
@@ -193,9 +206,27 @@ mod tests {
             school: "99DE00".into(),
             schooljaar: "2026-2027".into(),
             proposal_id: None,
+            koppeling_gone: false,
             admin: "beheer@school.example".into(),
         };
         assert!(none.to_mail("Boom").body.contains("fetch again"));
+        let gone = Notification::SchoolYearWaiting {
+            school: "99DE00".into(),
+            schooljaar: "2026-2027".into(),
+            proposal_id: None,
+            koppeling_gone: true,
+            admin: "beheer@school.example".into(),
+        };
+        let body = gone.to_mail("Boom").body;
+        assert!(body.contains("ingetrokken") && body.contains("request a new one"), "{body}");
+        assert!(!body.contains("fetch again"), "{body}");
+        assert!(body.lines().all(|line| line.len() <= 76), "{body}");
+        // A reminder queued before the field existed still reads.
+        let old = r#"{"kind":"school_year_waiting","school":"99DE00","schooljaar":"2026-2027","proposal_id":null,"admin":"a@b"}"#;
+        assert!(matches!(
+            serde_json::from_str(old).unwrap(),
+            Notification::SchoolYearWaiting { koppeling_gone: false, .. }
+        ));
     }
 
     #[test]

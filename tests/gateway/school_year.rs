@@ -154,7 +154,8 @@ async fn on_1_october_the_gateway_starts_the_year_applies_nothing_and_reminds_da
         let sent = reminders(&gw).await;
         assert_eq!(sent.len(), 2);
         match &sent[0] {
-            Notification::SchoolYearWaiting { school, schooljaar, proposal_id, admin } => {
+            Notification::SchoolYearWaiting { school, schooljaar, proposal_id, admin, koppeling_gone } => {
+                assert!(!koppeling_gone);
                 assert_eq!((school.as_str(), schooljaar.as_str()), ("99DE00", "2026-2027"));
                 assert_eq!((*proposal_id, admin.as_str()), (start.proposal_id, "beheer@school.example"));
             }
@@ -285,5 +286,30 @@ async fn a_first_import_without_pupils_does_not_complete_the_year() {
         let out = gw.fetch(link, true, "admin@school", &no_progress()).await.unwrap();
         gw.apply_proposal(out.proposal_id, "admin@school", ApplyOptions::default()).await.unwrap();
         assert!(gw.school_years("99DE00").await.unwrap()[0].completed_at.is_some(), "{}", db.name);
+    }
+}
+
+/// The new year's LAS link revoked before its import was applied: the reminders go on, and
+/// say that a new link is needed rather than pointing at a proposal nobody can apply.
+#[tokio::test]
+async fn a_reminder_for_a_year_whose_link_was_revoked_says_so() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 12, clock.clone()).await;
+        imported(&gw, &las, "99DE00").await;
+        gw.add_school_admin("99DE00", "beheer@school.example", "admin").await.unwrap();
+        clock.set(at(2026, 10, 1));
+        las.las.rollover("99DE00").await.unwrap();
+        let tick = gw.school_year_tick().await.unwrap();
+        let (_, new_link) = tick.started[0].koppelingen[0];
+        gw.revoke_koppeling(new_link, "support@boom", Some("wrong school")).await.unwrap();
+
+        clock.set(at(2026, 10, 2));
+        assert_eq!(gw.school_year_tick().await.unwrap().reminders, 1, "{}", db.name);
+        match reminders(&gw).await.as_slice() {
+            [Notification::SchoolYearWaiting { proposal_id: None, koppeling_gone: true, .. }] => {}
+            other => panic!("{}: {other:?}", db.name),
+        }
     }
 }
