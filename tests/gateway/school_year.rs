@@ -7,7 +7,9 @@
 use crate::store_support;
 
 use chrono::{DateTime, TimeZone, Utc};
+use std::sync::Arc;
 use store_support::*;
+use uwlr::clock::ManualClock;
 use uwlr::gateway::imports::ApplyOptions;
 use uwlr::gateway::koppelingen::KoppelingRequest;
 use uwlr::gateway::Gateway;
@@ -48,6 +50,16 @@ fn result(pupil: i64, afname: &str, normed_at: DateTime<Utc>) -> NewResult {
         scores: Scores::Raw { score: 31 },
         normed_at,
     }
+}
+
+/// 99DE00 imported for 2025-2026 from a mock ParnasSys, with a school admin to remind.
+async fn school_with_admin(db: &TestDb) -> (Arc<ManualClock>, Gateway, Las) {
+    let clock = clock();
+    let gw = gateway(db, clock.clone()).await;
+    let las = las(Profile::Parnassys, 12, clock.clone()).await;
+    imported(&gw, &las, "99DE00").await;
+    gw.add_school_admin("99DE00", "beheer@school.example", "admin").await.unwrap();
+    (clock, gw, las)
 }
 
 async fn reminders(gw: &Gateway) -> Vec<Notification> {
@@ -113,11 +125,7 @@ async fn preparing_is_possible_from_1_august_until_1_october() {
 #[tokio::test]
 async fn on_1_october_the_gateway_starts_the_year_applies_nothing_and_reminds_daily_until_completed() {
     for db in databases().await {
-        let clock = clock();
-        let gw = gateway(&db, clock.clone()).await;
-        let las = las(Profile::Parnassys, 12, clock.clone()).await;
-        imported(&gw, &las, "99DE00").await;
-        gw.add_school_admin("99DE00", "beheer@school.example", "admin").await.unwrap();
+        let (clock, gw, las) = school_with_admin(&db).await;
 
         // Dutch days count: 23:55 on 30 September in Amsterdam is 21:55 UTC, and 00:05 on
         // 1 October is 22:05 UTC the evening before.
@@ -294,11 +302,7 @@ async fn a_first_import_without_pupils_does_not_complete_the_year() {
 #[tokio::test]
 async fn a_reminder_for_a_year_whose_link_was_revoked_says_so() {
     for db in databases().await {
-        let clock = clock();
-        let gw = gateway(&db, clock.clone()).await;
-        let las = las(Profile::Parnassys, 12, clock.clone()).await;
-        imported(&gw, &las, "99DE00").await;
-        gw.add_school_admin("99DE00", "beheer@school.example", "admin").await.unwrap();
+        let (clock, gw, las) = school_with_admin(&db).await;
         clock.set(at(2026, 10, 1));
         las.las.rollover("99DE00").await.unwrap();
         let tick = gw.school_year_tick().await.unwrap();
