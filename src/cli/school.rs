@@ -132,7 +132,28 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
             let location = check_location(&location)?;
             let records = gw.records_of_year(&location, schooljaar.as_deref()).await?;
             let year = schooljaar.as_deref().map(str::trim);
-            cx.out.print(&records, || records_text(&location, year, &records));
+            // A year is closed once a later year's first import was applied.
+            let closed_by = match year {
+                Some(y) => gw
+                    .school_years(&location)
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.completed_at.is_some() && s.schooljaar.as_str() > y)
+                    .min_by(|a, b| a.schooljaar.cmp(&b.schooljaar)),
+                None => None,
+            };
+            cx.out.print(&records, || {
+                let mut text = String::new();
+                if let (Some(y), Some(later)) = (year, &closed_by) {
+                    let on = later.completed_at.map(crate::clock::dutch_date).unwrap_or_default();
+                    text = format!(
+                        "school year {y} is closed: {} was completed on {on}. Its records are history and take no new \
+                         result; ACTIVE says who was still at school when it closed.\n\n",
+                        later.schooljaar
+                    );
+                }
+                text + &records_text(&location, year, &records)
+            });
         }
         SchoolCommand::Year { command } => year_command(&cx, command).await?,
         SchoolCommand::Deactivated { location } => {

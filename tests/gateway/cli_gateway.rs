@@ -317,6 +317,10 @@ fn the_school_year_commands_start_list_complete_and_refuse() {
     assert!(years[0]["completed_at"].is_string(), "{years}");
     let r = uwlr(&dir, &["school", "records", "99DE00", "--schooljaar", &this], None, &mut seen);
     assert!(ok(&r).contains("LEERLINGEN: 12 (12 active)"), "{}", r.out);
+    assert!(!r.out.contains("is closed"), "{}", r.out);
+    let r = uwlr(&dir, &["school", "records", "99DE00", "--schooljaar", &last], None, &mut seen);
+    let closed = format!("school year {last} is closed: {this} was completed on {today}.");
+    assert!(ok(&r).starts_with(&closed), "{}", r.out);
     let next = format!("1 August {}", this.split('-').nth(1).unwrap());
     let r = uwlr(&dir, &["school", "year", "prepare", "99DE00"], None, &mut seen);
     assert!(refused(&r, 1).contains(&format!("can be prepared from {next} on")), "{}", r.err);
