@@ -103,6 +103,11 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
             });
         }
     };
+    // A byte order mark is skipped here, not by quick-xml: quick-xml skips it without
+    // counting it in its positions, which would put every offset three bytes early. Offsets
+    // are reported into the input as given; lines and columns as an editor shows them.
+    let bom = if text.starts_with('\u{FEFF}') { '\u{FEFF}'.len_utf8() } else { 0 };
+    let (input, text) = (&input[bom..], &text[bom..]);
     let mut r = XmlReader::new(text, *opts);
     let mut partial = Partial::default();
     let result = if input.len() > opts.limits.max_bytes {
@@ -116,6 +121,9 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     // Rules checked over whole lists report after the fact: present findings in document order.
     diags.sort_by_key(|d| d.offset);
     resolve_positions(input, &mut diags);
+    for offset in diags.iter_mut().filter_map(|d| d.offset.as_mut()) {
+        *offset += bom as u64;
+    }
     match result {
         Ok((header, body, enveloped)) if !diags.iter().any(Diagnostic::is_error) => {
             Ok(Decoded { header, body, enveloped, warnings: diags })

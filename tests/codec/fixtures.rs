@@ -72,3 +72,27 @@ fn lenient_fixtures_fail_strict_and_pass_lenient_with_warnings() {
         check_expected(&f, &render(&d.warnings));
     }
 }
+
+/// A byte order mark changes nothing: valid fixtures decode to the same message, invalid
+/// ones give the same diagnostics at the same lines and columns, their byte offsets three
+/// further on.
+#[test]
+fn a_byte_order_mark_changes_nothing() {
+    let with_bom = |bytes: &[u8]| [&b"\xEF\xBB\xBF"[..], bytes].concat();
+    for f in files("valid") {
+        let bytes = fs::read(&f).unwrap();
+        let plain = uwlr::decode(&bytes, &DecodeOptions::strict()).unwrap();
+        let bom = uwlr::decode(&with_bom(&bytes), &DecodeOptions::strict())
+            .unwrap_or_else(|e| panic!("{} with a BOM: {e}", f.display()));
+        assert_eq!((bom.header, bom.body), (plain.header, plain.body), "{}", f.display());
+    }
+    for f in files("invalid") {
+        let bytes = fs::read(&f).unwrap();
+        let plain = uwlr::decode(&bytes, &DecodeOptions::strict()).unwrap_err();
+        let bom = uwlr::decode(&with_bom(&bytes), &DecodeOptions::strict()).unwrap_err();
+        assert_eq!(render(&bom.diagnostics), render(&plain.diagnostics), "{}", f.display());
+        let offsets = |e: &uwlr::DecodeError| e.diagnostics.iter().map(|d| d.offset.map(|o| o + 3)).collect::<Vec<_>>();
+        let shifted: Vec<_> = bom.diagnostics.iter().map(|d| d.offset).collect();
+        assert_eq!(shifted, offsets(&plain), "{}", f.display());
+    }
+}
