@@ -6,7 +6,7 @@ use super::{opt_ts, parse_ts, ts, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 /// One school year's start at one location.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -179,24 +179,21 @@ pub async fn close_earlier(
     now: DateTime<Utc>,
 ) -> Result<Closed, StoreError> {
     let now = ts(now);
-    let groepen = sqlx::query(
-        "UPDATE groepen SET active = 0, updated_at = $1 WHERE location = $2 AND schooljaar < $3 AND active = 1",
-    )
-    .bind(&now)
-    .bind(location)
-    .bind(schooljaar)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    let leerkrachten = sqlx::query(
-        "UPDATE leerkrachten SET active = 0, updated_at = $1 WHERE location = $2 AND schooljaar < $3 AND active = 1",
-    )
-    .bind(&now)
-    .bind(location)
-    .bind(schooljaar)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    // Groups and teachers of earlier years all end; pupils only when they left (below).
+    let mut ended = [0u64; 2];
+    for (n, table) in ended.iter_mut().zip(["groepen", "leerkrachten"]) {
+        let sql = format!(
+            "UPDATE {table} SET active = 0, updated_at = $1 WHERE location = $2 AND schooljaar < $3 AND active = 1"
+        );
+        *n = sqlx::query(AssertSqlSafe(sql))
+            .bind(&now)
+            .bind(location)
+            .bind(schooljaar)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    let [groepen, leerkrachten] = ended;
     let leerlingen_left = sqlx::query(
         "UPDATE leerlingen SET active = 0, deactivated_at = $1, updated_at = $1 \
          WHERE location = $2 AND schooljaar < $3 AND active = 1 AND id NOT IN ( \
