@@ -19,7 +19,9 @@ expected 2.3 difference and counts as a pass. Files under a directory named
 
 Also checks that every schema in schemas/uwlr-2.3/ loads, that our WSDLs load
 with the schemas they import, and that they declare the same interface
-(names, messages, SOAPActions, headers, faults) as the public 2.2 WSDLs.
+(names, messages, SOAPActions, headers, faults) as the public 2.2 WSDLs; and
+that the forms our pupil-data schema takes for Python zeep's sake accept
+exactly the documents of the plain forms (check_zeep_forms).
 
 Prints one line per check and ends with "N passed, M failed"; exits 1 when
 anything failed, 2 on bad usage.
@@ -33,6 +35,8 @@ Needs Python 3.11+ and the xmlschema package (pip install xmlschema).
 from __future__ import annotations
 
 import argparse
+import itertools
+import re
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -317,6 +321,80 @@ def check_wsdls(shared: Path, cache: SchemaCache, report: Report) -> None:
             report.fail(subject, "same as 2.2", "; ".join(diff))
 
 
+# Our pupil-data schema wraps a few required elements in a choice of one
+# (<xs:choice><xs:element/></xs:choice>) so that Python zeep can bind every
+# answer (see the schema's header). That must not change which documents are
+# valid: check_zeep_forms compares it with the plain form (each choice of one
+# replaced by its element) on every element sequence the rewrites touch.
+CHOICE_OF_ONE = re.compile(r"<xs:choice>\s*(<xs:element name=\"[^\"]+\"[^>]*/>)\s*</xs:choice>")
+NAAM = [("achternaam", "A"), ("voorvoegsel", "de"), ("voornamen", "A B"), ("voorletters-1", "A."),
+        ("roepnaam", "R"), ("geboortedatum", "2015-01-01")]
+SCHOOL_ID = [("brincode", "99DE"), ("dependancecode", "01"), ("instellingsnummer", "1234"),
+             ("schoolkey", "k"), ("xsdversie", "2.3")]
+ANSWERS = ["leerlinggegevens_antwoord", "structuur_antwoord", "leerlingen_antwoord", "leerkrachten_antwoord"]
+
+
+def sequences(symbols: list, longest: int):
+    """Every sequence of up to `longest` symbols, and every subsequence of their order."""
+    seen = set()
+    for n in range(longest + 1):
+        seen.update(itertools.product(symbols, repeat=n))
+    for mask in range(1 << len(symbols)):
+        seen.add(tuple(s for i, s in enumerate(symbols) if mask >> i & 1))
+    return sorted(seen)
+
+
+def zeep_form_documents():
+    """(label, document) pairs around the content models the zeep rewrites touch."""
+    ll = NS_LL
+    xml = lambda items: "".join(f"<{n}>{v}</{n}>" for n, v in items)  # noqa: E731
+    for items in sequences(NAAM, 3):
+        for who in ("leerling", "leerkracht"):
+            person = (f'<leerlingen><leerling key="L1">{xml(items)}</leerling></leerlingen>' if who == "leerling"
+                      else f'<leerlingen><leerling key="L1"><roepnaam>R</roepnaam></leerling></leerlingen>'
+                      f'<leerkrachten><leerkracht key="T1">{xml(items)}</leerkracht></leerkrachten>')
+            yield (f"{who} {[n for n, _ in items]}",
+                   f'<leerlinggegevens_antwoord xmlns="{ll}"><leerlinggegevens><school><schooljaar>2024-2025'
+                   f'</schooljaar><brincode>99DE</brincode></school>{person}</leerlinggegevens>'
+                   f'</leerlinggegevens_antwoord>')
+    for items in sequences(SCHOOL_ID, 3):
+        yield (f"school {[n for n, _ in items]}",
+               f'<structuur_antwoord xmlns="{ll}"><leerlinggegevens-structuur><school><schooljaar>2024-2025'
+               f'</schooljaar>{xml(items)}</school></leerlinggegevens-structuur></structuur_antwoord>')
+    for answer in ANSWERS:
+        for items in sequences(["geengegevens", "geenwijzigingen"], 2):
+            yield (f"{answer} {list(items)}",
+                   f'<{answer} xmlns="{ll}">' + "".join(f"<{n}/>" for n in items) + f"</{answer}>")
+
+
+def check_zeep_forms(report: Report) -> None:
+    subject = "schemas/uwlr-2.3/uwlr-leerlinggegevens-2.3.xsd"
+    path = OUR_DIR / OUR_XSD[NS_LL]
+    text = path.read_text(encoding="utf-8")
+    plain_text, rewrites = CHOICE_OF_ONE.subn(r"\1", text)
+    try:
+        ours = xmlschema.XMLSchema10(str(path))
+        plain = xmlschema.XMLSchema10(plain_text, base_url=str(OUR_DIR))
+    except Exception as exc:  # noqa: BLE001
+        report.fail(subject, "zeep forms", f"schema does not load: {exc}")
+        return
+    if rewrites == 0:
+        report.fail(subject, "zeep forms", "no choice of one found: the zeep rewrites are gone")
+        return
+    differ, total, valid = [], 0, 0
+    for label, doc in zeep_form_documents():
+        total += 1
+        a, b = ours.is_valid(doc), plain.is_valid(doc)
+        valid += a
+        if a != b:
+            differ.append(f"{label}: ours {'accepts' if a else 'rejects'}, plain form {'accepts' if b else 'rejects'}")
+    if differ:
+        report.fail(subject, "zeep forms", f"{len(differ)} of {total} documents differ: " + "; ".join(differ[:5]))
+    else:
+        report.ok(subject, "zeep forms",
+                  f"{rewrites} choices of one; same verdict as the plain form on {total} documents, {valid} valid")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Validate UWLR messages against our 2.3 and the public 2.2 schemas.")
@@ -336,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     report = Report()
     cache = SchemaCache()
     check_wsdls(shared, cache, report)
+    check_zeep_forms(report)
 
     files = collect_files(args.paths)
     checked = 0
