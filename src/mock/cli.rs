@@ -32,6 +32,10 @@ pub struct MockLasArgs {
     /// changed pupils and teachers (changed). Overrides the config file.
     #[arg(long, value_parser = parse_delta)]
     pub delta: Option<DeltaMode>,
+    /// Serve this answer file (a pupil-data answer or a fault, bare or enveloped) to
+    /// pupil-data requests whose gegevenssetid is the file name without .xml; repeatable.
+    #[arg(long = "answer", value_name = "FILE")]
+    pub answers: Vec<PathBuf>,
 }
 
 /// `uwlr mock-dashboard`.
@@ -661,6 +665,13 @@ pub fn run_las(args: MockLasArgs) -> ExitCode {
                 (las, Some(key))
             }
         };
+        let mut answers = Vec::new();
+        for path in &args.answers {
+            match las.add_answer_file(path).await {
+                Ok(a) => answers.push(a),
+                Err(e) => return fail(e),
+            }
+        }
         if s.config.is_none() && args.delta.is_some() {
             eprintln!("uwlr: --delta applies with --config only; the demo setup sends everything");
         }
@@ -676,6 +687,9 @@ pub fn run_las(args: MockLasArgs) -> ExitCode {
         println!("profile: {}", las.profile().as_str());
         for school in las.schools().await {
             println!("school: {} ({} pupils, {})", school.id, school.leerlingen, school.schooljaar);
+        }
+        for (name, element) in &answers {
+            println!("answer: gegevenssetid {name} gets <{element}>");
         }
         if let Some(k) = demo_key {
             println!("klant: klantcode BOOM, klantnaam Boom testcentrum");

@@ -3,6 +3,7 @@
 //! fault injection. One [`MockLas`] is a cheap handle (an `Arc`): the server and the admin
 //! API share it.
 
+use super::answers::CannedAnswers;
 use super::clock::{to_utc, to_uwlr, Clock, SystemClock};
 use super::faults::{FaultInjector, FaultSetting, FaultStatus};
 use super::keys::{generate_key, IssuedKey, KeyInfo, KeyStore, ALPHANUMERIC};
@@ -10,14 +11,16 @@ use super::results::{ResultStore, ResultsReport};
 use super::{klant_known, pick_klant, AdminError, Klant, SchoolName};
 use crate::message::fault::{Fault, FaultCode};
 use crate::message::leerlinggegevens::{
-    Antwoord, Groep, GroepItem, GroepSoort, Leerkracht, LeerkrachtGroep, Leerling, Leerlinggegevens,
-    LeerlinggegevensAntwoord, Naam, RolItem, SamengesteldeGroep, SchoolIdentificatie, Verzoek,
+    Antwoord, Groep, GroepItem, GroepSoort, GroepenVerzoek, Leerkracht, LeerkrachtGroep, LeerkrachtenAntwoord,
+    Leerling, LeerlingenAntwoord, Leerlinggegevens, LeerlinggegevensAntwoord, Naam, RolItem, SamengesteldeGroep,
+    SchoolIdentificatie, StructuurAntwoord, Verzoek,
 };
 use crate::message::leerresultaten::{
     LeerresultatenVerzoek, Norm, Normering, Resultaat, ResultaatWaarde, Toets, Toetsafname,
 };
 use crate::message::values::{parse_date, Geslacht, Jaargroep, Rol, SchoolId, Schooljaar, XsiType};
-use crate::message::{Autorisatie, Kind};
+use crate::message::{Autorisatie, Body, Kind};
+use crate::server::provider::{leerkrachten_uit, leerlingen_uit, structuur_uit};
 use crate::server::{ongeldige_school, Injected, LasProvider};
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
@@ -215,6 +218,8 @@ struct LasState {
     klanten: Vec<Klant>,
     schools: Vec<MockSchool>,
     keys: KeyStore,
+    /// Answers read from files, served by `gegevenssetid` (`uwlr mock-las --answer`).
+    answers: CannedAnswers,
 }
 
 impl LasState {
@@ -345,7 +350,12 @@ impl MockLasBuilder {
                 profile: self.profile,
                 delta: self.delta,
                 clock: self.clock,
-                state: RwLock::new(LasState { klanten: self.klanten, schools, keys }),
+                state: RwLock::new(LasState {
+                    klanten: self.klanten,
+                    schools,
+                    keys,
+                    answers: CannedAnswers::default(),
+                }),
                 faults,
                 ander_types: self.ander_types,
             }),
@@ -609,6 +619,21 @@ impl MockLas {
 
     pub fn profile(&self) -> Profile {
         self.inner.profile
+    }
+
+    /// Serves the answer in `path` (a pupil-data answer or a fault, see
+    /// [`CannedAnswers::load`]) to every pupil-data request whose `gegevenssetid` is the
+    /// file name without `.xml`, once the request passed the server's checks. Returns that
+    /// name and the answer's element.
+    pub async fn add_answer_file(&self, path: &std::path::Path) -> Result<(String, &'static str), String> {
+        let (name, body) = CannedAnswers::load(path)?;
+        let element = body.kind().element();
+        self.inner.state.write().await.answers.insert(name.clone(), body)?;
+        Ok((name, element))
+    }
+
+    async fn canned(&self, req: &Verzoek, want: Kind) -> Result<Option<Body>, Fault> {
+        self.inner.state.read().await.answers.pick(req, want)
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -1252,6 +1277,9 @@ impl LasProvider for MockLas {
     }
 
     async fn leerlinggegevens(&self, req: &Verzoek) -> Result<LeerlinggegevensAntwoord, Fault> {
+        if let Some(Body::LeerlinggegevensAntwoord(a)) = self.canned(req, Kind::LeerlinggegevensAntwoord).await? {
+            return Ok(a);
+        }
         let now = self.now();
         let st = self.inner.state.read().await;
         let s = st.find(&req.school).ok_or_else(ongeldige_school)?;
@@ -1315,6 +1343,29 @@ impl LasProvider for MockLas {
 
     async fn intercept(&self, kind: Kind) -> Option<Injected> {
         self.inner.faults.next(kind)
+    }
+
+    // The getrapt answers are cut from the alles-in-een one, as by default, unless a
+    // canned answer is asked for.
+    async fn structuur(&self, req: &Verzoek) -> Result<StructuurAntwoord, Fault> {
+        if let Some(Body::StructuurAntwoord(a)) = self.canned(req, Kind::StructuurAntwoord).await? {
+            return Ok(a);
+        }
+        Ok(structuur_uit(self.leerlinggegevens(req).await?))
+    }
+
+    async fn leerlingen(&self, req: &GroepenVerzoek) -> Result<LeerlingenAntwoord, Fault> {
+        if let Some(Body::LeerlingenAntwoord(a)) = self.canned(&req.verzoek, Kind::LeerlingenAntwoord).await? {
+            return Ok(a);
+        }
+        Ok(leerlingen_uit(self.leerlinggegevens(&req.verzoek).await?, &req.groepen))
+    }
+
+    async fn leerkrachten(&self, req: &GroepenVerzoek) -> Result<LeerkrachtenAntwoord, Fault> {
+        if let Some(Body::LeerkrachtenAntwoord(a)) = self.canned(&req.verzoek, Kind::LeerkrachtenAntwoord).await? {
+            return Ok(a);
+        }
+        Ok(leerkrachten_uit(self.leerlinggegevens(&req.verzoek).await?, &req.groepen))
     }
 
     /// Both versions, or 2.2 alone under the `serve_2_2_only` setting.

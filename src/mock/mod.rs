@@ -13,11 +13,14 @@
 //! - [`faults`]: fault injection through the provider's `intercept` hook.
 //! - [`results`]: received results keyed by (pupil, result key).
 //! - [`config`]: the TOML configuration of both mocks.
+//! - [`answers`]: canned answers read from files, served to a request whose
+//!   `gegevenssetid` names the file (`uwlr mock-las --answer`).
 //!
 //! The LAS and the dashboard have separate key stores with separate random salts: a key
 //! of one is never accepted by the other.
 
 pub mod admin;
+pub mod answers;
 pub mod cli;
 pub mod config;
 pub mod dashboard;

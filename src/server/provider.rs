@@ -3,8 +3,8 @@
 
 use crate::message::fault::{Fault, FaultCode};
 use crate::message::leerlinggegevens::{
-    Antwoord, GroepSoort, GroepenVerzoek, Leerkrachten, LeerkrachtenAntwoord, Leerlingen, LeerlingenAntwoord,
-    LeerlinggegevensAntwoord, Structuur, StructuurAntwoord, Verzoek,
+    Antwoord, GroepSelectie, GroepSoort, GroepenVerzoek, Leerkrachten, LeerkrachtenAntwoord, Leerlingen,
+    LeerlingenAntwoord, LeerlinggegevensAntwoord, Structuur, StructuurAntwoord, Verzoek,
 };
 use crate::message::leerresultaten::LeerresultatenVerzoek;
 use crate::message::values::SchoolId;
@@ -52,62 +52,68 @@ pub trait LasProvider: Send + Sync + 'static {
 
     /// Getrapt: school, locations and groups.
     fn structuur(&self, req: &Verzoek) -> impl Future<Output = Result<StructuurAntwoord, Fault>> + Send {
-        async move {
-            Ok(map(self.leerlinggegevens(req).await?, |d| Structuur {
-                school: d.school,
-                vestigingen: d.vestigingen,
-                groepen: d.groepen,
-            }))
-        }
+        async move { Ok(structuur_uit(self.leerlinggegevens(req).await?)) }
     }
 
     /// Getrapt: the pupils of the selected groups (a selection without key asks for the
     /// pupils in no group of that kind).
     fn leerlingen(&self, req: &GroepenVerzoek) -> impl Future<Output = Result<LeerlingenAntwoord, Fault>> + Send {
-        async move {
-            let all = self.leerlinggegevens(&req.verzoek).await?;
-            Ok(map(all, |d| Leerlingen {
-                school: d.school,
-                leerlingen: d
-                    .leerlingen
-                    .into_iter()
-                    .filter(|l| {
-                        req.groepen.iter().any(|s| match (s.soort, &s.key) {
-                            (GroepSoort::Groep, Some(k)) => l.groep.as_deref() == Some(k),
-                            (GroepSoort::Groep, None) => l.groep.is_none(),
-                            (GroepSoort::SamengesteldeGroep, Some(k)) => l.samengestelde_groepen.contains(k),
-                            (GroepSoort::SamengesteldeGroep, None) => l.samengestelde_groepen.is_empty(),
-                        })
-                    })
-                    .collect(),
-            }))
-            .map(|a| match a {
-                // A selection that holds nobody has no data to send.
-                Antwoord::Gegevens(l) if l.leerlingen.is_empty() => Antwoord::GeenGegevens,
-                other => other,
-            })
-        }
+        async move { Ok(leerlingen_uit(self.leerlinggegevens(&req.verzoek).await?, &req.groepen)) }
     }
 
     /// Getrapt: the teachers of the selected groups.
     fn leerkrachten(&self, req: &GroepenVerzoek) -> impl Future<Output = Result<LeerkrachtenAntwoord, Fault>> + Send {
-        async move {
-            let all = self.leerlinggegevens(&req.verzoek).await?;
-            Ok(map(all, |d| Leerkrachten {
-                school: d.school,
-                leerkrachten: d
-                    .leerkrachten
-                    .into_iter()
-                    .filter(|t| {
-                        req.groepen.iter().any(|s| match &s.key {
-                            Some(k) => t.groepen.iter().any(|g| g.soort == s.soort && &g.key == k),
-                            None => !t.groepen.iter().any(|g| g.soort == s.soort),
-                        })
-                    })
-                    .collect(),
-            }))
-        }
+        async move { Ok(leerkrachten_uit(self.leerlinggegevens(&req.verzoek).await?, &req.groepen)) }
     }
+}
+
+/// The structuur answer cut from the alles-in-een answer (the default of
+/// [`LasProvider::structuur`]).
+pub fn structuur_uit(all: LeerlinggegevensAntwoord) -> StructuurAntwoord {
+    map(all, |d| Structuur { school: d.school, vestigingen: d.vestigingen, groepen: d.groepen })
+}
+
+/// The pupils of the selected groups, cut from the alles-in-een answer (the default of
+/// [`LasProvider::leerlingen`]); a selection that holds nobody is `GeenGegevens`.
+pub fn leerlingen_uit(all: LeerlinggegevensAntwoord, groepen: &[GroepSelectie]) -> LeerlingenAntwoord {
+    let a = map(all, |d| Leerlingen {
+        school: d.school,
+        leerlingen: d
+            .leerlingen
+            .into_iter()
+            .filter(|l| {
+                groepen.iter().any(|s| match (s.soort, &s.key) {
+                    (GroepSoort::Groep, Some(k)) => l.groep.as_deref() == Some(k),
+                    (GroepSoort::Groep, None) => l.groep.is_none(),
+                    (GroepSoort::SamengesteldeGroep, Some(k)) => l.samengestelde_groepen.contains(k),
+                    (GroepSoort::SamengesteldeGroep, None) => l.samengestelde_groepen.is_empty(),
+                })
+            })
+            .collect(),
+    });
+    match a {
+        // A selection that holds nobody has no data to send.
+        Antwoord::Gegevens(l) if l.leerlingen.is_empty() => Antwoord::GeenGegevens,
+        other => other,
+    }
+}
+
+/// The teachers of the selected groups, cut from the alles-in-een answer (the default of
+/// [`LasProvider::leerkrachten`]).
+pub fn leerkrachten_uit(all: LeerlinggegevensAntwoord, groepen: &[GroepSelectie]) -> LeerkrachtenAntwoord {
+    map(all, |d| Leerkrachten {
+        school: d.school,
+        leerkrachten: d
+            .leerkrachten
+            .into_iter()
+            .filter(|t| {
+                groepen.iter().any(|s| match &s.key {
+                    Some(k) => t.groepen.iter().any(|g| g.soort == s.soort && &g.key == k),
+                    None => !t.groepen.iter().any(|g| g.soort == s.soort),
+                })
+            })
+            .collect(),
+    })
 }
 
 /// What an intercepted request gets instead of (or before) its normal answer. The HTTP
