@@ -7,7 +7,7 @@ use chrono::Duration;
 use mock_support::*;
 use uwlr::generate::{results, ResultsSpec};
 use uwlr::message::fault::FaultCode;
-use uwlr::message::leerlinggegevens::Antwoord;
+use uwlr::message::leerlinggegevens::{Antwoord, Verzoek};
 use uwlr::message::leerresultaten::{OsoResultaat, ResultaatWaarde};
 use uwlr::message::Body;
 use uwlr::mock::clock::to_uwlr;
@@ -548,4 +548,57 @@ async fn a_school_loaded_from_a_fixture_file() {
     let las = cfg.build(Some(Profile::Esis), dir.path(), clock()).unwrap();
     let Antwoord::Gegevens(d) = pupils(&las, verzoek("99DE"), &auth("k1")).await.unwrap() else { panic!() };
     assert_eq!(d.leerlingen, data.leerlingen);
+}
+
+/// `--answer FILE`: a request whose gegevenssetid names a file gets that file's data,
+/// through each operation, after the usual checks; other requests are answered as before.
+#[tokio::test]
+async fn canned_answers_are_served_by_gegevenssetid_after_the_checks() {
+    use uwlr::message::leerlinggegevens::{GroepSelectie, GroepSoort, GroepenVerzoek, SchoolIdentificatie};
+    let las = las(Profile::Parnassys, clock());
+    let key = parnassys_key(&las, "99DE00").await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/valid");
+    for f in [
+        "leerlinggegevens_antwoord_geenwijzigingen",
+        "leerkrachten_antwoord",
+        "structuur_fault",
+        "land_historic.v23only",
+    ] {
+        las.add_answer_file(&dir.join(format!("{f}.xml"))).await.unwrap();
+    }
+    let with = |id: &str| Verzoek { gegevenssetid: Some(id.into()), ..verzoek("99DE") };
+
+    let a = pupils(&las, with("leerlinggegevens_antwoord_geenwijzigingen"), &auth(&key)).await.unwrap();
+    assert_eq!(a, Antwoord::GeenWijzigingen);
+    let Antwoord::Gegevens(d) = pupils(&las, with("land_historic.v23only"), &auth(&key)).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(d.leerlingen.len(), 2, "the file's pupils, not the school's 30");
+
+    let getrapt = GroepenVerzoek {
+        verzoek: with("leerkrachten_antwoord"),
+        groepen: vec![GroepSelectie { soort: GroepSoort::Groep, key: Some("G1".into()) }],
+    };
+    match call(&las, Body::LeerkrachtenVerzoek(getrapt.clone()), &auth(&key)).await.unwrap() {
+        Body::LeerkrachtenAntwoord(Antwoord::Gegevens(t)) => {
+            assert_eq!(t.school.id, SchoolIdentificatie::Schoolkey(Some("k".into())), "the file's school");
+            assert_eq!(t.leerkrachten[0].key, "T1");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same name through another operation is refused, naming both; a fault file is its fault.
+    let wrong = call(&las, Body::StructuurVerzoek(with("leerkrachten_antwoord")), &auth(&key)).await.unwrap_err();
+    assert_eq!(wrong.code, Some(FaultCode::OngeldigBericht));
+    assert!(wrong.message.contains("<leerkrachten_antwoord>"), "{}", wrong.message);
+    let fault = call(&las, Body::StructuurVerzoek(with("structuur_fault")), &auth(&key)).await.unwrap_err();
+    assert_eq!(fault.code, Some(FaultCode::AutorisatieOngeldig));
+
+    // The checks still come first: a wrong key gets no canned data.
+    assert_eq!(
+        code(call(&las, Body::LeerkrachtenVerzoek(getrapt), &auth("wrong")).await),
+        FaultCode::AutorisatieOngeldig
+    );
+    // Any other gegevenssetid is answered from the school.
+    let Antwoord::Gegevens(d) = pupils(&las, with("Smalle-set-VO"), &auth(&key)).await.unwrap() else { panic!() };
+    assert_eq!(d.leerlingen.len(), 30);
 }
