@@ -23,8 +23,9 @@ toolkits"): it binds every empty element to None, the same as an absent one, so 
 geengegevens and a geenwijzigingen answer both bind to None; which one came is only in
 the raw answer (raw_response=True, or zeep.plugins.HistoryPlugin), which this script
 reads for those two. With the public 2.2 WSDL zeep fails on far more (a group in a
-choice, choices whose branch starts with a required element) and can hang on the
-teacher role list, so this script caps its own time and memory.
+choice, choices whose branch starts with a required element: every answer fixture but
+structuur_antwoord). The script caps its own time and memory, so that a zeep that hangs
+or balloons on some schema still gives CI an answer.
 
 Usage:
   python3 scripts/zeep_check.py --url http://127.0.0.1:8080/uwlr/leerlinggegevens \
