@@ -37,6 +37,7 @@ pub use error::ApiError;
 pub use service::OPENAPI;
 
 use crate::gateway::Gateway;
+use crate::server::listener::{ConnectionPolicy, RouterApp, RunningServer};
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::handler::Handler;
 use axum::http::StatusCode;
@@ -46,6 +47,7 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Every route is under this prefix; a later, incompatible API gets `/api/v2`.
@@ -200,25 +202,25 @@ async fn log(req: Request, next: Next) -> Response {
 /// Serves the admin API on `listener` until `shutdown` resolves, then lets requests in
 /// flight finish. The bound address is the caller's: `listener.local_addr()` before the
 /// call (bind to port 0 and read it there); it is also logged. [`spawn`] does both and
-/// hands back a [`RunningApi`].
+/// hands back a [`RunningApi`]. Connections follow `policy`, the limits every listener we
+/// run shares ([`ConnectionPolicy`]; its default suits the API).
 pub async fn serve(
     gateway: Gateway,
     token: AdminToken,
     listener: tokio::net::TcpListener,
+    policy: ConnectionPolicy,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "admin API listening on http://{addr}{PREFIX}");
-    }
-    axum::serve(listener, router(gateway, token)).with_graceful_shutdown(shutdown).await
+    let running = spawn(gateway, token, listener, policy)?;
+    shutdown.await;
+    running.shutdown().await
 }
 
 /// A running admin API, from [`spawn`].
 #[derive(Debug)]
 pub struct RunningApi {
     pub local_addr: SocketAddr,
-    shutdown: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: RunningServer,
 }
 
 impl RunningApi {
@@ -227,19 +229,24 @@ impl RunningApi {
         format!("http://{}", self.local_addr)
     }
 
-    /// Stops accepting, waits for requests in flight, and returns how serving ended.
+    /// Stops accepting and waits for requests in flight (up to the policy's
+    /// `shutdown_timeout`).
     pub async fn shutdown(self) -> std::io::Result<()> {
-        let _ = self.shutdown.send(());
-        self.task.await.map_err(std::io::Error::other)?
+        self.server.shutdown().await;
+        Ok(())
     }
 }
 
-/// [`serve`] on a task of the current tokio runtime; stop it with [`RunningApi::shutdown`].
-pub fn spawn(gateway: Gateway, token: AdminToken, listener: tokio::net::TcpListener) -> std::io::Result<RunningApi> {
+/// Serves the admin API on a task of the current tokio runtime, connections under
+/// `policy`; stop it with [`RunningApi::shutdown`].
+pub fn spawn(
+    gateway: Gateway,
+    token: AdminToken,
+    listener: tokio::net::TcpListener,
+    policy: ConnectionPolicy,
+) -> std::io::Result<RunningApi> {
     let local_addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(gateway, token, listener, async move {
-        let _ = rx.await;
-    }));
-    Ok(RunningApi { local_addr, shutdown: tx, task })
+    let server = crate::server::listener::serve(Arc::new(RouterApp(router(gateway, token))), listener, None, policy)?;
+    tracing::info!(addr = %local_addr, "admin API listening on http://{local_addr}{PREFIX}");
+    Ok(RunningApi { local_addr, server })
 }

@@ -76,7 +76,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         MailTransport::parse(&args.mail_transport, &cx.data_dir).map_err(|e| Failure::usage(e.to_string()))?;
     let (token, created) = AdminToken::load_or_create(&cx.data_dir)
         .map_err(|e| Failure::usage(format!("the admin token in {}: {e}", cx.data_dir.display())))?;
-    let listener = tokio::net::TcpListener::bind(&args.listen)
+    let listener = crate::server::listener::bind_str(&args.listen)
         .await
         .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr().map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -127,7 +127,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         tracing::info!(job = %name, timing = ?timing, "scheduled");
     }
     let running = schedule.start();
-    let served = crate::api::serve(cx.gateway.clone(), token, listener, stop_signal()).await;
+    let served = crate::api::serve(cx.gateway.clone(), token, listener, Default::default(), stop_signal()).await;
     tracing::info!("stopping");
     running.stop(GRACE).await;
     cx.gateway.store().close().await;

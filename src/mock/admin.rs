@@ -10,6 +10,7 @@ use super::las::{
     GroepUpdate, IssueKeyRequest, LeerkrachtUpdate, LeerlingUpdate, MockLas, NewGroep, NewLeerkracht, NewLeerling,
 };
 use super::AdminError;
+use crate::server::listener::{self, ConnectionPolicy, RouterApp, RunningServer};
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
@@ -252,8 +253,7 @@ pub fn dashboard_router(dash: MockDashboard, token: &str) -> Router {
 /// A running admin API.
 pub struct AdminServer {
     pub local_addr: std::net::SocketAddr,
-    shutdown: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: RunningServer,
 }
 
 impl AdminServer {
@@ -262,21 +262,14 @@ impl AdminServer {
     }
 
     pub async fn shutdown(self) {
-        let _ = self.shutdown.send(());
-        let _ = self.task.await;
+        self.server.shutdown().await;
     }
 }
 
-/// Serves an admin router on `listener` until shut down.
+/// Serves an admin router on `listener` until shut down, under the connection policy of
+/// every listener we run.
 pub async fn serve_admin(router: Router, listener: tokio::net::TcpListener) -> std::io::Result<AdminServer> {
     let local_addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
-    Ok(AdminServer { local_addr, shutdown: tx, task })
+    let server = listener::serve(Arc::new(RouterApp(router)), listener, None, ConnectionPolicy::default())?;
+    Ok(AdminServer { local_addr, server })
 }

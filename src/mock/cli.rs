@@ -10,6 +10,7 @@ use super::faults::{FaultKind, FaultSetting};
 use super::keys::{generate_key, ALPHANUMERIC};
 use super::las::{DeltaMode, MockLas, Profile};
 use super::{Clock, SystemClock};
+use crate::server::listener::bind_str;
 use crate::server::{serve, LasProvider, RunningServer, ServerConfig, TlsConfig};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
@@ -589,8 +590,7 @@ async fn start<P: LasProvider>(
     tls: Option<TlsConfig>,
     router: impl FnOnce(&str) -> axum::Router,
 ) -> Result<(RunningServer, Option<AdminServer>), String> {
-    let listener =
-        tokio::net::TcpListener::bind(&s.listen).await.map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
+    let listener = bind_str(&s.listen).await.map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
     let server = serve(Arc::new(provider), listener, ServerConfig { tls, ..Default::default() })
         .await
         .map_err(|e| format!("cannot serve: {e}"))?;
@@ -606,7 +606,7 @@ async fn start<P: LasProvider>(
                     t
                 }
             };
-            let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            let l = bind_str(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             let a = serve_admin(router(&token), l).await.map_err(|e| format!("cannot serve the admin API: {e}"))?;
             println!("admin API: {}", a.base_url());
             Some(a)

@@ -19,22 +19,20 @@
 //! SOAPAction is not looked at: quoted, unquoted, empty or absent are all fine, because
 //! dispatch is on the body element (UWLR.md §1).
 //!
-//! Connection limit: each accepted connection takes a permit of a semaphore of
-//! `max_connections`. Beyond it the connection is still accepted (so the caller learns why
-//! instead of waiting in the kernel backlog) and served by a minimal handler that answers
-//! every request 503 with `Server.TijdelijkNietBeschikbaar` (a transient fault: UWLR
-//! clients retry it). Those overflow connections are themselves capped
-//! (`max_connections / 4 + 16`); beyond that cap a connection is closed at once.
+//! Connections (how many at once, idle and slow heads, the deadline of a whole exchange,
+//! requests per connection, shutdown) follow the one policy of every listener we run:
+//! [`super::listener`], with the `ServerConfig::connection` given. Beyond
+//! `max_connections` each request gets **503** + `Server.TijdelijkNietBeschikbaar` (a
+//! transient fault: UWLR clients retry it) with `Retry-After: 1`.
 //!
-//! Slow clients: `header_read_timeout` bounds the TLS handshake and the arrival of each
-//! request head, including the wait for the next request on an idle keep-alive
-//! connection (hyper starts that timer when it starts reading a head), so a slow-loris
-//! client holds a permit for at most that long; `body_read_timeout` bounds the body.
+//! Slow bodies: `body_read_timeout` bounds the body (408 with a fault); keep it below the
+//! policy's `exchange_timeout`, which closes the connection without an answer.
 //!
 //! Privacy: request bodies and headers are never logged (the `autorisatie` header holds
 //! the school's key); the log has method, path, status, fault code, sizes and time.
 
 use super::dispatch::{self, fault_response, DispatchOptions, Outcome};
+use super::listener::{self, App, CloseConnection, ConnectionPolicy};
 use super::provider::LasProvider;
 use super::tls::{self, TlsConfig};
 use crate::message::fault::{Fault, FaultCode};
@@ -42,14 +40,13 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
-use tokio::task::JoinHandle;
+use tokio::net::TcpListener;
+
+pub use super::listener::{bind, RunningServer, LISTEN_BACKLOG};
 
 /// The content type of every SOAP answer.
 pub const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
@@ -61,16 +58,11 @@ pub struct ServerConfig {
     pub tls: Option<TlsConfig>,
     /// Largest request body; beyond it 413 + `Client.OngeldigBericht`. Default 16 MiB.
     pub max_body_bytes: usize,
-    /// Time for the TLS handshake and for each request head (also the idle time allowed
-    /// between requests on a keep-alive connection). Default 10 s.
-    pub header_read_timeout: Duration,
     /// Time for the whole request body. Default 30 s.
     pub body_read_timeout: Duration,
-    /// Connections served at once; beyond it 503 + `Server.TijdelijkNietBeschikbaar`.
-    /// Default 1024.
-    pub max_connections: usize,
-    /// How long [`RunningServer::shutdown`] waits for in-flight requests. Default 30 s.
-    pub shutdown_timeout: Duration,
+    /// Connections: how many at once, head and exchange timeouts, requests per
+    /// connection, shutdown (the policy of every listener we run).
+    pub connection: ConnectionPolicy,
     pub dispatch: DispatchOptions,
 }
 
@@ -79,50 +71,34 @@ impl Default for ServerConfig {
         ServerConfig {
             tls: None,
             max_body_bytes: 16 << 20,
-            header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
-            max_connections: 1024,
-            shutdown_timeout: Duration::from_secs(30),
+            connection: ConnectionPolicy::default(),
             dispatch: DispatchOptions::default(),
         }
     }
 }
 
-/// A server started by [`serve`]. Dropping it stops the accept loop and asks open
-/// connections to finish (without waiting for them); [`RunningServer::shutdown`] waits.
-#[derive(Debug)]
-pub struct RunningServer {
-    local_addr: SocketAddr,
-    scheme: &'static str,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
-
-impl RunningServer {
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// `http://127.0.0.1:PORT` or `https://...`: the listener's address, without path.
-    pub fn base_url(&self) -> String {
-        format!("{}://{}", self.scheme, self.local_addr)
-    }
-
-    /// Graceful: stops accepting, lets in-flight requests finish (idle keep-alive
-    /// connections are closed), and returns when all connections are gone or
-    /// `shutdown_timeout` has passed.
-    pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
-    }
-}
-
-/// Everything a connection task needs.
+/// The UWLR server as an [`App`] of the listener.
 struct Shared<P> {
     provider: Arc<P>,
     config: ServerConfig,
-    tls: Option<tokio_rustls::TlsAcceptor>,
     local_addr: SocketAddr,
+}
+
+impl<P: LasProvider> App for Shared<P> {
+    type Body = Full<Bytes>;
+
+    fn call(
+        &self,
+        req: Request<Incoming>,
+        scheme: &'static str,
+    ) -> impl Future<Output = Result<Resp, CloseConnection>> + Send {
+        route(self, req, scheme)
+    }
+
+    fn busy(&self, req: &Request<Incoming>, _limit: usize) -> Resp {
+        busy(self, req)
+    }
 }
 
 /// Starts serving UWLR on `listener` and returns at once; the server runs on the tokio
@@ -139,151 +115,12 @@ pub async fn serve<P: LasProvider>(
         None => None,
     };
     let local_addr = listener.local_addr()?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let (stop, stop_rx) = watch::channel(false);
-    let shared = Arc::new(Shared { provider, config, tls, local_addr });
-    let task = tokio::spawn(accept_loop(shared, listener, stop_rx));
-    tracing::info!(%local_addr, scheme, "UWLR server listening");
-    Ok(RunningServer { local_addr, scheme, stop, task })
+    let policy = config.connection.clone();
+    let shared = Arc::new(Shared { provider, config, local_addr });
+    let running = listener::serve(shared, listener, tls, policy)?;
+    tracing::info!(%local_addr, url = running.base_url(), "UWLR server listening");
+    Ok(running)
 }
-
-/// The listen backlog [`bind`] asks for: room for a burst of connections while the
-/// accept loop catches up. (`tokio::net::TcpListener::bind` asks for 128; a burst beyond the
-/// backlog is reset by the kernel before the server sees it.)
-pub const LISTEN_BACKLOG: u32 = 1024;
-
-/// Binds a listener for [`serve`] with a backlog of [`LISTEN_BACKLOG`] (the kernel caps it
-/// at `net.core.somaxconn`).
-pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
-    #[cfg(unix)]
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(LISTEN_BACKLOG)
-}
-
-fn permits(n: usize) -> usize {
-    n.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize))
-}
-
-async fn accept_loop<P: LasProvider>(shared: Arc<Shared<P>>, listener: TcpListener, mut stop: watch::Receiver<bool>) {
-    let max = permits(shared.config.max_connections);
-    let max_overflow = permits(max / 4 + 16);
-    let slots = Arc::new(Semaphore::new(max));
-    let overflow = Arc::new(Semaphore::new(max_overflow));
-    loop {
-        let accepted = tokio::select! {
-            // A `true`, or a dropped handle (Err): stop accepting.
-            r = stop.changed() => match r {
-                Ok(()) if !*stop.borrow() => continue,
-                _ => break,
-            },
-            a = listener.accept() => a,
-        };
-        let (stream, peer) = match accepted {
-            Ok(a) => a,
-            Err(e) => {
-                // Typically EMFILE/ENFILE: back off instead of spinning.
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        if let Ok(permit) = slots.clone().try_acquire_owned() {
-            tokio::spawn(connection(shared.clone(), stream, peer, permit, stop.clone(), false));
-        } else if let Ok(permit) = overflow.clone().try_acquire_owned() {
-            tracing::warn!(%peer, limit = max, "connection limit reached: answering 503");
-            tokio::spawn(connection(shared.clone(), stream, peer, permit, stop.clone(), true));
-        } else {
-            tracing::warn!(%peer, "connection limit and overflow limit reached: closing at once");
-            drop(stream);
-        }
-    }
-    drop(listener);
-    tracing::info!(addr = %shared.local_addr, "UWLR server stopping: waiting for open connections");
-    let all = async {
-        let _a = slots.acquire_many(max as u32).await;
-        let _b = overflow.acquire_many(max_overflow as u32).await;
-    };
-    if tokio::time::timeout(shared.config.shutdown_timeout, all).await.is_err() {
-        tracing::warn!("shutdown timeout: connections still open are abandoned");
-    }
-}
-
-async fn connection<P: LasProvider>(
-    shared: Arc<Shared<P>>,
-    stream: TcpStream,
-    peer: SocketAddr,
-    _permit: OwnedSemaphorePermit,
-    stop: watch::Receiver<bool>,
-    overflow: bool,
-) {
-    match &shared.tls {
-        None => serve_connection(shared.clone(), TokioIo::new(stream), peer, "http", stop, overflow).await,
-        Some(acceptor) => {
-            match tokio::time::timeout(shared.config.header_read_timeout, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => serve_connection(shared.clone(), TokioIo::new(tls), peer, "https", stop, overflow).await,
-                // rustls' description of the failure (no certificate, unknown CA, bad version...):
-                // never key material.
-                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-            }
-        }
-    }
-}
-
-async fn serve_connection<P, IO>(
-    shared: Arc<Shared<P>>,
-    io: TokioIo<IO>,
-    peer: SocketAddr,
-    scheme: &'static str,
-    mut stop: watch::Receiver<bool>,
-    overflow: bool,
-) where
-    P: LasProvider,
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(shared.config.header_read_timeout).keep_alive(!overflow);
-    let svc_shared = shared.clone();
-    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        let shared = svc_shared.clone();
-        async move {
-            if overflow {
-                Ok(busy(&shared, &req))
-            } else {
-                route(&shared, req, scheme).await
-            }
-        }
-    });
-    let conn = builder.serve_connection(io, service);
-    tokio::pin!(conn);
-    let result = tokio::select! {
-        r = conn.as_mut() => r,
-        // A `true`, or a dropped handle: finish the request in flight, then close.
-        () = async { let _ = stop.wait_for(|stopping| *stopping).await; } => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
-        }
-    };
-    if let Err(e) = result {
-        // Header timeouts, broken-off bodies, injected drops, clients that went away.
-        tracing::debug!(%peer, error = %e, "connection ended with an error");
-    }
-}
-
-/// Returned by the service to make hyper close the connection without an answer.
-#[derive(Debug)]
-struct CloseConnection(&'static str);
-
-impl std::fmt::Display for CloseConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for CloseConnection {}
 
 type Resp = Response<Full<Bytes>>;
 
@@ -426,7 +263,7 @@ fn busy<P>(shared: &Shared<P>, req: &Request<Incoming>) -> Resp {
         format!(
             "{}: too many connections (limit {}); try again shortly",
             FaultCode::TijdelijkNietBeschikbaar.default_message(),
-            shared.config.max_connections
+            shared.config.connection.max_connections
         ),
     );
     let mut r = soap(StatusCode::SERVICE_UNAVAILABLE, fault_response(&f).body);

@@ -1,13 +1,16 @@
 //! The UWLR server a LAS vendor embeds: SOAP 1.1 dispatch with the UWLR check order
 //! (`dispatch`) over a data provider it implements (`provider`), served over HTTP(S) with
-//! limits (`http`, `tls`).
+//! limits (`http`, `tls`), under the connection policy every listener we run shares
+//! (`listener`).
 
 pub mod dispatch;
 pub mod http;
+pub mod listener;
 pub mod provider;
 pub mod tls;
 
 pub use dispatch::{fault_response, handle, handle_with_injection, DispatchOptions, Outcome, SoapResponse};
-pub use http::{bind, serve, RunningServer, ServerConfig, LISTEN_BACKLOG, SOAP_CONTENT_TYPE};
+pub use http::{serve, ServerConfig, SOAP_CONTENT_TYPE};
+pub use listener::{bind, ConnectionPolicy, RunningServer, LISTEN_BACKLOG};
 pub use provider::{ongeldige_school, Injected, LasProvider};
 pub use tls::{TlsConfig, TlsConfigError};

@@ -47,7 +47,7 @@ async fn start(pupils: usize) -> Env {
     let gw = gateway(&db, clock.clone()).await;
     let las = las(Profile::Parnassys, pupils, clock.clone()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api = api::spawn(gw, AdminToken::new(TOKEN.into()), listener).unwrap();
+    let api = api::spawn(gw, AdminToken::new(TOKEN.into()), listener, Default::default()).unwrap();
     Env { api, las, http: reqwest::Client::new(), doc: doc(), clock, _db: db }
 }
 

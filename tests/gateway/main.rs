@@ -15,6 +15,7 @@ mod serve_support;
 #[path = "../support/store_support.rs"]
 mod store_support;
 
+mod api_connections;
 mod cli_gateway;
 mod cli_results;
 mod demo;

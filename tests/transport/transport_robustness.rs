@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 use transport_support::*;
 use uwlr::client::{Client, ClientConfig, ClientError, RetryPolicy};
 use uwlr::message::fault::FaultCode;
-use uwlr::server::{Injected, ServerConfig};
+use uwlr::server::{ConnectionPolicy, Injected, ServerConfig};
 use uwlr::{Body, DecodeOptions};
 
 fn valid_request() -> Vec<u8> {
@@ -43,7 +43,10 @@ async fn time_to_close(s: &mut TcpStream, limit: Duration) -> Option<Duration> {
 #[tokio::test]
 async fn slow_loris_is_cut_off_while_others_are_served() {
     let las = TestLas::new(20);
-    let config = ServerConfig { header_read_timeout: Duration::from_millis(600), ..Default::default() };
+    let config = ServerConfig {
+        connection: ConnectionPolicy { header_read_timeout: Duration::from_millis(600), ..Default::default() },
+        ..Default::default()
+    };
     let server = start(&las, config).await;
     let addr = server.local_addr();
 
@@ -226,7 +229,14 @@ async fn a_thousand_concurrent_connections_each_get_an_answer() {
 #[tokio::test]
 async fn beyond_max_connections_a_transient_fault() {
     let las = TestLas::new(10);
-    let config = ServerConfig { max_connections: 2, header_read_timeout: Duration::from_secs(5), ..Default::default() };
+    let config = ServerConfig {
+        connection: ConnectionPolicy {
+            max_connections: 2,
+            header_read_timeout: Duration::from_secs(5),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let server = start(&las, config).await;
     let addr = server.local_addr();
     let hog1 = TcpStream::connect(addr).await.unwrap();
@@ -283,4 +293,83 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
     assert!(contains(&body, "leerlinggegevens_antwoord"));
     assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(5), "{took:?}");
     assert!(TcpStream::connect(addr).await.is_err(), "no longer accepting");
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_its_answers_is_disconnected_after_the_exchange_deadline() {
+    // ~400 KB per answer: a few of them fill the kernel's buffers, and hyper's write stalls.
+    let las = TestLas::new(500);
+    let deadline = Duration::from_millis(800);
+    let config = ServerConfig {
+        connection: ConnectionPolicy { exchange_timeout: deadline, ..Default::default() },
+        ..Default::default()
+    };
+    let server = start(&las, config).await;
+    let addr = server.local_addr();
+    let one = {
+        let body = valid_request();
+        let mut r =
+            format!("POST /uwlr HTTP/1.1\r\nHost: {addr}\r\n{XML}Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        r.extend_from_slice(&body);
+        r
+    };
+    const PIPELINED: usize = 40;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let s = socket.connect(addr).await.unwrap();
+    let (mut reader, mut writer) = s.into_split();
+    // Requests go out (as far as the server takes them); answers are never read.
+    let sending = tokio::spawn(async move {
+        for _ in 0..PIPELINED {
+            if writer.write_all(&one).await.is_err() {
+                break;
+            }
+        }
+        writer
+    });
+    tokio::time::sleep(deadline * 3).await;
+    assert!(las.requests() < PIPELINED, "the server stalled on the unread answers");
+
+    // Had the server kept the connection, reading now would let it answer everything and then
+    // wait for the next head (10 s): the connection must already be gone.
+    let mut buf = vec![0u8; 64 << 10];
+    let mut total = 0;
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(3), reader.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break true,
+            Ok(Ok(n)) => total += n,
+            Err(_) => break false,
+        }
+    };
+    assert!(closed, "the connection is still open after {total} bytes read");
+    let answered = las.requests();
+    assert!(answered < PIPELINED, "{answered} of {PIPELINED} requests answered");
+    drop(sending.await);
+
+    // Others are served meanwhile and after.
+    let c = Client::new(ClientConfig::new(server.base_url())).unwrap();
+    c.haal_leerlinggegevens(&auth(), &verzoek()).await.unwrap();
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_connection_serves_at_most_max_requests_per_connection() {
+    let las = TestLas::new(5);
+    let config = ServerConfig {
+        connection: ConnectionPolicy { max_requests_per_connection: 3, ..Default::default() },
+        ..Default::default()
+    };
+    let server = start(&las, config).await;
+    let addr = server.local_addr();
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    // Five pipelined GETs in one write: three answers, the third with `Connection: close`.
+    let get = format!("GET /uwlr?wsdl HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    s.write_all(get.repeat(5).as_bytes()).await.unwrap();
+    let mut all = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut all)).await;
+    assert!(closed.is_ok(), "the connection was not closed");
+    let text = String::from_utf8_lossy(&all);
+    assert_eq!(text.matches("HTTP/1.1 200").count(), 3, "{:.300}", text);
+    assert_eq!(text.to_ascii_lowercase().matches("connection: close").count(), 1);
+    server.shutdown().await;
 }
