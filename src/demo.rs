@@ -136,10 +136,10 @@ fn prepare(dir: &Path) -> Result<bool, Failure> {
             )));
         }
     }
-    std::fs::create_dir_all(dir).map_err(|e| io("cannot create", e))?;
-    std::fs::write(
-        dir.join(MARKER),
-        "Made by `uwlr demo`. The next `uwlr demo` run here replaces the database, master key and mail.\n",
+    crate::private::create_dir_all(dir).map_err(|e| io("cannot create", e))?;
+    crate::private::write(
+        &dir.join(MARKER),
+        b"Made by `uwlr demo`. The next `uwlr demo` run here replaces the database, master key and mail.\n",
     )
     .map_err(|e| io("cannot write into", e))?;
     Ok(replaced)

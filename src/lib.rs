@@ -20,7 +20,8 @@
 //! - [`generate`]: deterministic synthetic schools and results for tests, demos and
 //!   benchmarks.
 //! - [`server`]: the UWLR server a LAS embeds: dispatch with the UWLR check order over a
-//!   [`server::LasProvider`], served over HTTP(S) with limits ([`server::serve`]).
+//!   [`server::LasProvider`], served over HTTP(S) with limits ([`server::serve`]) under the
+//!   connection policy every listener we run shares ([`server::listener`]).
 //! - [`client`]: the SOAP client the gateway uses to call a LAS (retries, TLS with client
 //!   certificates, size caps, redacted capture).
 //! - [`conformance`]: the suite a LAS vendor points at its own endpoint: named checks (WSDL,
@@ -34,6 +35,8 @@
 //!   [`store`], with keys in the [`vault`]; the rules it follows are pure modules:
 //!   [`koppeling`] (the lifecycle), [`import`] (the proposal), [`results`] (the messages),
 //!   [`school_year`] (the calendar of the transition), and [`notify`] renders its mails.
+//! - [`private`]: files we write (database, keys, token, mail) 0600 in folders 0700,
+//!   whatever the umask.
 //! - [`api`]: the gateway's admin API, JSON over HTTP behind a bearer token (axum).
 //! - [`cli`]: the gateway's commands (`koppeling`, `school`, `import`, `results`, `mail`, `serve`) for the
 //!   binary: clap arguments, one [`gateway::Gateway`] call each, tables or JSON, exit codes.
@@ -57,6 +60,7 @@ pub mod koppeling;
 pub mod message;
 pub mod mock;
 pub mod notify;
+pub mod private;
 pub mod profile;
 pub mod results;
 pub mod school_year;

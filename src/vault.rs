@@ -334,11 +334,12 @@ fn load_or_create_key_file(path: &Path) -> Result<[u8; MASTER_KEY_LEN], VaultErr
         Ok(file) => read_key_file(file, path),
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir).map_err(|source| VaultError::Io { path: dir.to_path_buf(), source })?;
+                crate::private::create_dir_all(dir)
+                    .map_err(|source| VaultError::Io { path: dir.to_path_buf(), source })?;
             }
             let mut master = [0u8; MASTER_KEY_LEN];
             SystemRandom::new().fill(&mut master).map_err(|_| VaultError::Random)?;
-            match create_owner_only(path) {
+            match crate::private::create_new(path) {
                 Ok(mut file) => {
                     file.write_all(&master).and_then(|()| file.sync_all()).map_err(io_error)?;
                     tracing::info!(path = %path.display(), "created a new vault master key; back it up");
@@ -372,17 +373,6 @@ fn read_key_file(file: fs::File, path: &Path) -> Result<[u8; MASTER_KEY_LEN], Va
     });
     bytes.fill(0);
     result
-}
-
-#[cfg(unix)]
-fn create_owner_only(path: &Path) -> io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
-}
-
-#[cfg(not(unix))]
-fn create_owner_only(path: &Path) -> io::Result<fs::File> {
-    fs::OpenOptions::new().write(true).create_new(true).open(path)
 }
 
 #[cfg(unix)]

@@ -46,16 +46,12 @@ impl AdminToken {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        std::fs::create_dir_all(data_dir)?;
+        crate::private::create_dir_all(data_dir)?;
         let mut bytes = [0u8; 32];
         aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut bytes)
             .map_err(|_| io::Error::other("the system random number generator failed"))?;
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&path) {
+        match crate::private::create_new(&path) {
             Ok(mut file) => {
                 file.write_all(format!("{token}\n").as_bytes())?;
                 file.sync_all()?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::Mail;
 
@@ -173,10 +173,10 @@ impl MailTransport {
         match self {
             MailTransport::File(dir) => {
                 let file_error = |reason: String| NotifyError::File { dir: dir.clone(), reason };
-                tokio::fs::create_dir_all(dir).await.map_err(|err| file_error(err.to_string()))?;
-                let id = AsyncFileTransport::<Tokio1Executor>::new(dir)
-                    .send(message)
+                let (folder, bytes) = (dir.clone(), message.formatted());
+                let id = tokio::task::spawn_blocking(move || write_eml(&folder, &bytes))
                     .await
+                    .map_err(|err| file_error(err.to_string()))?
                     .map_err(|err| file_error(err.to_string()))?;
                 tracing::debug!(transport = %self, id, "mail written");
             }
@@ -191,6 +191,22 @@ impl MailTransport {
         }
         Ok(())
     }
+}
+
+/// Writes one mail as `<random id>.eml` into `dir` (created 0700 when needed), the file
+/// 0600: mails hold names and links (what lettre's file transport writes, without its
+/// umask-dependent modes). Returns the id.
+fn write_eml(dir: &std::path::Path, bytes: &[u8]) -> std::io::Result<String> {
+    use std::io::Write;
+    crate::private::create_dir_all(dir)?;
+    let mut random = [0u8; 16];
+    aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut random)
+        .map_err(|_| std::io::Error::other("the system random number generator failed"))?;
+    let id: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let mut file = crate::private::create_new(&dir.join(format!("{id}.eml")))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(id)
 }
 
 fn build_message(from: &str, mail: &Mail) -> Result<Message, NotifyError> {

@@ -69,9 +69,12 @@ pub struct Store {
 impl Store {
     /// The embedded default: `<data_dir>/uwlr.sqlite3`, created (with the folder) on first use.
     pub async fn open_dir(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir)
+        crate::private::create_dir_all(data_dir)
             .map_err(|e| StoreError::Url(format!("{} (cannot create the folder: {e})", data_dir.display())))?;
         let file = data_dir.join("uwlr.sqlite3");
+        // Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+        crate::private::ensure_file(&file)
+            .map_err(|e| StoreError::Url(format!("{} (cannot create the database file: {e})", file.display())))?;
         Store::connect(&format!("sqlite://{}?mode=rwc", file.display())).await
     }
 

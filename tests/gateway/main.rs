@@ -24,6 +24,7 @@ mod gateway_archive;
 mod gateway_import;
 mod gateway_koppeling;
 mod gateway_results;
+mod private_files;
 mod results_crash;
 mod results_instances;
 mod school_year;
