@@ -35,6 +35,8 @@
 //!   [`store`], with keys in the [`vault`]; the rules it follows are pure modules:
 //!   [`koppeling`] (the lifecycle), [`import`] (the proposal), [`results`] (the messages),
 //!   [`school_year`] (the calendar of the transition), and [`notify`] renders its mails.
+//! - [`free_text`]: text people type, refused with control characters where it comes in
+//!   and escaped wherever it is printed.
 //! - [`private`]: files we write (database, keys, token, mail) 0600 in folders 0700,
 //!   whatever the umask.
 //! - [`api`]: the gateway's admin API, JSON over HTTP behind a bearer token (axum).
@@ -53,6 +55,7 @@ pub mod client;
 pub mod clock;
 pub mod conformance;
 pub mod demo;
+pub mod free_text;
 pub mod gateway;
 pub mod generate;
 pub mod import;

@@ -1,6 +1,7 @@
 //! The extractors of the admin API. Each turns a bad request into an [`ApiError`] that says
 //! what to fix, instead of axum's plain-text rejections: a body that does not parse names
-//! the field, an id that is not a number says so, a typo in a field name is refused.
+//! the field, an id that is not a number says so, a typo in a field name is refused, and a
+//! string with a control character is refused with its field named.
 
 use super::error::ApiError;
 use axum::body::Bytes;
@@ -50,7 +51,36 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             .map(|Json(v)| v)
             .map_err(|e| ApiError::bad_request(format!("a JSON body is needed: {}", super::error::reason(&e))));
     }
+    if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
+        if let Some(why) = control_character(&value, String::new()) {
+            return Err(ApiError::bad_request(format!("invalid JSON body: {why}")));
+        }
+    }
     Ok(Json::<T>::from_bytes(bytes)?.0)
+}
+
+/// The first string (or object key) in `value` holding a control character, as
+/// `path: what to fix`; a `key` field is left to the key rules. No field of the API is
+/// multi-line text, and a reason or a name with a
+/// newline or an escape sequence would forge lines in the audit trail as printed
+/// ([`crate::free_text`]).
+fn control_character(value: &Value, path: String) -> Option<String> {
+    let at = |p: &str| if p.is_empty() { "the body".to_string() } else { p.to_string() };
+    match value {
+        Value::String(s) => crate::free_text::refusal(s).map(|why| format!("{}: {why}", at(&path))),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| control_character(v, format!("{path}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(name, v)| {
+            let here = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+            match crate::free_text::refusal(name) {
+                Some(why) => Some(format!("field name {:?}: {why}", crate::free_text::printable(name))),
+                // A key is a secret, not text: never printed, trimmed and checked by the
+                // key rules (a pasted key often ends in a newline).
+                None if name == "key" => None,
+                None => control_character(v, here),
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// The path of the first object key in `given` that `known` (the parsed value written

@@ -45,19 +45,19 @@ pub enum KoppelingCommand {
         #[command(flatten)]
         key: OptionalKeyInput,
         /// Recorded in the audit trail.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::free_text::parse_line)]
         reason: Option<String>,
     },
     /// Support approves a request; with a key it becomes active.
     Approve {
         id: i64,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::free_text::parse_line)]
         reason: Option<String>,
     },
     /// Support rejects a request, with a reason the school can act on.
     Reject {
         id: i64,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::free_text::parse_line)]
         reason: String,
     },
     /// Enter the key the LAS or dashboard showed; an approved koppeling becomes active.
@@ -71,13 +71,13 @@ pub enum KoppelingCommand {
         id: i64,
         #[command(flatten)]
         key: KeyInput,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::free_text::parse_line)]
         reason: Option<String>,
     },
     /// End a koppeling: its key is forgotten, nothing goes through it again.
     Revoke {
         id: i64,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::free_text::parse_line)]
         reason: Option<String>,
     },
     /// Who did what to the koppelingen of a school location, oldest first.

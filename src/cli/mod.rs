@@ -52,7 +52,7 @@ pub struct GatewayArgs {
     #[arg(long, global = true, value_name = "URL", help_heading = "Gateway options")]
     pub database: Option<String>,
     /// Who acts, as recorded in the audit trail [default: $USER, else "cli"]
-    #[arg(long, global = true, value_name = "NAME", help_heading = "Gateway options")]
+    #[arg(long, global = true, value_name = "NAME", value_parser = crate::free_text::parse_line, help_heading = "Gateway options")]
     pub actor: Option<String>,
     /// Print the result as JSON instead of tables.
     #[arg(long, global = true, help_heading = "Gateway options")]

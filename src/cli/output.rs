@@ -22,7 +22,9 @@ impl Output {
                 Err(e) => format!("{{\"error\": \"cannot write JSON: {e}\"}}\n"),
             }
         } else {
-            human()
+            // Whatever text from outside a command's lines hold, no control character
+            // reaches the terminal (tables escape their cells, newlines included).
+            crate::free_text::printable_lines(&human()).into_owned()
         };
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
@@ -50,8 +52,10 @@ impl Table {
         }
     }
 
+    /// Adds a row; each cell is escaped to one printable line ([`crate::free_text::printable`]),
+    /// so a reason with a newline or an escape sequence cannot forge a line or a colour.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(cells.into_iter().map(|c| crate::free_text::printable(&c).into_owned()).collect());
     }
 
     pub fn is_empty(&self) -> bool {

@@ -31,7 +31,7 @@ pub enum SchoolCommand {
     ClearNumbers {
         /// BRIN + dependance (99DE00) or schoolkey.
         location: String,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::free_text::parse_line)]
         reason: Option<String>,
     },
     /// The school admins who are mailed when an import proposal waits.
@@ -74,7 +74,7 @@ pub enum SchoolCommand {
         #[arg(long)]
         confirm: Option<String>,
         /// Why, for the audit trail (ids only: no names).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::free_text::parse_line)]
         reason: Option<String>,
     },
 }

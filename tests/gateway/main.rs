@@ -19,6 +19,7 @@ mod api_connections;
 mod cli_gateway;
 mod cli_results;
 mod demo;
+mod free_text;
 mod gateway_api;
 mod gateway_archive;
 mod gateway_import;
