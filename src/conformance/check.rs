@@ -394,7 +394,7 @@ pub static CHECKS: &[Check] = &[
         id: GetraptStructuur,
         name: "getrapt.structuur",
         title: "HaalStructuur agrees with alles-in-een",
-        sends: "structuur_verzoek (to --getrapt-endpoint, else the endpoint), when the WSDL offers HaalStructuur",
+        sends: "structuur_verzoek (to --getrapt-endpoint, else the WSDL's address for it, else the endpoint), when the WSDL offers HaalStructuur",
         expects:
             "a schema-valid structuur_antwoord with the school, vestigingen and groepen of the alles-in-een answer",
         reference: "UWLR.md §1, §3",

@@ -55,9 +55,15 @@ pub struct ConformanceArgs {
     /// LAS key or ECK iD of a pupil of the school that test results may be written for.
     #[arg(long, requires = "results_endpoint")]
     pub test_pupil: Option<String>,
-    /// Where the getrapt operations are served, if not at --endpoint.
+    /// Where the getrapt operations are served, if not at --endpoint (or at the address
+    /// the WSDL gives them).
     #[arg(long)]
     pub getrapt_endpoint: Option<String>,
+    /// Send every request to the endpoints given, even where the WSDL read names another
+    /// soap:address for the operation's port (by default that address is used, as clients
+    /// generated from the WSDL do, with a warning).
+    #[arg(long)]
+    pub force_endpoint: bool,
     /// A school the LAS serves that this key does not open: BRIN (99DF), BRIN/dependance
     /// (99DF/01) or a schoolkey.
     #[arg(long)]
@@ -137,6 +143,7 @@ impl ConformanceArgs {
         let mut t = Target::new(self.endpoint.clone(), auth, school, schooljaar);
         t.results_endpoint.clone_from(&self.results_endpoint);
         t.getrapt_endpoint.clone_from(&self.getrapt_endpoint);
+        t.force_endpoint = self.force_endpoint;
         t.gegevenssetid.clone_from(&self.gegevenssetid);
         t.test_pupil.clone_from(&self.test_pupil);
         t.other_school =

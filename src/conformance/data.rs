@@ -18,13 +18,13 @@ use std::collections::BTreeSet;
 pub(super) async fn strict(ctx: &mut Ctx<'_>) -> Verdict {
     let t = ctx.t;
     let header = Header::of(&t.auth);
-    let mut ex = ctx.probe.post(&t.endpoint, Some(ACTION_HAAL), Verzoek::normal(t, "2.3").bytes(&header)).await;
+    let mut ex = ctx.probe.post(&ctx.ll_url(), Some(ACTION_HAAL), Verzoek::normal(t, "2.3").bytes(&header)).await;
     let mut note = "";
     if is_fault(&ex, FaultCode::XsdVersieOngeldig) {
         // A LAS that has not moved to 2.3: the rest of the run speaks 2.2 with it.
         ctx.v23_refused = true;
         ctx.version = "2.2".into();
-        ex = ctx.probe.post(&t.endpoint, Some(ACTION_HAAL), Verzoek::normal(t, "2.2").bytes(&header)).await;
+        ex = ctx.probe.post(&ctx.ll_url(), Some(ACTION_HAAL), Verzoek::normal(t, "2.2").bytes(&header)).await;
         note = " (xsdversie 2.2: the LAS refused 2.3 with Client.XsdVersieOngeldig)";
     }
     let (d, read) = match expect_gegevens(&ex) {
@@ -155,7 +155,7 @@ pub(super) async fn v23(ctx: &mut Ctx<'_>) -> Verdict {
         return serves_22_only();
     }
     let ex =
-        ctx.probe.post(&t.endpoint, Some(ACTION_HAAL), Verzoek::normal(t, "2.3").bytes(&Header::of(&t.auth))).await;
+        ctx.probe.post(&ctx.ll_url(), Some(ACTION_HAAL), Verzoek::normal(t, "2.3").bytes(&Header::of(&t.auth))).await;
     if is_fault(&ex, FaultCode::XsdVersieOngeldig) {
         ctx.v23_refused = true;
         return serves_22_only();
@@ -177,7 +177,7 @@ fn serves_22_only() -> Verdict {
 pub(super) async fn v22(ctx: &mut Ctx<'_>) -> Verdict {
     let t = ctx.t;
     let ex =
-        ctx.probe.post(&t.endpoint, Some(ACTION_HAAL), Verzoek::normal(t, "2.2").bytes(&Header::of(&t.auth))).await;
+        ctx.probe.post(&ctx.ll_url(), Some(ACTION_HAAL), Verzoek::normal(t, "2.2").bytes(&Header::of(&t.auth))).await;
     if let Ok(read) = judge::read(&ex) {
         if let Body::Fault(f) = &read.body {
             if f.code == Some(FaultCode::XsdVersieOngeldig) {

@@ -17,7 +17,7 @@ pub(super) async fn future(ctx: &mut Ctx<'_>) -> Verdict {
     let mut parts = Vec::new();
     for (label, stamp) in [("with Z", zoned), ("without zone", floating)] {
         let v = Verzoek { laatstontvangengegevens: Some(stamp.clone()), ..Verzoek::normal(t, &ctx.version) };
-        let ex = ctx.probe.post(&t.endpoint, Some(ACTION_HAAL), v.bytes(&Header::of(&t.auth))).await;
+        let ex = ctx.probe.post(&ctx.ll_url(), Some(ACTION_HAAL), v.bytes(&Header::of(&t.auth))).await;
         let verdict = match read(&ex) {
             Err(v) => v,
             Ok(r) => match &r.body {
@@ -46,7 +46,7 @@ pub(super) async fn past(ctx: &mut Ctx<'_>) -> Verdict {
     let t = ctx.t;
     let stamp = "2000-01-01T00:00:00Z";
     let v = Verzoek { laatstontvangengegevens: Some(stamp.into()), ..Verzoek::normal(t, &ctx.version) };
-    let ex = ctx.probe.post(&t.endpoint, Some(ACTION_HAAL), v.bytes(&Header::of(&t.auth))).await;
+    let ex = ctx.probe.post(&ctx.ll_url(), Some(ACTION_HAAL), v.bytes(&Header::of(&t.auth))).await;
     match read(&ex) {
         Err(v) => v,
         Ok(r) => match &r.body {

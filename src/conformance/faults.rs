@@ -15,7 +15,7 @@ pub(super) async fn run(ctx: &mut Ctx<'_>, id: CheckId) -> Verdict {
     }
     let mut parts = Vec::with_capacity(cases.len());
     for c in &cases {
-        let Some(url) = c.service.url(ctx.t) else { continue };
+        let Some(url) = ctx.url(c.service) else { continue };
         let ex = ctx.probe.post(url, Some(c.soap_action), c.body.clone()).await;
         parts.push((c.label.clone(), expect_fault(&ex, c.expected)));
     }

@@ -23,7 +23,7 @@ fn alles(ctx: &Ctx<'_>) -> Result<Leerlinggegevens, Verdict> {
 }
 
 async fn send(ctx: &Ctx<'_>, v: &Verzoek, action: &str) -> Result<super::probe::Exchange, super::probe::ProbeError> {
-    let url = Service::Getrapt.url(ctx.t).unwrap_or(&ctx.t.endpoint);
+    let url = ctx.url(Service::Getrapt).unwrap_or(&ctx.t.endpoint);
     ctx.probe.post(url, Some(action), v.bytes(&Header::of(&ctx.t.auth))).await
 }
 

@@ -73,6 +73,9 @@ pub(crate) struct Ctx<'t> {
     data_lenient: bool,
     /// From the WSDL: whether it offers any getrapt operation.
     getrapt_offered: Option<bool>,
+    /// From the WSDLs read: the `soap:address` to call per service, where it is used
+    /// instead of the endpoint given (see [`Target::force_endpoint`]).
+    wsdl_address: std::collections::HashMap<Service, String>,
     /// The results message `results.roundtrip` got accepted, for the re-sends.
     results: Option<LeerresultatenVerzoek>,
     test_pupil_eckid: Option<String>,
@@ -81,6 +84,18 @@ pub(crate) struct Ctx<'t> {
 impl Ctx<'_> {
     fn cases(&self) -> Vec<CaseRequest> {
         fault_cases(self.t, &self.version)
+    }
+
+    /// Where requests of `service` go: the WSDL's address for it when one was read and
+    /// used, else the endpoint given (`None`: no endpoint for that service).
+    fn url(&self, service: Service) -> Option<&str> {
+        let given = service.url(self.t)?;
+        Some(self.wsdl_address.get(&service).map_or(given, String::as_str))
+    }
+
+    /// [`Ctx::url`] of the pupil-data service, owned (the checks change `self` meanwhile).
+    fn ll_url(&self) -> String {
+        self.url(Service::Leerlinggegevens).unwrap_or(&self.t.endpoint).to_string()
     }
 }
 
@@ -107,6 +122,7 @@ pub async fn run(target: &Target, mut progress: impl FnMut(Progress<'_>)) -> Res
         data_raw: None,
         data_lenient: false,
         getrapt_offered: None,
+        wsdl_address: Default::default(),
         results: None,
         test_pupil_eckid: None,
     };

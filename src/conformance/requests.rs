@@ -41,7 +41,7 @@ pub const BAD_DATETIME: &str = "2025-13-45T25:61:00";
 pub const BAD_XSDVERSIE: &str = "9.9";
 
 /// Which service a request goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
     Leerlinggegevens,
     Getrapt,
@@ -49,7 +49,8 @@ pub enum Service {
 }
 
 impl Service {
-    /// The URL for this service, if the target has one.
+    /// The URL given for this service, if the target has one (before any WSDL was read:
+    /// `Ctx::url` has the one the checks call).
     pub fn url(self, t: &Target) -> Option<&str> {
         match self {
             Service::Leerlinggegevens => Some(&t.endpoint),

@@ -4,7 +4,7 @@
 
 use super::judge::{fault_text, fix_for_fault, pass_or_warn, read};
 use super::report::Verdict;
-use super::requests::{results_bytes, results_for, ACTION_BRENG};
+use super::requests::{results_bytes, results_for, Service, ACTION_BRENG};
 use super::Ctx;
 use crate::message::leerresultaten::{LeerresultatenVerzoek, ResultaatWaarde};
 use crate::message::Body;
@@ -72,7 +72,7 @@ pub(super) async fn eckid(ctx: &mut Ctx<'_>) -> Verdict {
 }
 
 async fn send(ctx: &Ctx<'_>, r: &LeerresultatenVerzoek, what: &str) -> Verdict {
-    let Some(url) = ctx.t.results_endpoint.as_deref() else {
+    let Some(url) = ctx.url(Service::Leerresultaten) else {
         return Verdict::na("no --results-endpoint given");
     };
     let body = match results_bytes(r, &ctx.t.auth) {

@@ -15,8 +15,14 @@ use std::time::Duration;
 pub struct Target {
     /// The pupil-data (alles-in-een) service URL.
     pub endpoint: String,
-    /// Where the getrapt operations are served, if not at `endpoint`.
+    /// Where the getrapt operations are served, if not at `endpoint` (or at the address
+    /// the WSDL gives them).
     pub getrapt_endpoint: Option<String>,
+    /// `false` (the default): once a WSDL has been read, each operation is sent to the
+    /// `soap:address` of its port there (what clients generated from it call), with a
+    /// warning when that differs from the endpoint given. `true`: always the endpoints
+    /// given.
+    pub force_endpoint: bool,
     /// The BrengLeerresultaten service URL; the results checks do not apply without it.
     pub results_endpoint: Option<String>,
     /// The link's header: key, klantcode, klantnaam. The key never reaches a report.
@@ -71,6 +77,7 @@ impl Target {
         Target {
             endpoint: endpoint.into(),
             getrapt_endpoint: None,
+            force_endpoint: false,
             results_endpoint: None,
             auth,
             school,
@@ -99,6 +106,7 @@ impl fmt::Debug for Target {
         f.debug_struct("Target")
             .field("endpoint", &self.endpoint)
             .field("getrapt_endpoint", &self.getrapt_endpoint)
+            .field("force_endpoint", &self.force_endpoint)
             .field("results_endpoint", &self.results_endpoint)
             .field("auth", &self.auth)
             .field("school", &self.school)

@@ -109,7 +109,7 @@ pub(super) async fn content_type(ctx: &mut Ctx<'_>) -> Verdict {
     let wrong = Autorisatie { autorisatiesleutel: WRONG_KEY.into(), ..t.auth.clone() };
     let mut parts = Vec::new();
     for (label, header) in [("answer", Header::of(&t.auth)), ("fault", Header::of(&wrong))] {
-        let v = match ctx.probe.post(&t.endpoint, Some(ACTION_HAAL), normal.bytes(&header)).await {
+        let v = match ctx.probe.post(&ctx.ll_url(), Some(ACTION_HAAL), normal.bytes(&header)).await {
             Ok(ex) => judge_content_type(ex.content_type.as_deref(), &ex.body),
             Err(e) => Verdict::fail(e.to_string()).fix(e.fix()),
         };
@@ -165,7 +165,7 @@ pub(super) async fn soapaction(ctx: &mut Ctx<'_>) -> Verdict {
     let body = Verzoek::normal(t, &ctx.version).bytes(&Header::of(&t.auth));
     let mut parts = Vec::new();
     for (label, action) in [("unquoted", Some("HaalLeerlinggegevens")), ("absent", None)] {
-        let ex = ctx.probe.post(&t.endpoint, action, body.clone()).await;
+        let ex = ctx.probe.post(&ctx.ll_url(), action, body.clone()).await;
         let v = match expect_gegevens(&ex) {
             Ok((d, r)) => pass_or_warn(&r, format!("data ({} pupils)", d.leerlingen.len())),
             Err(v) if v.status == Status::Fail => Verdict::warn(v.why).fix(
@@ -187,7 +187,7 @@ pub(super) async fn timing(ctx: &mut Ctx<'_>) -> Verdict {
     let mut times = Vec::with_capacity(calls);
     let mut size = 0;
     for i in 1..=calls {
-        match ctx.probe.post(&t.endpoint, Some(ACTION_HAAL), body.clone()).await {
+        match ctx.probe.post(&ctx.ll_url(), Some(ACTION_HAAL), body.clone()).await {
             Ok(ex) if ex.status == 200 => {
                 size = ex.body.len();
                 times.push(ex.elapsed);

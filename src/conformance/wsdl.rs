@@ -5,7 +5,7 @@
 
 use super::probe::{body_start, wsdl_url};
 use super::report::Verdict;
-use super::requests::LL_NS;
+use super::requests::{Service, LL_NS};
 use super::Ctx;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
@@ -32,6 +32,7 @@ struct BindingOp {
 
 #[derive(Debug, Default)]
 struct Binding {
+    name: String,
     port_type: String,
     soap12: bool,
     ops: Vec<BindingOp>,
@@ -51,7 +52,8 @@ pub(crate) struct Wsdl {
     messages: HashMap<String, Vec<Name>>,
     port_types: HashMap<String, Vec<PortTypeOp>>,
     bindings: Vec<Binding>,
-    addresses: Vec<String>,
+    /// `wsdl:port`s: the binding each names (local name) and its `soap:address`.
+    ports: Vec<(String, Option<String>)>,
     schema_locations: Vec<String>,
     wsdl_imports: usize,
 }
@@ -100,7 +102,8 @@ const LR_OPS: [OpSpec; 1] = [OpSpec {
     output: (LR_NS, "leerresultaten_bevestiging"),
 }];
 
-/// `wsdl.leerlinggegevens`.
+/// `wsdl.leerlinggegevens`. Also notes whether getrapt is offered, and where the WSDL
+/// says the alles-in-een and getrapt operations are served.
 pub(super) async fn leerlinggegevens(ctx: &mut Ctx<'_>) -> Verdict {
     let url = ctx.t.endpoint.clone();
     let (verdict, wsdl) = check(ctx, &url, &LL_OPS).await;
@@ -118,7 +121,65 @@ pub(super) async fn leerresultaten(ctx: &mut Ctx<'_>) -> Verdict {
     check(ctx, &url, &LR_OPS).await.0
 }
 
-async fn check(ctx: &Ctx<'_>, endpoint: &str, ops: &[OpSpec]) -> (Verdict, Option<Wsdl>) {
+/// The services of `ops`, each with the operation whose port says where it is served
+/// (getrapt: the first getrapt operation the WSDL binds).
+fn services(ops: &[OpSpec]) -> Vec<(Service, &'static [&'static str])> {
+    if ops[0].name == LR_OPS[0].name {
+        vec![(Service::Leerresultaten, &["BrengLeerresultaten"])]
+    } else {
+        vec![(Service::Leerlinggegevens, &["HaalLeerlinggegevens"]), (Service::Getrapt, &LL_GETRAPT)]
+    }
+}
+
+/// Where each service of `ops` is called, by the WSDL read: its port's `soap:address`
+/// unless `--force-endpoint` (or a `--getrapt-endpoint`) says otherwise. Records the
+/// addresses used in `ctx`; returns the warnings for addresses that differ from the one
+/// given.
+fn route(ctx: &mut Ctx<'_>, wsdl: &Wsdl, ops: &[OpSpec]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (service, names) in services(ops) {
+        let Some(given) = service.url(ctx.t).map(str::to_owned) else { continue };
+        let Some((op, address)) = names.iter().find_map(|n| wsdl.address_of(n).map(|a| (*n, a))) else { continue };
+        if same_url(address, &given) {
+            continue;
+        }
+        let usable = reqwest::Url::parse(address).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            && !address.contains("NOTDEFINEDYET");
+        let explicit_getrapt = service == Service::Getrapt && ctx.t.getrapt_endpoint.is_some();
+        let what = format!("{op}: the WSDL's soap:address is '{address}', not the endpoint given ('{given}')");
+        if !usable {
+            warnings.push(format!("{what}: not a usable URL, so the checks call the endpoint given"));
+        } else if ctx.t.force_endpoint || explicit_getrapt {
+            let flag = if explicit_getrapt { "--getrapt-endpoint" } else { "--force-endpoint" };
+            warnings.push(format!(
+                "{what}: {flag}, so the checks call the endpoint given; clients generated from the WSDL call the other"
+            ));
+        } else {
+            warnings.push(format!(
+                "{what}: the checks call the WSDL's address, as clients generated from it do \
+                 (--force-endpoint calls the endpoint given)"
+            ));
+            ctx.wsdl_address.insert(service, address.to_owned());
+        }
+    }
+    warnings
+}
+
+/// Two URLs naming the same place (`http://h:80/x` and `http://h/x/` alike).
+fn same_url(a: &str, b: &str) -> bool {
+    match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
+        (Ok(a), Ok(b)) => {
+            a.scheme() == b.scheme()
+                && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+                && a.port_or_known_default() == b.port_or_known_default()
+                && a.path().trim_end_matches('/') == b.path().trim_end_matches('/')
+                && a.query() == b.query()
+        }
+        _ => a == b,
+    }
+}
+
+async fn check(ctx: &mut Ctx<'_>, endpoint: &str, ops: &[OpSpec]) -> (Verdict, Option<Wsdl>) {
     let url = wsdl_url(endpoint);
     let ex = match ctx.probe.get(&url).await {
         Ok(ex) => ex,
@@ -131,7 +192,8 @@ async fn check(ctx: &Ctx<'_>, endpoint: &str, ops: &[OpSpec]) -> (Verdict, Optio
         Ok(w) => w,
         Err(e) => return (Verdict::fail(format!("GET {url}: {e}")), None),
     };
-    let (mut problems, mut warnings) = wsdl.judge(ops, endpoint);
+    let (mut problems, mut warnings) = wsdl.judge(ops);
+    warnings.extend(route(ctx, &wsdl, ops));
     let (schemas, schema_warnings) = schemas(ctx, &url, &wsdl.schema_locations).await;
     warnings.extend(schema_warnings);
     let found: Vec<&str> = ops.iter().filter(|o| wsdl.binding_op(o.name).is_some()).map(|o| o.name).collect();
@@ -203,12 +265,19 @@ impl Wsdl {
         self.bindings.iter().filter(|b| !b.soap12).find_map(|b| b.ops.iter().find(|o| o.name == name).map(|o| (b, o)))
     }
 
+    /// The `soap:address` of the port whose (SOAP 1.1) binding has the operation `op`.
+    fn address_of(&self, op: &str) -> Option<&str> {
+        let (binding, _) = self.binding_op(op)?;
+        self.ports.iter().filter(|(b, _)| *b == binding.name).find_map(|(_, a)| a.as_deref())
+    }
+
     fn message_element(&self, message: Option<&str>) -> Option<&Name> {
         self.messages.get(message?)?.first()
     }
 
     /// Problems (fail) and warnings against the expected operations.
-    fn judge(&self, ops: &[OpSpec], endpoint: &str) -> (Vec<String>, Vec<String>) {
+    /// (Where each operation is served is judged by `route`.)
+    fn judge(&self, ops: &[OpSpec]) -> (Vec<String>, Vec<String>) {
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
         let required = ops[0].name;
@@ -267,14 +336,6 @@ impl Wsdl {
                      this WSDL will not send the key",
                     spec.name
                 )),
-            }
-        }
-        let host = |u: &str| reqwest::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_owned));
-        for a in &self.addresses {
-            if host(a) != host(endpoint) || a.contains("NOTDEFINEDYET") {
-                warnings.push(format!(
-                    "soap:address '{a}' is not this endpoint's host: clients generated from the WSDL call that address"
-                ));
             }
         }
         (problems, warnings)
@@ -350,6 +411,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<Wsdl, String> {
                 }
             }
             (WSDL_NS, "binding") => w.bindings.push(Binding {
+                name: attr("name").unwrap_or_default(),
                 port_type: attr("type").map(|t| local(&t).to_string()).unwrap_or_default(),
                 ..Default::default()
             }),
@@ -373,9 +435,12 @@ pub(crate) fn parse(body: &[u8]) -> Result<Wsdl, String> {
                     op.header_message = attr("message").map(|m| local(&m).to_string());
                 }
             }
-            (SOAP11_BINDING_NS | SOAP12_BINDING_NS, "address") => {
-                if let Some(l) = attr("location") {
-                    w.addresses.push(l);
+            (WSDL_NS, "port") => {
+                w.ports.push((attr("binding").map(|b| local(&b).to_string()).unwrap_or_default(), None))
+            }
+            (SOAP11_BINDING_NS | SOAP12_BINDING_NS, "address") if parent == Some((WSDL_NS, "port")) => {
+                if let (Some(port), Some(l)) = (w.ports.last_mut(), attr("location")) {
+                    port.1 = Some(l);
                 }
             }
             (XSD_NS, "import" | "include") => {
@@ -439,14 +504,33 @@ mod tests {
     #[test]
     fn our_wsdls_meet_uwlr() {
         let w = parse(OURS.as_bytes()).unwrap();
-        let (problems, warnings) = w.judge(&LL_OPS, "http://localhost:8080/uwlr/leerlinggegevens");
+        let (problems, warnings) = w.judge(&LL_OPS);
         assert!(problems.is_empty(), "{problems:?}");
         assert!(warnings.is_empty(), "{warnings:?}");
         assert!(LL_GETRAPT.iter().all(|op| w.binding_op(op).is_some()));
         assert_eq!(w.schema_locations.len(), 2);
         let w = parse(OURS_LR.as_bytes()).unwrap();
-        let (problems, warnings) = w.judge(&LR_OPS, "http://localhost:8080/uwlr/leerresultaten");
+        let (problems, warnings) = w.judge(&LR_OPS);
         assert!(problems.is_empty() && warnings.is_empty(), "{problems:?} {warnings:?}");
+    }
+
+    #[test]
+    fn each_operation_has_its_ports_address() {
+        let two = OURS.replacen(
+            "<soap:address location=\"http://localhost:8080/uwlr/leerlinggegevens\"/>\n    </wsdl:port>\n    <wsdl:port name=\"prtLeerlinggegevensService-getrapt\" binding=\"lg:bndLeerlinggegevens-getrapt\">\n      <soap:address location=\"http://localhost:8080/uwlr/leerlinggegevens\"/>",
+            "<soap:address location=\"http://localhost:8080/uwlr/leerlinggegevens\"/>\n    </wsdl:port>\n    <wsdl:port name=\"prtLeerlinggegevensService-getrapt\" binding=\"lg:bndLeerlinggegevens-getrapt\">\n      <soap:address location=\"http://elsewhere:9000/getrapt\"/>",
+            1,
+        );
+        assert_ne!(two, OURS);
+        let w = parse(two.as_bytes()).unwrap();
+        assert_eq!(w.address_of("HaalLeerlinggegevens"), Some("http://localhost:8080/uwlr/leerlinggegevens"));
+        for op in LL_GETRAPT {
+            assert_eq!(w.address_of(op), Some("http://elsewhere:9000/getrapt"), "{op}");
+        }
+        assert_eq!(w.address_of("BrengLeerresultaten"), None);
+        assert!(same_url("http://H:80/uwlr/", "http://h/uwlr"));
+        assert!(!same_url("http://h/uwlr", "https://h/uwlr"));
+        assert!(!same_url("http://h:8080/uwlr", "http://h/uwlr"));
     }
 
     #[test]
@@ -456,12 +540,12 @@ mod tests {
             .replace("element=\"lg:leerlinggegevens_antwoord\"", "element=\"lg:antwoord\"")
             .replace("<soap:header message=\"lg:msgHeader\" part=\"msgpHeader\" use=\"literal\"/>", "");
         let w = parse(bad.as_bytes()).unwrap();
-        let (problems, warnings) = w.judge(&LL_OPS, "http://localhost:8080/x");
+        let (problems, warnings) = w.judge(&LL_OPS);
         assert!(problems.iter().any(|p| p.contains("SOAPAction 'urn:haal'")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("output element") && p.contains("}antwoord")), "{problems:?}");
         assert!(warnings.iter().any(|p| p.contains("no soap:header")), "{warnings:?}");
         let soap12 = OURS.replace(SOAP11_BINDING_NS, SOAP12_BINDING_NS);
-        let (problems, _) = parse(soap12.as_bytes()).unwrap().judge(&LL_OPS, "http://localhost:8080/x");
+        let (problems, _) = parse(soap12.as_bytes()).unwrap().judge(&LL_OPS);
         assert!(problems.iter().any(|p| p.contains("SOAP 1.2")), "{problems:?}");
         assert!(parse(b"<html><body>not here</body></html>").unwrap_err().contains("not a WSDL"));
         assert!(parse(b"<wsdl:definitions xmlns:wsdl=\"x\">").is_err());

@@ -117,6 +117,19 @@ impl DateTime {
         Ok(DateTime { local: date.and_time(time), zone })
     }
 
+    /// The same moment with at most 6 fractional digits, cut off (never rounded up). What
+    /// we write as `aanmaakdatum` goes through this: typed clients (Python's `datetime`,
+    /// suds, zeep) keep microseconds, truncating or rounding more digits, and a client
+    /// echoes the value as `laatstontvangengegevens`. Rounded up, the echo could be later
+    /// than the real moment and a change made in between would be missed; cut off, it is
+    /// never later (at worst a change is sent twice).
+    pub fn to_micros(self) -> Self {
+        use chrono::Timelike;
+        let nanos = self.local.nanosecond();
+        let local = self.local.with_nanosecond(nanos - nanos % 1000).unwrap_or(self.local);
+        DateTime { local, zone: self.zone }
+    }
+
     /// Normalises an `Offset` of zero hours to itself (not `Z`): we write what we read.
     pub fn with_offset(local: NaiveDateTime, off: FixedOffset) -> Self {
         DateTime { local, zone: Zone::Offset(off.fix()) }

@@ -1293,7 +1293,7 @@ impl LasProvider for MockLas {
             }
         }
         let mut d = s.data.clone();
-        d.school.aanmaakdatum = Some(to_uwlr(now));
+        d.school.aanmaakdatum = Some(to_uwlr(now).to_micros());
         d.school.xsdversie = Some("2.3".into());
         if let (Some(since), DeltaMode::Changed) = (since, self.inner.delta) {
             let changed = |m: &Option<crate::message::values::DateTime>| m.as_ref().is_some_and(|m| to_utc(m) > since);

@@ -238,7 +238,8 @@ pub fn message(
         school: ResultatenSchool {
             schooljaar,
             id: school.clone(),
-            aanmaakdatum: UwlrDateTime { local: now.naive_utc(), zone: Zone::Utc },
+            // As written: at most 6 fractional digits (`DateTime::to_micros`).
+            aanmaakdatum: UwlrDateTime { local: now.naive_utc(), zone: Zone::Utc }.to_micros(),
             auteur: Some("uwlr-gateway".into()),
             xsdversie: "2.3".into(),
             commentaar: None,

@@ -191,12 +191,17 @@ fn school_identificatie() -> impl Strategy<Value = SchoolIdentificatie> {
     ]
 }
 
+/// An `aanmaakdatum` as we write it: at most 6 fractional digits ([`DateTime::to_micros`]).
+fn aanmaakdatum() -> impl Strategy<Value = DateTime> {
+    datetime().prop_map(DateTime::to_micros)
+}
+
 fn school() -> impl Strategy<Value = School> {
     (
         schooljaar(),
         option::of(date()),
         school_identificatie(),
-        option::of(datetime()),
+        option::of(aanmaakdatum()),
         option::of(s(128)),
         option::of(s(32)),
         option::of(any_text()),
@@ -728,7 +733,7 @@ fn toetsafnames(codes: Vec<String>) -> impl Strategy<Value = Vec<Toetsafname>> {
 }
 
 fn resultaten_school() -> impl Strategy<Value = ResultatenSchool> {
-    (schooljaar(), school_id(), datetime(), option::of(s(128)), s(32), option::of(s(128))).prop_map(
+    (schooljaar(), school_id(), aanmaakdatum(), option::of(s(128)), s(32), option::of(s(128))).prop_map(
         |(schooljaar, id, aanmaakdatum, auteur, xsdversie, commentaar)| ResultatenSchool {
             schooljaar,
             id,
@@ -899,6 +904,32 @@ fn minimal_verzoek(waarde: ResultaatWaarde) -> LeerresultatenVerzoek {
 
 /// Regression: the namespace bound to the prefix of an `xsi:type` came back still escaped
 /// (`&amp;`), because quick-xml's resolver keeps declarations as written.
+/// `aanmaakdatum` goes out with at most 6 fractional digits, cut off: a client that keeps
+/// microseconds and echoes it as `laatstontvangengegevens` never names a later moment
+/// (suds rounded `.999999999Z` up to the next second). Other timestamps are written as read.
+#[test]
+fn aanmaakdatum_is_written_with_at_most_six_fractional_digits_truncated() {
+    let at = |s: &str| DateTime::parse(s).unwrap();
+    let mut v = minimal_verzoek(ResultaatWaarde::Score("1".parse().unwrap()));
+    let o = EncodeOptions::default();
+    for (given, written) in [
+        ("2025-03-01T10:00:59.999999999Z", "2025-03-01T10:00:59.999999Z"),
+        ("2025-03-01T10:00:00.1234567+01:00", "2025-03-01T10:00:00.123456+01:00"),
+        ("2025-03-01T10:00:00.123Z", "2025-03-01T10:00:00.123Z"),
+        ("2025-03-01T10:00:00", "2025-03-01T10:00:00"),
+    ] {
+        v.school.aanmaakdatum = at(given);
+        let bytes = encode_to_vec(&Body::LeerresultatenVerzoek(v.clone()), None, &o).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains(&format!("<aanmaakdatum>{written}</aanmaakdatum>")), "{given}: {text}");
+        let mut d = uwlr::generate::school(&uwlr::generate::SchoolSpec { pupils: 1, ..Default::default() });
+        d.school.aanmaakdatum = Some(at(given));
+        let bytes = encode_to_vec(&Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(d)), None, &o).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains(&format!("<aanmaakdatum>{written}</aanmaakdatum>")), "{given}: {text}");
+    }
+}
+
 #[test]
 fn ander_namespace_with_ampersand() {
     let body = Body::LeerresultatenVerzoek(minimal_verzoek(ResultaatWaarde::Ander(AnderResultaat {

@@ -13,3 +13,4 @@ mod transport_support;
 
 mod conformance;
 mod conformance_faults;
+mod conformance_wsdl_address;

@@ -161,7 +161,9 @@ async fn forward(State(rule): State<Arc<Rule>>, req: Request) -> Response {
         return (status, [("content-type", "text/xml; charset=utf-8")], rule.answer.clone()).into_response();
     }
     let mut out = rule.http.request(method, format!("{}{path}", rule.upstream)).body(body.to_vec());
-    for name in ["content-type", "soapaction"] {
+    // Host too, as a reverse proxy passes it on: the WSDL's soap:address then names the
+    // proxy, which the suite calls (it follows the WSDL's addresses).
+    for name in ["content-type", "soapaction", "host"] {
         if let Some(v) = headers.get(name) {
             out = out.header(name, v.as_bytes());
         }

@@ -162,7 +162,8 @@ fn school<T: Write>(w: W<T>, s: &School) -> io::Result<()> {
         SchoolIdentificatie::Schoolkey(k) => w.opt_field("schoolkey", k.as_deref(), S256),
     }
     if let Some(t) = &s.aanmaakdatum {
-        w.leaf("aanmaakdatum", &t.to_string());
+        // At most 6 fractional digits, cut off: see `DateTime::to_micros`.
+        w.leaf("aanmaakdatum", &t.to_micros().to_string());
     }
     w.opt_field("auteur", s.auteur.as_deref(), S128);
     w.opt_field("xsdversie", s.xsdversie.as_deref(), S32);

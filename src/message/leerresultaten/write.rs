@@ -59,7 +59,8 @@ fn school<T: Write>(w: W<T>, s: &ResultatenSchool) -> io::Result<()> {
         }
         SchoolId::Schoolkey(k) => w.field("schoolkey", k, S256),
     }
-    w.leaf("aanmaakdatum", &s.aanmaakdatum.to_string());
+    // At most 6 fractional digits, cut off: see `DateTime::to_micros`.
+    w.leaf("aanmaakdatum", &s.aanmaakdatum.to_micros().to_string());
     w.opt_field("auteur", s.auteur.as_deref(), S128);
     w.field("xsdversie", &s.xsdversie, S32);
     w.opt_field("commentaar", s.commentaar.as_deref(), S128);
