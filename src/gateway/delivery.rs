@@ -160,7 +160,8 @@ impl Gateway {
     pub async fn deliver(&self, opts: &DeliverOptions) -> Result<DeliveryReport, GatewayError> {
         let _one_at_a_time = self.delivering.lock().await;
         let mut report = DeliveryReport::default();
-        rows::abandon_open_batches(&mut *self.store.pool().acquire().await?, &opts.owner).await?;
+        let lease_expired = self.now() - opts.lease;
+        rows::abandon_open_batches(&mut *self.store.pool().acquire().await?, &opts.owner, lease_expired).await?;
         let all = self.koppelingen(None).await?;
         for k in all.into_iter().filter(|k| k.status == Status::Active) {
             if opts.koppeling.is_some_and(|id| id != k.id) {

@@ -311,13 +311,24 @@ pub async fn close_batch(
     Ok(())
 }
 
-/// Closes the batches an earlier process under this owner opened and never closed (it
-/// died while sending): their rows are claimed again, so the batch is history.
-pub async fn abandon_open_batches(conn: &mut AnyConnection, owner: &str) -> Result<u64, StoreError> {
-    let done = sqlx::query("UPDATE delivery_batches SET outcome = 'abandoned' WHERE owner = $1 AND outcome IS NULL")
-        .bind(owner)
-        .execute(conn)
-        .await?;
+/// Closes the batches a killed run opened and never closed: its rows are claimed again, so
+/// the batch is history. Those of `owner` (an earlier process under this name), and those of
+/// any owner started before `lease_expired` (now minus the lease): that run's claims have
+/// run out, so it is dead or has lost them (an instance named `host:pid` never comes back
+/// under its name). A run that is still sending after all and closes its batch later
+/// overwrites `abandoned` with what happened.
+pub async fn abandon_open_batches(
+    conn: &mut AnyConnection,
+    owner: &str,
+    lease_expired: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE delivery_batches SET outcome = 'abandoned' WHERE outcome IS NULL AND (owner = $1 OR started_at < $2)",
+    )
+    .bind(owner)
+    .bind(ts(lease_expired))
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected())
 }
 

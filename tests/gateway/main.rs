@@ -29,3 +29,4 @@ mod private_files;
 mod results_crash;
 mod results_instances;
 mod school_year;
+mod stale_batches;

@@ -224,3 +224,40 @@ async fn config_file_with_preissued_key_and_dashboard() {
     assert_eq!(code, 0);
     assert!(out.contains("4866010819") && !out.contains("khasgdkj76"), "{out}");
 }
+
+/// `uwlr mock-las` listens through `server::bind`, with its backlog of 1024 (a plain tokio
+/// bind asks for 128): while the process is stopped and accepts nothing, 400 connections
+/// still complete their handshake in the kernel's queue.
+#[test]
+fn mock_las_listens_with_the_servers_backlog() {
+    let m = Running::start(&["mock-las", "--listen", "127.0.0.1:0"], "autorisatiesleutel for");
+    let url = m.value("UWLR endpoint:");
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").trim_end_matches("/uwlr").parse().unwrap();
+    let pid = m.child.id() as libc::pid_t;
+    // SAFETY: signals to the child this test started and still holds.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let stopped = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.rsplit(") ").next().is_some_and(|rest| rest.starts_with('T'))
+    };
+    for _ in 0..100 {
+        if stopped() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(stopped(), "the mock did not stop");
+    let mut held = Vec::new();
+    let mut refused_at = None;
+    for i in 0..400 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
+            Ok(s) => held.push(s),
+            Err(_) => {
+                refused_at = Some(i);
+                break;
+            }
+        }
+    }
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    assert_eq!(refused_at, None, "the kernel's queue was full after {} connections", held.len());
+}
