@@ -32,12 +32,12 @@
 //! the school's key); the log has method, path, status, fault code, sizes and time.
 
 use super::dispatch::{self, fault_response, DispatchOptions, Outcome};
-use super::listener::{self, App, CloseConnection, ConnectionPolicy};
+use super::listener::{self, App, CloseConnection, ConnectionPolicy, RequestBody};
 use super::provider::LasProvider;
 use super::tls::{self, TlsConfig};
 use crate::message::fault::{Fault, FaultCode};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Bytes;
 use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use hyper::{Method, Request, Response, StatusCode};
 use std::future::Future;
@@ -90,13 +90,13 @@ impl<P: LasProvider> App for Shared<P> {
 
     fn call(
         &self,
-        req: Request<Incoming>,
+        req: Request<RequestBody>,
         scheme: &'static str,
     ) -> impl Future<Output = Result<Resp, CloseConnection>> + Send {
         route(self, req, scheme)
     }
 
-    fn busy(&self, req: &Request<Incoming>, _limit: usize) -> Resp {
+    fn busy(&self, req: &Request<RequestBody>, _limit: usize) -> Resp {
         busy(self, req)
     }
 }
@@ -126,7 +126,7 @@ type Resp = Response<Full<Bytes>>;
 
 async fn route<P: LasProvider>(
     shared: &Shared<P>,
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
     scheme: &'static str,
 ) -> Result<Resp, CloseConnection> {
     let started = Instant::now();
@@ -151,7 +151,7 @@ async fn route<P: LasProvider>(
     result
 }
 
-async fn post<P: LasProvider>(shared: &Shared<P>, req: Request<Incoming>) -> Result<Resp, CloseConnection> {
+async fn post<P: LasProvider>(shared: &Shared<P>, req: Request<RequestBody>) -> Result<Resp, CloseConnection> {
     let cfg = &shared.config;
     if let Some(refusal) = content_type_refusal(req.headers().get(CONTENT_TYPE)) {
         let mut r = soap(
@@ -256,7 +256,7 @@ fn content_type_refusal(ct: Option<&HeaderValue>) -> Option<String> {
 }
 
 /// The overflow handler: every request gets 503 with a transient fault.
-fn busy<P>(shared: &Shared<P>, req: &Request<Incoming>) -> Resp {
+fn busy<P>(shared: &Shared<P>, req: &Request<RequestBody>) -> Resp {
     tracing::debug!(method = %req.method(), path = req.uri().path(), "over the connection limit: 503");
     let f = Fault::new(
         FaultCode::TijdelijkNietBeschikbaar,
@@ -305,7 +305,7 @@ const XSDS: &[(&str, &str)] = &[
     ("soap-envelope-1.1.xsd", include_str!("../../schemas/uwlr-2.3/soap-envelope-1.1.xsd")),
 ];
 
-fn get<P>(shared: &Shared<P>, req: &Request<Incoming>, scheme: &'static str) -> Resp {
+fn get<P>(shared: &Shared<P>, req: &Request<RequestBody>, scheme: &'static str) -> Resp {
     // The first parameter decides (`?wsdl`, `?WSDL`, `?wsdl=leerresultaten`, `?xsd=name`).
     let query = req.uri().query().unwrap_or("").split('&').next().unwrap_or("");
     let (key, value) = match query.split_once('=') {
@@ -337,7 +337,7 @@ fn xml_document(text: String) -> Resp {
 /// `scheme://host/path` of this request, XML-escaped for an attribute. The Host header is
 /// used when it looks like a host (name or address, optional port), else the listener's
 /// address; a proxy in front must pass the Host header on.
-fn service_url<P>(shared: &Shared<P>, req: &Request<Incoming>, scheme: &str) -> String {
+fn service_url<P>(shared: &Shared<P>, req: &Request<RequestBody>, scheme: &str) -> String {
     let host = req
         .headers()
         .get(HOST)

@@ -15,13 +15,14 @@
 //! - **Idle and slow heads** (`header_read_timeout`): the TLS handshake, and each request
 //!   head from the moment hyper starts waiting for it, including the wait for the next
 //!   request on an idle keep-alive connection (a slow-loris client, an idle one).
-//! - **The whole exchange** (`exchange_timeout`): from a request's head being read until
-//!   the last byte of its answer has been handed to the socket. A client that sends
-//!   requests and never reads the answers stalls hyper's writes once the kernel's send
-//!   buffer is full; hyper then waits for ever (it has no write timeout, and no head is
-//!   being read, so the head timer does not run). The deadline closes that connection.
-//!   It is armed when a request enters the app and cleared when the socket has been
-//!   flushed with no answer outstanding; pipelined requests keep the earliest deadline.
+//! - **The exchange** (`exchange_timeout`): the client's part of it, reading the request
+//!   body and taking the answer. A client that sends requests and never reads the answers
+//!   stalls hyper's writes once the kernel's send buffer is full; hyper then waits for ever
+//!   (it has no write timeout, and no head is being read, so the head timer does not run).
+//!   The deadline closes that connection. It runs while a request body is being read, and
+//!   again from the app's answer until the socket has taken all of it; it is suspended
+//!   while the app works (a fetch through the admin API may take minutes: that is the
+//!   server's time, not the client's). Pipelined requests keep the earliest deadline.
 //! - **Requests per connection** (`max_requests_per_connection`): the answer to the last
 //!   one allowed says `Connection: close`, so a pipelining client cannot keep one
 //!   connection (and its buffers) busy for ever, and load balances out across connections.
@@ -73,9 +74,10 @@ pub struct ConnectionPolicy {
     /// Time for the TLS handshake and for each request head, which is also the idle time
     /// allowed between requests on a keep-alive connection. Default 10 s.
     pub header_read_timeout: Duration,
-    /// Time from a request's head being read until its answer has been written to the
-    /// socket (body read, work done, answer sent). Default 60 s: above the UWLR server's
-    /// 30 s body timeout, so a slow body still gets its 408.
+    /// Time the client gets to send a request body, and again to take the answer (from
+    /// the app's answer until the socket has taken all of it); the app's own work is not
+    /// counted. Default 60 s: above the UWLR server's 30 s body timeout, so a slow body
+    /// still gets its 408.
     pub exchange_timeout: Duration,
     /// Requests served on one connection; the answer to the last says
     /// `Connection: close`. Default 1000.
@@ -108,13 +110,13 @@ pub trait App: Send + Sync + 'static {
     /// Answers one request; `scheme` is `http` or `https`.
     fn call(
         &self,
-        req: Request<Incoming>,
+        req: Request<RequestBody>,
         scheme: &'static str,
     ) -> impl Future<Output = Result<Response<Self::Body>, CloseConnection>> + Send;
 
     /// The answer to every request on a connection beyond `max_connections` (`limit`):
     /// a 503 that says why. [`serve`] adds `Connection: close`.
-    fn busy(&self, req: &Request<Incoming>, limit: usize) -> Response<Self::Body>;
+    fn busy(&self, req: &Request<RequestBody>, limit: usize) -> Response<Self::Body>;
 }
 
 /// An axum router as an [`App`]: its routes answer, and a connection over the limit gets
@@ -128,7 +130,7 @@ impl App for RouterApp {
 
     fn call(
         &self,
-        req: Request<Incoming>,
+        req: Request<RequestBody>,
         _scheme: &'static str,
     ) -> impl Future<Output = Result<Response<Self::Body>, CloseConnection>> + Send {
         use tower_service::Service;
@@ -142,7 +144,7 @@ impl App for RouterApp {
         }
     }
 
-    fn busy(&self, _req: &Request<Incoming>, limit: usize) -> Response<Self::Body> {
+    fn busy(&self, _req: &Request<RequestBody>, limit: usize) -> Response<Self::Body> {
         let body = serde_json::json!({
             "error": format!("too many connections (limit {limit}); try again shortly"),
             "status": 503,
@@ -329,9 +331,9 @@ async fn serve_connection<A, IO>(
     let (app, max_requests, max_connections) =
         (shared.app.clone(), policy.max_requests_per_connection.max(1), policy.max_connections);
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        let guard = exchanges.begin();
+        let req = req.map(|body| exchanges.request(body));
         let n = served.fetch_add(1, Ordering::Relaxed) + 1;
-        let app = app.clone();
+        let (app, exchanges) = (app.clone(), exchanges.clone());
         async move {
             let mut resp = if overflow {
                 app.busy(&req, max_connections)
@@ -344,6 +346,7 @@ async fn serve_connection<A, IO>(
             if overflow || n >= max_requests {
                 resp.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
             }
+            let guard = exchanges.answer();
             Ok::<_, CloseConnection>(resp.map(|body| Answer { body, _guard: guard }))
         }
     });
@@ -381,57 +384,150 @@ async fn sleep_until(due: Option<Instant>) {
     }
 }
 
-/// The exchanges of one connection: how many requests are in the app or have an answer
-/// not yet handed over in full, and the deadline of the oldest.
+/// The exchanges of one connection and the deadline that bounds them. The deadline runs
+/// while the client has something to do: send a request body, or take an answer. It is
+/// suspended while the app works (a fetch through the admin API may take minutes; that is
+/// the server's time, not the client's), and armed afresh when the app answers.
 struct Exchanges {
-    open: Mutex<usize>,
+    state: Mutex<Phases>,
     deadline: watch::Sender<Option<Instant>>,
     timeout: Duration,
 }
 
+/// What is under way on a connection.
+#[derive(Debug, Default)]
+struct Phases {
+    /// Request bodies not yet read to their end (nor dropped).
+    reading: usize,
+    /// Answers returned by the app whose body hyper has not finished with.
+    answering: usize,
+    /// An answer was handed to hyper and the socket has not been flushed since.
+    unflushed: bool,
+}
+
+impl Phases {
+    /// Whether the client is being waited for.
+    fn waiting_for_client(&self) -> bool {
+        self.reading > 0 || self.answering > 0 || self.unflushed
+    }
+}
+
 impl Exchanges {
     fn new(timeout: Duration) -> Arc<Exchanges> {
-        Arc::new(Exchanges { open: Mutex::new(0), deadline: watch::Sender::new(None), timeout })
+        Arc::new(Exchanges { state: Mutex::new(Phases::default()), deadline: watch::Sender::new(None), timeout })
     }
 
-    /// A request has entered the app: arms the deadline unless an earlier exchange has.
-    fn begin(self: &Arc<Self>) -> ExchangeGuard {
-        *self.open.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    /// Applies `change`, then arms the deadline if the client is now waited for and none
+    /// runs (a running one is kept: the earliest counts), or clears it if not.
+    fn update(&self, change: impl FnOnce(&mut Phases)) {
+        let mut phases = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        change(&mut phases);
+        let waiting = phases.waiting_for_client();
+        drop(phases);
         let due = Instant::now() + self.timeout;
-        self.deadline.send_if_modified(|d| match d {
-            Some(_) => false,
-            None => {
+        self.deadline.send_if_modified(|d| match (waiting, d.is_some()) {
+            (true, false) => {
                 *d = Some(due);
                 true
             }
+            (false, true) => {
+                *d = None;
+                true
+            }
+            _ => false,
         });
-        ExchangeGuard(self.clone())
     }
 
-    /// The socket has taken everything written so far: with no answer outstanding, the
-    /// exchange is over.
+    /// A request has entered the app with its body (`RequestBody` reports its end).
+    fn request(self: &Arc<Self>, body: Incoming) -> RequestBody {
+        let ended = body.is_end_stream();
+        if !ended {
+            self.update(|p| p.reading += 1);
+        }
+        RequestBody { inner: body, exchanges: (!ended).then(|| self.clone()) }
+    }
+
+    /// The app has answered: the client is waited for until the answer is written.
+    fn answer(self: &Arc<Self>) -> AnswerGuard {
+        self.update(|p| p.answering += 1);
+        AnswerGuard(self.clone())
+    }
+
+    /// The socket has taken everything written so far.
     fn flushed(&self) {
-        if *self.open.lock().unwrap_or_else(|e| e.into_inner()) == 0 {
-            self.deadline.send_if_modified(|d| d.take().is_some());
+        self.update(|p| {
+            if p.answering == 0 {
+                p.unflushed = false;
+            }
+        });
+    }
+}
+
+/// A request's body as the app reads it: hyper's, telling the connection's deadline when it has been
+/// read to its end (or dropped), so the deadline stops counting the client's sending.
+pub struct RequestBody {
+    inner: Incoming,
+    exchanges: Option<Arc<Exchanges>>,
+}
+
+impl RequestBody {
+    fn ended(&mut self) {
+        if let Some(ex) = self.exchanges.take() {
+            ex.update(|p| p.reading = p.reading.saturating_sub(1));
         }
     }
 }
 
-/// Held from a request's entry until hyper is done with its answer's body (it has been
-/// put in hyper's write buffer), or until the request is dropped unanswered.
-struct ExchangeGuard(Arc<Exchanges>);
-
-impl Drop for ExchangeGuard {
+impl Drop for RequestBody {
     fn drop(&mut self) {
-        let mut open = self.0.open.lock().unwrap_or_else(|e| e.into_inner());
-        *open = open.saturating_sub(1);
+        self.ended();
     }
 }
 
-/// An answer's body with its exchange guard: the body as it was, the guard dropped with it.
+impl std::fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBody").finish_non_exhaustive()
+    }
+}
+
+impl Body for RequestBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let r = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(r, Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.ended();
+        }
+        r
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Held from the app's answer until hyper is done with its body (the body has gone into
+/// hyper's write buffer); then the socket's flush ends the exchange.
+struct AnswerGuard(Arc<Exchanges>);
+
+impl Drop for AnswerGuard {
+    fn drop(&mut self) {
+        self.0.update(|p| {
+            p.answering = p.answering.saturating_sub(1);
+            p.unflushed = true;
+        });
+    }
+}
+
+/// An answer's body with its guard: the body as it was, the guard dropped with it.
 struct Answer<B> {
     body: B,
-    _guard: ExchangeGuard,
+    _guard: AnswerGuard,
 }
 
 impl<B> Body for Answer<B>
@@ -504,19 +600,31 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn the_deadline_runs_from_the_first_open_exchange_until_a_flush_with_none_open() {
+    async fn the_deadline_runs_while_the_client_sends_or_takes_an_answer_and_not_while_the_app_works() {
         let ex = Exchanges::new(Duration::from_secs(5));
-        assert_eq!(*ex.deadline.borrow(), None);
-        let first = ex.begin();
-        let due = ex.deadline.borrow().expect("armed");
-        let second = ex.begin();
-        assert_eq!(*ex.deadline.borrow(), Some(due), "a pipelined request keeps the earlier deadline");
-        drop(first);
+        let due = || *ex.deadline.borrow();
+        assert_eq!(due(), None);
+        // A body being read.
+        ex.update(|p| p.reading += 1);
+        let first = due().expect("armed while the body comes");
+        // Read: the app works, the client is not waited for.
+        ex.update(|p| p.reading -= 1);
+        assert_eq!(due(), None);
+        // The app answers: armed afresh until the answer is written.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let answer = ex.answer();
+        let second = due().expect("armed while the answer goes out");
+        assert!(second > first);
         ex.flushed();
-        assert_eq!(*ex.deadline.borrow(), Some(due), "an answer is still outstanding");
-        drop(second);
-        assert_eq!(*ex.deadline.borrow(), Some(due), "handed to hyper, not yet to the socket");
+        assert_eq!(due(), Some(second), "the answer is still with hyper");
+        drop(answer);
+        assert_eq!(due(), Some(second), "handed to hyper, not yet to the socket");
+        // A pipelined request's body meanwhile keeps the earlier deadline.
+        ex.update(|p| p.reading += 1);
+        assert_eq!(due(), Some(second));
+        ex.update(|p| p.reading -= 1);
+        assert_eq!(due(), Some(second), "the earlier answer is not flushed yet");
         ex.flushed();
-        assert_eq!(*ex.deadline.borrow(), None);
+        assert_eq!(due(), None);
     }
 }

@@ -373,3 +373,19 @@ async fn a_connection_serves_at_most_max_requests_per_connection() {
     assert_eq!(text.to_ascii_lowercase().matches("connection: close").count(), 1);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_exchange_deadline_does_not_count_the_servers_own_work() {
+    // The provider takes longer than the deadline: the client is not waited for meanwhile.
+    let las = TestLas::new(10);
+    let config = ServerConfig {
+        connection: ConnectionPolicy { exchange_timeout: Duration::from_millis(400), ..Default::default() },
+        ..Default::default()
+    };
+    let server = start(&las, config).await;
+    las.script([Injected::Delay(Duration::from_millis(1200))]);
+    let (status, body) = raw_post(server.local_addr(), XML, &valid_request()).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(contains(&body, "leerlinggegevens_antwoord"));
+    server.shutdown().await;
+}
