@@ -463,8 +463,9 @@ impl Exchanges {
     }
 }
 
-/// A request's body as the app reads it: hyper's, telling the connection's deadline when it has been
-/// read to its end (or dropped), so the deadline stops counting the client's sending.
+/// A request's body as the app reads it: hyper's, telling the connection's deadline when
+/// it has been read to its end (or dropped), so the deadline stops counting the client's
+/// sending.
 pub struct RequestBody {
     inner: Incoming,
     exchanges: Option<Arc<Exchanges>>,
