@@ -344,6 +344,7 @@ async fn a_client_that_never_reads_its_answers_is_disconnected_after_the_exchang
     assert!(closed, "the connection is still open after {total} bytes read");
     let answered = las.requests();
     assert!(answered < PIPELINED, "{answered} of {PIPELINED} requests answered");
+    eprintln!("non-reading client: {answered} of {PIPELINED} pipelined requests answered, {total} bytes left to read, then closed");
     drop(sending.await);
 
     // Others are served meanwhile and after.
