@@ -26,3 +26,4 @@ mod gateway_results;
 mod results_crash;
 mod results_instances;
 mod school_year;
+mod store_upgrade;
