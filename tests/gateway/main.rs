@@ -23,6 +23,7 @@ mod gateway_archive;
 mod gateway_import;
 mod gateway_koppeling;
 mod gateway_results;
+mod pupils;
 mod results_crash;
 mod results_instances;
 mod school_year;
