@@ -72,6 +72,11 @@ pub struct KnownLeerling {
     pub samengestelde_groepen: Vec<i64>,
     pub active: bool,
     pub external: Option<ExternalRef>,
+    /// The pupil's ECK iD as it came in through any link of the school, not only this one
+    /// (after a change of LAS, say): a new incoming pupil with the same ECK iD is a strong
+    /// candidate. `external` holds this link's keys, which link automatically.
+    #[serde(default)]
+    pub eckid: Option<String>,
 }
 
 /// A record an admin chose not to import, remembered so the next proposal skips it again.

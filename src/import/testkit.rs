@@ -111,6 +111,7 @@ pub(crate) fn known_leerling(
         samengestelde_groepen: Vec::new(),
         active: true,
         external: las_key.and_then(|k| ext(Some(k), None)),
+        eckid: None,
     }
 }
 
@@ -232,6 +233,7 @@ pub(crate) fn applied(before: &Snapshot, p: &Proposal) -> Snapshot {
                     samengestelde_groepen,
                     active: true,
                     external: None,
+                    eckid: item.external.eckid.clone(),
                 });
                 id
             }
