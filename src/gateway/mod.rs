@@ -9,7 +9,8 @@
 //! - [`delivery`]: results recorded, queued per active link, delivered in batches.
 //! - [`school_years`]: the school-year transition: prepare or start the new year, complete it,
 //!   remind.
-//! - [`archive`]: the deactivated list, and deleting deactivated pupils and groups for good.
+//! - [`archive`]: archiving and reactivating pupils and groups by hand, the deactivated list,
+//!   and deleting deactivated pupils and groups for good.
 //!
 //! Every method is one unit of work: it either happens completely, with its audit line,
 //! or not at all.
