@@ -35,6 +35,9 @@
 //!   [`koppeling`] (the lifecycle), [`import`] (the proposal), [`results`] (the messages),
 //!   [`school_year`] (the calendar of the transition), and [`notify`] renders its mails.
 //! - [`api`]: the gateway's admin API, JSON over HTTP behind a bearer token (axum).
+//! - [`console`]: the admin console, HTML pages for school admins and support served beside
+//!   the API: accounts with roles, argon2id passwords, sessions in the store, CSRF on every
+//!   form, the sign-in throttle.
 //! - [`cli`]: the gateway's commands (`koppeling`, `school`, `import`, `results`, `mail`, `serve`) for the
 //!   binary: clap arguments, one [`gateway::Gateway`] call each, tables or JSON, exit codes.
 //! - `src/main.rs`: the thin `uwlr` binary (`demo`, the gateway commands of [`cli`],
@@ -49,6 +52,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod conformance;
+pub mod console;
 pub mod demo;
 pub mod gateway;
 pub mod generate;

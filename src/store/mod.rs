@@ -15,12 +15,17 @@
 //! - [`results`]: results, their versions, and the per-link delivery outbox with leases.
 //! - [`school_years`]: each location's year transitions, and closing the years before a new one.
 //! - [`archive`]: deactivated pupils and groups, and deleting them (and all that names them) for good.
+//! - [`accounts`]: console accounts, their granted locations, sessions (token digests only) and
+//!   the sign-in throttle.
+//! - [`overview`]: each link's last fetch, last delivery and open proposal, for the console.
 
+pub mod accounts;
 pub mod apply;
 pub mod archive;
 pub mod imports;
 pub mod koppelingen;
 pub mod outbox;
+pub mod overview;
 pub mod records;
 pub mod results;
 pub mod school_years;
