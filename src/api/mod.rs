@@ -207,10 +207,21 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_router(router(gateway, token), listener, shutdown).await
+}
+
+/// Serves `app` (the API's [`router`], merged with others such as the console's) with each
+/// request's client address (`ConnectInfo<SocketAddr>`), which the console's sign-in
+/// throttle counts by.
+pub async fn serve_router(
+    app: Router,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "admin API listening on http://{addr}{PREFIX}");
     }
-    axum::serve(listener, router(gateway, token)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
 }
 
 /// A running admin API, from [`spawn`].
@@ -236,9 +247,14 @@ impl RunningApi {
 
 /// [`serve`] on a task of the current tokio runtime; stop it with [`RunningApi::shutdown`].
 pub fn spawn(gateway: Gateway, token: AdminToken, listener: tokio::net::TcpListener) -> std::io::Result<RunningApi> {
+    spawn_router(router(gateway, token), listener)
+}
+
+/// [`serve_router`] on a task of the current tokio runtime.
+pub fn spawn_router(app: Router, listener: tokio::net::TcpListener) -> std::io::Result<RunningApi> {
     let local_addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(gateway, token, listener, async move {
+    let task = tokio::spawn(serve_router(app, listener, async move {
         let _ = rx.await;
     }));
     Ok(RunningApi { local_addr, shutdown: tx, task })
