@@ -17,6 +17,7 @@ mod store_support;
 
 mod cli_gateway;
 mod cli_results;
+mod console;
 mod demo;
 mod gateway_api;
 mod gateway_archive;
