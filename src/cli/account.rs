@@ -86,8 +86,7 @@ pub async fn run(args: AccountArgs) -> Result<(), Failure> {
         }
         AccountCommand::List => {
             let list = accounts::list_accounts(gw).await?;
-            let value: Vec<_> =
-                list.iter().map(|(a, l)| serde_json::json!({ "account": a, "locations": l })).collect();
+            let value: Vec<_> = list.iter().map(|(a, l)| serde_json::json!({ "account": a, "locations": l })).collect();
             cx.out.print(&value, || {
                 let mut t = Table::new(&[
                     ("E-MAIL", 40),
@@ -99,7 +98,13 @@ pub async fn run(args: AccountArgs) -> Result<(), Failure> {
                 ]);
                 for (a, l) in &list {
                     let locations = if a.role == "support" { "all".to_string() } else { l.join(", ") };
-                    let password = if a.disabled { "disabled" } else if a.has_password { "set" } else { "none" };
+                    let password = if a.disabled {
+                        "disabled"
+                    } else if a.has_password {
+                        "set"
+                    } else {
+                        "none"
+                    };
                     t.row(vec![
                         a.email.clone(),
                         a.name.clone(),

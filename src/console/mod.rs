@@ -119,7 +119,10 @@ pub fn router(gateway: Gateway, settings: ConsoleSettings) -> Router {
         .fallback(pages::not_found)
         .with_state(state);
     let home = || async { Redirect::to("/console/locaties") };
-    Router::new().route("/", get(home)).route("/console/", get(home)).nest(PREFIX, pages)
+    Router::new()
+        .route("/", get(home))
+        .route("/console/", get(home))
+        .nest(PREFIX, pages)
         .layer(middleware::from_fn(headers_and_log))
 }
 
@@ -199,7 +202,11 @@ async fn check_csrf(req: Request, next: Next) -> Response {
         return pages::failure(StatusCode::PAYLOAD_TOO_LARGE, Some(&signed));
     };
     if !csrf_matches(&bytes, &signed.csrf) {
-        tracing::info!(path = parts.uri.path(), account = signed.account.id, "console: form refused, no valid CSRF token");
+        tracing::info!(
+            path = parts.uri.path(),
+            account = signed.account.id,
+            "console: form refused, no valid CSRF token"
+        );
         return pages::failure(StatusCode::FORBIDDEN, Some(&signed));
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await

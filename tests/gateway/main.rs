@@ -18,6 +18,7 @@ mod store_support;
 mod cli_gateway;
 mod cli_results;
 mod console;
+mod console_browser;
 mod demo;
 mod gateway_api;
 mod gateway_archive;
