@@ -125,6 +125,11 @@ async fn traces(gw: &Gateway, g: &Gone) -> Vec<String> {
         "outbox",
         // No pupil in it: locations, years, who started and completed them.
         "school_years",
+        // No pupil in them: console accounts (staff), their locations, sessions, sign-in throttle.
+        "accounts",
+        "account_locations",
+        "sessions",
+        "sign_in_throttle",
     ]
     .into_iter()
     .map(String::from)
