@@ -9,7 +9,7 @@ use super::leerlinggegevens::write as llw;
 use super::leerresultaten::{read as lr, write as lrw, LeerresultatenBevestiging};
 use super::values::SchoolId;
 use super::{Body, Kind};
-use crate::xml::diag::{resolve_positions, Diagnostic};
+use crate::xml::diag::{clip, resolve_positions, Diagnostic, Severity, MAX_DIAGNOSTICS, MAX_QUOTED};
 use crate::xml::reader::{Elem, Fatal, XmlReader, R};
 use crate::xml::writer::XmlWriter;
 use crate::xml::{DecodeOptions, Ns, SOAP_ENV_NS};
@@ -39,8 +39,18 @@ pub struct DecodeError {
 /// The parts of a refused message that were read before reading stopped.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Partial {
-    /// Reading stopped early: malformed XML or an exceeded limit.
+    /// Reading stopped early (malformed XML, an exceeded limit, or a body that is no UWLR
+    /// message): the document is not known to be well-formed.
     pub stopped: bool,
+    /// The input is not well-formed XML (or not UTF-8) or exceeds a limit: reading stopped,
+    /// or went on only to list more findings (an undefined entity, an undeclared prefix).
+    pub malformed: bool,
+    /// The document element is an `Envelope` in another namespace than SOAP 1.1's (a SOAP
+    /// 1.2 envelope, say): SOAP 1.1 answers that with `VersionMismatch`.
+    pub version_mismatch: bool,
+    /// A header block we do not know that demands to be understood
+    /// (`soap:mustUnderstand="1"`): its name, for SOAP 1.1's `MustUnderstand` fault.
+    pub not_understood: Option<String>,
     pub enveloped: bool,
     /// A soap:Header element was present.
     pub header_present: bool,
@@ -59,11 +69,11 @@ impl DecodeError {
 
     /// Whether any error is about the `autorisatie` header (or the header is missing from
     /// an envelope): such a message is refused with `Client.AutorisatieOngeldig` before its
-    /// body is judged.
+    /// body is judged. Only a document read to its end (so known to be well-formed) gets a
+    /// verdict on its header: one that broke off, in the header or elsewhere, is not valid.
     pub fn header_invalid(&self) -> bool {
         let p = &self.partial;
-        (p.enveloped && !p.stopped && p.header.is_none())
-            || self.errors().any(|d| d.path.starts_with("/Envelope/Header"))
+        !p.stopped && !p.malformed && p.enveloped && (p.header.is_none() || self.errors().any(|d| d.path.starts_with("/Envelope/Header")))
     }
 
     /// Whether the only trouble with the message is its `xsdversie` (missing or malformed):
@@ -90,7 +100,7 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
         Ok(t) => t,
         Err(e) => {
             let mut diagnostics = vec![Diagnostic {
-                severity: crate::xml::Severity::Error,
+                severity: Severity::Error,
                 path: "/".into(),
                 offset: Some(e.valid_up_to() as u64),
                 position: None,
@@ -99,7 +109,7 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
             resolve_positions(input, &mut diagnostics);
             return Err(DecodeError {
                 diagnostics,
-                partial: Box::new(Partial { stopped: true, ..Default::default() }),
+                partial: Box::new(Partial { stopped: true, malformed: true, ..Default::default() }),
             });
         }
     };
@@ -112,11 +122,13 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     let mut partial = Partial::default();
     let result = if input.len() > opts.limits.max_bytes {
         r.error(0, None, format!("the message is {} bytes; the limit is {}", input.len(), opts.limits.max_bytes));
+        r.broken = true;
         Err(Fatal)
     } else {
         read_document(&mut r, &mut partial)
     };
     partial.school = r.school.take();
+    partial.malformed = r.broken;
     let mut diags = std::mem::take(&mut r.diags);
     // Rules checked over whole lists report after the fact: present findings in document order.
     diags.sort_by_key(|d| d.offset);
@@ -124,8 +136,22 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     for offset in diags.iter_mut().filter_map(|d| d.offset.as_mut()) {
         *offset += bom as u64;
     }
+    if r.suppressed > 0 {
+        let kept_errors = diags.iter().filter(|d| d.is_error()).count();
+        let severity = if r.errors > kept_errors { Severity::Error } else { Severity::Warning };
+        diags.push(Diagnostic {
+            severity,
+            path: "/".into(),
+            offset: None,
+            position: None,
+            message: format!(
+                "and {} more findings (only the first {MAX_DIAGNOSTICS} are listed)",
+                r.suppressed
+            ),
+        });
+    }
     match result {
-        Ok((header, body, enveloped)) if !diags.iter().any(Diagnostic::is_error) => {
+        Ok((header, body, enveloped)) if r.errors == 0 => {
             Ok(Decoded { header, body, enveloped, warnings: diags })
         }
         Ok(_) => Err(DecodeError { diagnostics: diags, partial: Box::new(partial) }),
@@ -136,11 +162,22 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     }
 }
 
+/// The SOAP 1.1 actor that means "whoever receives this next": us.
+const SOAP_NEXT_ACTOR: &str = "http://schemas.xmlsoap.org/soap/actor/next";
+
 type Document = (Option<Autorisatie>, Body, bool);
 
 fn read_document<'i>(r: &mut XmlReader<'i>, partial: &mut Partial) -> R<Document> {
     let root = r.root()?;
-    let doc = if root.ns == Ns::Soap && root.name == "Envelope" {
+    let doc = if root.name == "Envelope" && root.ns != Ns::Soap {
+        // Read to the end all the same: a document that is not well-formed is refused as
+        // such before its version is judged.
+        partial.version_mismatch = true;
+        r.error(root.offset, None, "the envelope is not a SOAP 1.1 envelope (its namespace is not http://schemas.xmlsoap.org/soap/envelope/); UWLR uses SOAP 1.1");
+        r.skip(root)?;
+        r.finish()?;
+        return Err(Fatal);
+    } else if root.ns == Ns::Soap && root.name == "Envelope" {
         partial.enveloped = true;
         let (h, b) = envelope(r, root, partial)?;
         (h, b, true)
@@ -161,9 +198,9 @@ fn envelope<'i>(r: &mut XmlReader<'i>, root: Elem<'i>, partial: &mut Partial) ->
             (Ns::Soap, "Header") => {
                 ord.at(r, &c, "Header", 0, false);
                 partial.header_present = true;
-                let errors_before = r.diags.iter().filter(|d| d.is_error()).count();
-                header = header_blocks(r, c)?;
-                if r.diags.iter().filter(|d| d.is_error()).count() == errors_before {
+                let errors_before = r.errors;
+                header = header_blocks(r, c, partial)?;
+                if r.errors == errors_before {
                     partial.header.clone_from(&header);
                 }
             }
@@ -192,7 +229,7 @@ fn envelope<'i>(r: &mut XmlReader<'i>, root: Elem<'i>, partial: &mut Partial) ->
     }
 }
 
-fn header_blocks<'i>(r: &mut XmlReader<'i>, h: Elem<'i>) -> R<Option<Autorisatie>> {
+fn header_blocks<'i>(r: &mut XmlReader<'i>, h: Elem<'i>, partial: &mut Partial) -> R<Option<Autorisatie>> {
     let mut found = None;
     while let Some(c) = r.child(&h)? {
         if c.ns == Ns::Autorisatie && c.name == "autorisatie" {
@@ -201,8 +238,19 @@ fn header_blocks<'i>(r: &mut XmlReader<'i>, h: Elem<'i>) -> R<Option<Autorisatie
             }
             found = Some(read_autorisatie(r, c)?);
         } else {
-            // Other header blocks are not ours; SOAP says we may ignore them unless they
-            // demand to be understood, which we cannot honour.
+            // Other header blocks are not ours; SOAP 1.1 (§4.2.3) lets us ignore them unless
+            // they demand to be understood by us (no actor, or the "next" actor), which we
+            // cannot honour: the server answers that with a MustUnderstand fault.
+            let must = r.attr_ns(&c, SOAP_ENV_NS, "mustUnderstand").is_some_and(|v| v == "1" || v == "true");
+            let for_us = r.attr_ns(&c, SOAP_ENV_NS, "actor").is_none_or(|a| a == SOAP_NEXT_ACTOR);
+            if must && for_us && partial.not_understood.is_none() {
+                partial.not_understood = Some(clip(c.name, MAX_QUOTED).into_owned());
+                r.error(
+                    c.offset,
+                    None,
+                    format!("the header block <{}> must be understood and is not part of UWLR", clip(c.name, MAX_QUOTED)),
+                );
+            }
             r.skip(c)?;
         }
     }

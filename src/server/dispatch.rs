@@ -10,6 +10,7 @@ use crate::message::leerlinggegevens::{Antwoord, Leerlinggegevens, Leerlinggegev
 use crate::message::leerresultaten::LeerresultatenBevestiging;
 use crate::message::values::SchoolId;
 use crate::message::{Autorisatie, Body, DecodeError, Decoded, EncodeOptions};
+use crate::xml::diag::clip;
 use crate::xml::{DecodeOptions, Diagnostic};
 
 /// An answer ready for the wire: a SOAP envelope and the HTTP status it goes with.
@@ -39,7 +40,10 @@ pub enum Outcome {
 /// Handles one request body, honouring the provider's `intercept` hook. Never panics on
 /// input; every refusal is a UWLR fault.
 pub async fn handle_with_injection<P: LasProvider>(provider: &P, request: &[u8], opts: &DispatchOptions) -> Outcome {
-    let decoded = crate::message::decode(request, &opts.decode);
+    let decoded = match decode(request, &opts.decode).await {
+        Ok(d) => d,
+        Err(f) => return Outcome::Respond(fault_response(&f)),
+    };
     // A body that cannot be read is not intercepted: it gets its OngeldigBericht as usual.
     if let Ok(kind) = decoded.as_ref().map(|d| d.body.kind()) {
         match provider.intercept(kind).await {
@@ -60,7 +64,30 @@ pub async fn handle_with_injection<P: LasProvider>(provider: &P, request: &[u8],
 
 /// Handles one request body. Never panics on input; every refusal is a UWLR fault.
 pub async fn handle<P: LasProvider>(provider: &P, request: &[u8], opts: &DispatchOptions) -> SoapResponse {
-    respond(answer(provider, crate::message::decode(request, &opts.decode)).await)
+    match decode(request, &opts.decode).await {
+        Ok(decoded) => respond(answer(provider, decoded).await),
+        Err(f) => fault_response(&f),
+    }
+}
+
+/// Bodies larger than this are decoded on tokio's blocking pool, so that a few large
+/// requests cannot hold up the async workers every other caller waits on. Smaller ones
+/// (nearly every request: a verzoek is a few KiB) are decoded in place, which is cheaper
+/// than the hand-over.
+pub const BLOCKING_DECODE_BYTES: usize = 64 << 10;
+
+/// Decodes a request body, off the async workers when it is large. `Err` only when the
+/// decoding task failed (it does not panic on input, the fuzz targets hold it to that;
+/// should it all the same, the caller gets an internal fault and the server goes on).
+async fn decode(request: &[u8], opts: &DecodeOptions) -> Result<Result<Decoded, DecodeError>, Fault> {
+    if request.len() <= BLOCKING_DECODE_BYTES {
+        return Ok(crate::message::decode(request, opts));
+    }
+    let (owned, opts) = (request.to_vec(), *opts);
+    tokio::task::spawn_blocking(move || crate::message::decode(&owned, &opts)).await.map_err(|e| {
+        tracing::error!(error = %e, "decoding a request failed");
+        Fault::standard(FaultCode::InterneFout)
+    })
 }
 
 fn respond(result: Result<Body, Fault>) -> SoapResponse {
@@ -196,6 +223,21 @@ async fn klant_and_key<P: LasProvider>(p: &P, auth: &Autorisatie, school: &Schoo
 /// toetscode no `<toets>` declares (an unknown vocabulary term, not a malformed message),
 /// then anything else in the body.
 fn refusal(e: &DecodeError) -> Fault {
+    let p = &e.partial;
+    // SOAP's own checks come before UWLR's, and only on a document known to be well-formed.
+    if p.version_mismatch && !p.malformed {
+        return soap_fault(
+            "VersionMismatch",
+            "the request is not a SOAP 1.1 envelope (namespace http://schemas.xmlsoap.org/soap/envelope/); UWLR \
+             uses SOAP 1.1",
+        );
+    }
+    if let (Some(name), false) = (&p.not_understood, p.stopped || p.malformed) {
+        return soap_fault(
+            "MustUnderstand",
+            format!("the header block <{name}> has soap:mustUnderstand=\"1\" and is not understood by this service"),
+        );
+    }
     let (code, what) = if e.header_invalid() {
         (FaultCode::AutorisatieOngeldig, "the autorisatie header is missing or incomplete")
     } else if e.xsdversie_invalid() && !e.partial.stopped {
@@ -206,7 +248,7 @@ fn refusal(e: &DecodeError) -> Fault {
         (FaultCode::OngeldigBericht, "")
     };
     let errors: Vec<&Diagnostic> = e.errors().collect();
-    let first = errors.first().map(|d| d.to_string()).unwrap_or_default();
+    let first = errors.first().map(|d| clip(&d.to_string(), MAX_FAULT_LINE).into_owned()).unwrap_or_default();
     let message = match code {
         FaultCode::AutorisatieOngeldig => format!("{}: {what}", code.default_message()),
         _ => format!("{}: {first}", code.default_message()),
@@ -214,10 +256,20 @@ fn refusal(e: &DecodeError) -> Fault {
     let mut f = Fault::new(code, message);
     if code != FaultCode::AutorisatieOngeldig && errors.len() > 1 {
         // Every finding, one per line, so a LAS vendor fixes them in one round.
-        let list: Vec<String> = errors.iter().take(50).map(|d| d.to_string()).collect();
+        let list: Vec<String> =
+            errors.iter().take(50).map(|d| clip(&d.to_string(), MAX_FAULT_LINE).into_owned()).collect();
         f.detail = Some(list.join("\n"));
     }
     f
+}
+
+/// Most characters of one finding in a fault: the faultstring and every line of `detail`
+/// (at most 50), so a fault stays small whatever the request held.
+const MAX_FAULT_LINE: usize = 500;
+
+/// A SOAP 1.1 fault of SOAP's own (`VersionMismatch`, `MustUnderstand`), not a UWLR code.
+fn soap_fault(code: &str, message: impl Into<String>) -> Fault {
+    Fault { code: None, raw_code: code.into(), message: message.into(), actor: None, detail: None }
 }
 
 /// Whether every error is a results toetscode that names no declared `<toets>` (the

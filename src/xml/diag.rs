@@ -60,23 +60,46 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Fills in `position` for every diagnostic from its byte offset, in one pass over `input`.
+/// Fills in `position` for every diagnostic from its byte offset, in one pass over `input`:
+/// line and column are carried forward from one diagnostic to the next, so many findings on
+/// one long line cost no more than the line itself.
 pub(crate) fn resolve_positions(input: &[u8], diags: &mut [Diagnostic]) {
     let mut order: Vec<usize> = (0..diags.len()).filter(|&i| diags[i].offset.is_some()).collect();
     order.sort_by_key(|&i| diags[i].offset);
-    let (mut line, mut line_start, mut scanned) = (1u32, 0usize, 0usize);
+    let (mut line, mut column, mut scanned) = (1u32, 1u32, 0usize);
     for i in order {
         let off = (diags[i].offset.unwrap_or(0) as usize).min(input.len());
-        while scanned < off {
-            if input[scanned] == b'\n' {
-                line += 1;
-                line_start = scanned + 1;
+        for &b in &input[scanned.min(off)..off] {
+            if b == b'\n' {
+                line = line.saturating_add(1);
+                column = 1;
+            } else if (b & 0xC0) != 0x80 {
+                // Count characters, not bytes: continuation bytes of UTF-8 do not start a column.
+                column = column.saturating_add(1);
             }
-            scanned += 1;
         }
-        // Count characters, not bytes: continuation bytes of UTF-8 do not start a column.
-        let column = input[line_start..off].iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32 + 1;
+        scanned = scanned.max(off);
         diags[i].position = Some(Position { line, column });
+    }
+}
+
+/// Most diagnostics kept per message: past this, findings are counted, not kept, and one
+/// last diagnostic says how many more there were. A fault, a `validate` run and a lenient
+/// client's warnings stay readable and bounded whatever the input.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
+/// Most characters of a name or value quoted in a diagnostic (and so in a fault): an
+/// element name of megabytes is shown by its start.
+pub const MAX_QUOTED: usize = 100;
+
+/// Most characters of one diagnostic's message.
+pub(crate) const MAX_MESSAGE: usize = 1000;
+
+/// `s` cut to at most `max` characters, with an ellipsis and the full length when cut.
+pub fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some((end, _)) => std::borrow::Cow::Owned(format!("{}… ({} bytes)", &s[..end], s.len())),
     }
 }
 
@@ -102,5 +125,24 @@ mod tests {
         assert_eq!(d[1].position, Some(Position { line: 1, column: 1 }));
         assert_eq!(d[2].position, Some(Position { line: 2, column: 3 }));
         assert_eq!(d[0].position, Some(Position { line: 3, column: 1 }));
+    }
+
+    #[test]
+    fn positions_on_one_line_carry_forward() {
+        let input = "é".repeat(10) + "\nab";
+        let mut d = vec![at(4), at(4), at(20), at(22), at(0)];
+        resolve_positions(input.as_bytes(), &mut d);
+        let cols: Vec<_> = d.iter().map(|d| d.position.unwrap()).collect();
+        assert_eq!(cols[0], Position { line: 1, column: 3 });
+        assert_eq!(cols[1], Position { line: 1, column: 3 });
+        assert_eq!(cols[2], Position { line: 1, column: 11 });
+        assert_eq!(cols[3], Position { line: 2, column: 2 });
+        assert_eq!(cols[4], Position { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn clip_keeps_short_text_and_cuts_long_text_on_a_character() {
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("ééé", 2), "éé… (6 bytes)");
     }
 }

@@ -73,8 +73,10 @@ pub struct Limits {
     pub max_depth: usize,
     /// Elements in the document.
     pub max_elements: u64,
-    /// Characters in one text value or attribute value.
+    /// Characters in one text value.
     pub max_text_len: usize,
+    /// Characters in one attribute value (namespace declarations included).
+    pub max_attribute_len: usize,
     /// Attributes on one element (namespace declarations included).
     pub max_attributes: usize,
 }
@@ -88,6 +90,7 @@ impl Default for Limits {
             max_depth: 24,
             max_elements: 4_000_000,
             max_text_len: 64 << 10,
+            max_attribute_len: 4 << 10,
             max_attributes: 32,
         }
     }

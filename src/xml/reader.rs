@@ -16,7 +16,7 @@
 //! leading white space, and takes a simple element's value from the raw input between its
 //! tags (so no white space inside a value is lost). Both halved the time spent per element.
 
-use super::diag::{Diagnostic, Severity};
+use super::diag::{clip, Diagnostic, Severity, MAX_DIAGNOSTICS, MAX_MESSAGE, MAX_QUOTED};
 use super::{DecodeOptions, Mode, Ns, XSI_NS};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
@@ -67,6 +67,12 @@ pub(crate) struct XmlReader<'i> {
     at_name: &'i str,
     pub opts: DecodeOptions,
     pub diags: Vec<Diagnostic>,
+    /// Findings past [`MAX_DIAGNOSTICS`]: counted, not kept.
+    pub suppressed: usize,
+    /// Errors among all findings, kept or not.
+    pub errors: usize,
+    /// Reading stopped because the input is not well-formed XML or exceeds a limit.
+    pub broken: bool,
     /// The school a results message names, once its school block was read: a server needs
     /// it to check the key before judging the rest of a refused message.
     pub school: Option<crate::message::values::SchoolId>,
@@ -96,6 +102,9 @@ impl<'i> XmlReader<'i> {
             at_name: "",
             opts,
             diags: Vec::new(),
+            suppressed: 0,
+            errors: 0,
+            broken: false,
             school: None,
             path: Vec::with_capacity(16),
             elements: 0,
@@ -124,12 +133,15 @@ impl<'i> XmlReader<'i> {
     /// An error about element `e` after its end tag was read (a missing required child, a
     /// broken choice): the path still names `e`, with its index among its siblings.
     pub fn error_after(&mut self, e: &Elem<'i>, message: impl Into<String>) {
+        if self.over_cap(Severity::Error) {
+            return;
+        }
         let mut path = self.path_string(None);
         if path == "/" {
             path.clear();
         }
         path.push('/');
-        path.push_str(e.name);
+        path.push_str(&clip(e.name, MAX_QUOTED));
         if let Some(seg) = &self.closed {
             if seg.name == e.name && seg.index > 0 {
                 path.push_str(&format!("[{}]", seg.index));
@@ -140,12 +152,29 @@ impl<'i> XmlReader<'i> {
             path,
             offset: Some(e.offset),
             position: None,
-            message: message.into(),
+            message: clip(&message.into(), MAX_MESSAGE).into_owned(),
         });
+    }
+
+    /// Counts a finding; true when it is past the cap and must not be kept. Checked before
+    /// a finding's path is built, so findings past the cap cost a count each.
+    fn over_cap(&mut self, severity: Severity) -> bool {
+        if severity == Severity::Error {
+            self.errors += 1;
+        }
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            self.suppressed += 1;
+            return true;
+        }
+        false
     }
 
     /// An error with an explicit path (rules checked over a whole record list).
     pub fn error_with_path(&mut self, offset: u64, path: String, message: String) {
+        if self.over_cap(Severity::Error) {
+            return;
+        }
+        let message = clip(&message, MAX_MESSAGE).into_owned();
         self.diags.push(Diagnostic { severity: Severity::Error, path, offset: Some(offset), position: None, message });
     }
 
@@ -153,7 +182,7 @@ impl<'i> XmlReader<'i> {
         let mut s = String::with_capacity(96);
         for seg in &self.path {
             s.push('/');
-            s.push_str(seg.name);
+            s.push_str(&clip(seg.name, MAX_QUOTED));
             if seg.index > 0 {
                 s.push('[');
                 s.push_str(&seg.index.to_string());
@@ -162,7 +191,7 @@ impl<'i> XmlReader<'i> {
         }
         if let Some(x) = extra {
             s.push('/');
-            s.push_str(x);
+            s.push_str(&clip(x, MAX_QUOTED));
         }
         if s.is_empty() {
             s.push('/');
@@ -171,7 +200,11 @@ impl<'i> XmlReader<'i> {
     }
 
     fn push(&mut self, severity: Severity, offset: u64, extra: Option<&str>, message: String) {
+        if self.over_cap(severity) {
+            return;
+        }
         let path = self.path_string(extra);
+        let message = clip(&message, MAX_MESSAGE).into_owned();
         self.diags.push(Diagnostic { severity, path, offset: Some(offset), position: None, message });
     }
 
@@ -187,7 +220,20 @@ impl<'i> XmlReader<'i> {
         self.push(sev, offset, extra, message.into());
     }
 
+    /// An error that makes the document not well-formed, where reading can go on.
+    fn not_well_formed(&mut self, offset: u64, extra: Option<&str>, message: impl Into<String>) {
+        self.broken = true;
+        self.push(Severity::Error, offset, extra, message.into());
+    }
+
+    /// Stops reading: the input is not well-formed or exceeds a limit. The reason is kept
+    /// even past the cap on findings, as the last one.
     fn fatal(&mut self, offset: u64, message: impl Into<String>) -> Fatal {
+        self.broken = true;
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            self.diags.pop();
+            self.suppressed += 1;
+        }
         self.push(Severity::Error, offset, None, message.into());
         Fatal
     }
@@ -279,7 +325,11 @@ impl<'i> XmlReader<'i> {
         let ns = match self.resolver.resolve_element(QName(qname)).0 {
             ResolveResult::Bound(n) => Ns::from_uri(n.0),
             ResolveResult::Unbound => Ns::None,
-            ResolveResult::Unknown(_) => Ns::Other,
+            ResolveResult::Unknown(_) => {
+                // Not namespace-well-formed; reading goes on so that every finding is listed.
+                self.not_well_formed(offset, None, format!("the prefix '{}' is not declared", clip(prefix, MAX_QUOTED)));
+                Ns::Other
+            }
         };
         self.last_ns = Some((prefix, ns));
         Ok((ns, local))
@@ -298,9 +348,28 @@ impl<'i> XmlReader<'i> {
         if self.path.len() >= lim.max_depth {
             return Err(self.fatal(offset, format!("elements nested deeper than {} levels", lim.max_depth)));
         }
+        let attributes = start.attributes_raw();
+        if attributes.len() > lim.max_attribute_len {
+            self.attribute_lengths(offset, &start)?;
+        }
         self.path.push(Seg { name, index: 0, scoped });
         let content = self.xml.buffer_position() as usize;
         Ok(Elem { name, ns, start, empty, offset, content })
+    }
+
+    /// Stops at an attribute value longer than the limit, on any element (skipped ones and
+    /// namespace declarations included). Only called for a start tag whose attributes
+    /// together are longer than the limit, so the common tag costs one comparison.
+    fn attribute_lengths(&mut self, offset: u64, start: &BytesStart<'_>) -> R<()> {
+        let max = self.opts.limits.max_attribute_len;
+        for a in start.attributes().with_checks(false).flatten() {
+            let v = a.value.as_ref();
+            if v.len() > max && v.chars().count() > max {
+                let key = clip(a.key.0, MAX_QUOTED);
+                return Err(self.fatal(offset, format!("attribute '{key}' is longer than {max} characters")));
+            }
+        }
+        Ok(())
     }
 
     /// The document element, after the prolog.
@@ -359,7 +428,7 @@ impl<'i> XmlReader<'i> {
                     self.error(
                         offset,
                         None,
-                        format!("<{}> holds elements only; text is not allowed here", parent.name),
+                        format!("<{}> holds elements only; text is not allowed here", clip(parent.name, MAX_QUOTED)),
                     );
                 }
                 Event::Eof => {
@@ -386,19 +455,21 @@ impl<'i> XmlReader<'i> {
                     self.pop();
                     let max = self.opts.limits.max_text_len;
                     if text.len() > max && text.chars().count() > max {
-                        self.error(e.offset, None, format!("text longer than {max} characters"));
-                        return Ok(Cow::Borrowed(""));
+                        // A limit, like the size of the document: reading stops.
+                        return Err(self.fatal(e.offset, format!("text longer than {max} characters")));
                     }
                     return Ok(text);
                 }
                 Event::Start(s) => {
                     let intruder = self.enter(offset, ns, name, s, false)?;
-                    self.error(offset, None, format!("<{}> holds text only; no element is allowed inside it", e.name));
+                    let name = clip(e.name, MAX_QUOTED);
+                    self.error(offset, None, format!("<{name}> holds text only; no element is allowed inside it"));
                     self.skip(intruder)?;
                 }
                 Event::Empty(s) => {
                     let intruder = self.enter(offset, ns, name, s, true)?;
-                    self.error(offset, None, format!("<{}> holds text only; no element is allowed inside it", e.name));
+                    let name = clip(e.name, MAX_QUOTED);
+                    self.error(offset, None, format!("<{name}> holds text only; no element is allowed inside it"));
                     self.skip(intruder)?;
                 }
                 Event::Eof => return Err(self.fatal(offset, format!("unexpected end of document inside <{}>", e.name))),
@@ -473,7 +544,9 @@ impl<'i> XmlReader<'i> {
                 Event::CData(c) if here => s.push_str(&c.xml10_content()),
                 Event::GeneralRef(r) if here => match resolve_ref(&r) {
                     Some(c) => s.push(c),
-                    None => self.error(
+                    // Not well-formed XML (no DTD declares it), though reading can go on to
+                    // list the other findings.
+                    None => self.not_well_formed(
                         at,
                         None,
                         format!(
@@ -534,7 +607,7 @@ impl<'i> XmlReader<'i> {
                     let v = match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
                         Ok(v) => v,
                         Err(err) => {
-                            self.error(e.offset, Some(&format!("@{key}")), format!("bad attribute value: {err}"));
+                            self.not_well_formed(e.offset, Some(&format!("@{key}")), format!("bad attribute value: {err}"));
                             continue;
                         }
                     };
@@ -552,6 +625,18 @@ impl<'i> XmlReader<'i> {
             }
         }
         Ok(out)
+    }
+
+    /// The value of the attribute `local` in namespace `ns` on `e` (such as
+    /// `soap:mustUnderstand`), normalised; `None` when absent or unreadable.
+    pub fn attr_ns(&mut self, e: &Elem<'i>, ns: &str, local: &str) -> Option<String> {
+        for a in e.start.attributes().flatten() {
+            let (res, l) = self.resolver.resolve_attribute(a.key);
+            if matches!(&res, ResolveResult::Bound(n) if n.0 == ns) && l.as_ref() == local {
+                return a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.trim().to_string());
+            }
+        }
+        None
     }
 
     /// The `xsi:type` on `e`, with the namespace its prefix resolves to.
