@@ -124,6 +124,10 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
         r.error(0, None, format!("the message is {} bytes; the limit is {}", input.len(), opts.limits.max_bytes));
         r.broken = true;
         Err(Fatal)
+    } else if let Some((at, c)) = first_non_xml_char(input) {
+        r.error(at as u64, None, format!("the character U+{c:04X} is not allowed in an XML document"));
+        r.broken = true;
+        Err(Fatal)
     } else {
         read_document(&mut r, &mut partial)
     };
@@ -164,6 +168,23 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
 
 /// The SOAP 1.1 actor that means "whoever receives this next": us.
 const SOAP_NEXT_ACTOR: &str = "http://schemas.xmlsoap.org/soap/actor/next";
+
+/// The first character XML 1.0 does not allow anywhere in a document (control characters
+/// other than tab, line feed and carriage return; U+FFFE and U+FFFF), with its offset. One
+/// pass over the bytes before reading; quick-xml does not check characters.
+fn first_non_xml_char(input: &[u8]) -> Option<(usize, u32)> {
+    let mut from = 0;
+    while let Some(i) = input[from..].iter().position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF) {
+        let at = from + i;
+        match input[at..] {
+            [0xEF, 0xBF, b @ (0xBE | 0xBF), ..] => return Some((at, 0xFFC0 | u32::from(b & 0x3F))),
+            [0xEF, ..] => from = at + 1,
+            [b, ..] => return Some((at, u32::from(b))),
+            [] => return None,
+        }
+    }
+    None
+}
 
 type Document = (Option<Autorisatie>, Body, bool);
 

@@ -308,7 +308,11 @@ impl<'i> XmlReader<'i> {
             Some(i) => (&qname[..i], &qname[i + 1..]),
             None => ("", qname),
         };
-        if declares_namespace(s.attributes_raw().as_bytes()) {
+        let attributes = s.attributes_raw();
+        if !attributes.trim_ascii_start().is_empty() {
+            self.check_attributes(offset, s)?;
+        }
+        if declares_namespace(attributes.as_bytes()) {
             let depth = u16::try_from(self.path.len()).unwrap_or(u16::MAX);
             self.resolver.set_level(depth);
             if let Err(e) = self.resolver.push(s) {
@@ -348,24 +352,29 @@ impl<'i> XmlReader<'i> {
         if self.path.len() >= lim.max_depth {
             return Err(self.fatal(offset, format!("elements nested deeper than {} levels", lim.max_depth)));
         }
-        let attributes = start.attributes_raw();
-        if attributes.len() > lim.max_attribute_len {
-            self.attribute_lengths(offset, &start)?;
-        }
         self.path.push(Seg { name, index: 0, scoped });
         let content = self.xml.buffer_position() as usize;
         Ok(Elem { name, ns, start, empty, offset, content })
     }
 
-    /// Stops at an attribute value longer than the limit, on any element (skipped ones and
-    /// namespace declarations included). Only called for a start tag whose attributes
-    /// together are longer than the limit, so the common tag costs one comparison.
-    fn attribute_lengths(&mut self, offset: u64, start: &BytesStart<'_>) -> R<()> {
-        let max = self.opts.limits.max_attribute_len;
-        for a in start.attributes().with_checks(false).flatten() {
+    /// Checks the attributes of every start tag, skipped ones and namespace declarations
+    /// included, before anything else reads them: well-formed (no repeated name), at most
+    /// `max_attributes` of them (which also bounds the namespaces in scope, and so each
+    /// lookup), no value longer than `max_attribute_len`. Only tags with attributes pay.
+    fn check_attributes(&mut self, offset: u64, start: &BytesStart<'_>) -> R<()> {
+        let lim = self.opts.limits;
+        for (count, a) in start.attributes().enumerate() {
+            let a = match a {
+                Ok(a) => a,
+                Err(err) => return Err(self.fatal(offset, format!("malformed attribute: {err}"))),
+            };
+            if count >= lim.max_attributes {
+                return Err(self.fatal(offset, format!("more than {} attributes", lim.max_attributes)));
+            }
             let v = a.value.as_ref();
-            if v.len() > max && v.chars().count() > max {
+            if v.len() > lim.max_attribute_len && v.chars().count() > lim.max_attribute_len {
                 let key = clip(a.key.0, MAX_QUOTED);
+                let max = lim.max_attribute_len;
                 return Err(self.fatal(offset, format!("attribute '{key}' is longer than {max} characters")));
             }
         }
@@ -424,6 +433,11 @@ impl<'i> XmlReader<'i> {
                     return Ok(None);
                 }
                 Event::Text(t) if is_blank(&t) => continue,
+                // Skipped content is not read, but a reference no DTD declares makes it
+                // not well-formed all the same.
+                Event::GeneralRef(r) if resolve_ref(&r).is_none() => {
+                    self.not_well_formed(offset, None, format!("undefined entity or character reference '&{};'", clip(&r, MAX_QUOTED)));
+                }
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if !text_allowed => {
                     self.error(
                         offset,
@@ -432,7 +446,8 @@ impl<'i> XmlReader<'i> {
                     );
                 }
                 Event::Eof => {
-                    return Err(self.fatal(offset, format!("unexpected end of document inside <{}>", parent.name)))
+                    let name = clip(parent.name, MAX_QUOTED);
+                    return Err(self.fatal(offset, format!("unexpected end of document inside <{name}>")));
                 }
                 _ => {}
             }

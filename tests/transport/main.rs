@@ -12,6 +12,7 @@ mod transport_support;
 
 mod acceptance_transport;
 mod fault_codes;
+mod hostile;
 mod mock_cli;
 mod mock_dashboard;
 mod mock_http;
