@@ -80,3 +80,43 @@ fn hostile_shapes_get_an_answer_not_a_panic() {
         }
     }
 }
+
+#[test]
+fn attribute_length_is_bounded_on_every_element() {
+    // On a skipped element too, and on a namespace declaration.
+    for attr in ["v", "xmlns:p"] {
+        let input = format!(
+            "<leerlinggegevens_verzoek xmlns=\"{NS}\"><x {attr}=\"{}\"/></leerlinggegevens_verzoek>",
+            "a".repeat(501)
+        );
+        let msg = errors(input.as_bytes(), &with(Limits { max_attribute_len: 500, ..Limits::default() }));
+        assert!(msg.contains(&format!("attribute '{attr}' is longer than 500 characters")), "{msg}");
+    }
+}
+
+/// At most 100 findings are kept, then one "and N more": a fault, a `validate` run and a
+/// lenient client's warnings stay bounded whatever the input holds.
+#[test]
+fn diagnostics_are_capped_with_a_count_of_the_rest() {
+    let cap = uwlr::xml::diag::MAX_DIAGNOSTICS;
+    let input = format!(
+        "<leerlinggegevens_verzoek xmlns=\"{NS}\"><schooljaar>2025-2026</schooljaar><brincode>99DE</brincode>{}\
+         <xsdversie>2.3</xsdversie></leerlinggegevens_verzoek>",
+        "<x/>".repeat(5000)
+    );
+    let e = uwlr::decode(input.as_bytes(), &DecodeOptions::strict()).expect_err("refused");
+    assert_eq!(e.diagnostics.len(), cap + 1);
+    let last = e.diagnostics.last().unwrap();
+    assert!(last.is_error(), "the rest holds errors: {last}");
+    assert_eq!(last.message, format!("and {} more findings (only the first {cap} are listed)", 5000 - cap));
+    assert!(e.diagnostics[..cap].iter().all(|d| d.message.starts_with("unexpected element <x>")));
+    // Lenient: the same elements are warnings, the message is taken, the warnings capped.
+    let d = uwlr::decode(input.as_bytes(), &DecodeOptions::lenient()).expect("lenient takes it");
+    assert_eq!(d.warnings.len(), cap + 1);
+    assert!(!d.warnings.last().unwrap().is_error());
+    // A name of a megabyte is quoted by its start only.
+    let name = "n".repeat(1 << 20);
+    let input = format!("<leerlinggegevens_verzoek xmlns=\"{NS}\"><{name}/><{name}/></leerlinggegevens_verzoek>");
+    let e = uwlr::decode(input.as_bytes(), &DecodeOptions::strict()).expect_err("refused");
+    assert!(e.diagnostics.iter().all(|d| d.to_string().len() < 2000), "{}", e.diagnostics[0].to_string().len());
+}
