@@ -15,8 +15,9 @@ use uwlr::message::Autorisatie;
 use uwlr::server::{handle_with_injection, DispatchOptions, LasProvider, Outcome};
 use uwlr::{Body, DecodeOptions};
 
-/// The key, klant and school the seeds in `seeds_dispatch/` use.
-const KEY: &str = "fuzz-key-0123456789";
+/// The key and klant of `tests/support/transport_support.rs`'s TestLas, which the hostile
+/// corpus (`fixtures/hostile/`) and the seeds in `seeds_dispatch/` use.
+const KEY: &str = "sleutel-GEHEIM-7f3a9c21";
 
 struct FuzzLas {
     data: Leerlinggegevens,
@@ -24,7 +25,7 @@ struct FuzzLas {
 
 impl LasProvider for FuzzLas {
     async fn klant(&self, klantcode: &str, klantnaam: &str) -> bool {
-        klantcode == "TP01" && klantnaam == "Toetsplatform"
+        klantcode == "TP01" && klantnaam == "Toetsplatform Test"
     }
     async fn autoriseer(&self, auth: &Autorisatie, _school: &SchoolId) -> bool {
         auth.autorisatiesleutel == KEY

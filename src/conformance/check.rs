@@ -35,6 +35,9 @@ pub enum CheckId {
     FaultMalformedDatetime,
     FaultXsdversie,
     FaultOrder,
+    FaultMalformedHeader,
+    FaultSoapVersion,
+    FaultMustUnderstand,
     GetraptStructuur,
     GetraptLeerlingen,
     GetraptLeerkrachten,
@@ -389,6 +392,41 @@ pub static CHECKS: &[Check] = &[
         reference: "UWLR.md §2 (check order: 0 header, 1 body, 2 klant, 3 key, 4 school data, 5 answer)",
         fix: "Run the checks in the order of UWLR.md §2 and answer the first that fails",
         needs: &[FaultHeaderMissing, FaultMalformedBrin, FaultWrongKlantcode, FaultXsdversie, FaultWrongKey],
+    },
+    Check {
+        id: FaultMalformedHeader,
+        name: "fault.malformed-header",
+        title: "Not well-formed inside the header: Client.OngeldigBericht",
+        sends: "the normal request cut off inside the autorisatie header (before the key), and the normal request \
+                with a mismatched end tag in the header (</klantcode_>)",
+        expects: "SOAP fault Client.OngeldigBericht for both, not Client.AutorisatieOngeldig",
+        reference: "UWLR.md §2 step 1 (a message that is not well-formed is OngeldigBericht, whatever part breaks)",
+        fix: "Parse the whole document before judging the header: XML that is not well-formed is \
+              Client.OngeldigBericht even when it breaks inside soap:Header",
+        needs: &[FaultMalformedXml],
+    },
+    Check {
+        id: FaultSoapVersion,
+        name: "fault.soap-version",
+        title: "A SOAP 1.2 envelope: VersionMismatch",
+        sends: "the normal request in a SOAP 1.2 envelope (namespace http://www.w3.org/2003/05/soap-envelope)",
+        expects: "SOAP 1.1 fault soap:VersionMismatch with HTTP 500",
+        reference: "UWLR.md §1 (SOAP 1.1); SOAP 1.1 §4.4.1",
+        fix: "Answer an envelope in another namespace than http://schemas.xmlsoap.org/soap/envelope/ with the SOAP \
+              1.1 fault VersionMismatch",
+        needs: &[],
+    },
+    Check {
+        id: FaultMustUnderstand,
+        name: "fault.must-understand",
+        title: "An unknown header block that must be understood: MustUnderstand",
+        sends: "the normal request with an extra header block <uwlrconf:Onbekend xmlns:uwlrconf=\"urn:uwlr-conformance\" \
+                soap:mustUnderstand=\"1\"/>",
+        expects: "SOAP 1.1 fault soap:MustUnderstand with HTTP 500",
+        reference: "UWLR.md §1 (SOAP 1.1); SOAP 1.1 §4.2.3",
+        fix: "Refuse a header block you do not process that carries soap:mustUnderstand=\"1\" (and no other actor) \
+              with the SOAP 1.1 fault MustUnderstand; ignore it only when mustUnderstand is absent or 0",
+        needs: &[FaultWrongKey],
     },
     Check {
         id: GetraptStructuur,

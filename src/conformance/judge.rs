@@ -4,6 +4,7 @@
 
 use super::probe::{body_start, Exchange, ProbeError};
 use super::report::Verdict;
+use super::requests::Expected;
 use crate::message::fault::{Fault, FaultCode};
 use crate::message::leerlinggegevens::{Antwoord, Leerlinggegevens};
 use crate::message::Body;
@@ -84,14 +85,14 @@ pub(crate) fn fix_for_fault(code: Option<FaultCode>) -> &'static str {
 }
 
 /// The answer must be a SOAP fault with `expected`.
-pub(crate) fn expect_fault(r: &Result<Exchange, ProbeError>, expected: FaultCode) -> Verdict {
+pub(crate) fn expect_fault(r: &Result<Exchange, ProbeError>, expected: Expected) -> Verdict {
     let read = match read(r) {
         Ok(x) => x,
         Err(v) => return v,
     };
     let status = read.ex.status;
     match &read.body {
-        Body::Fault(f) if f.code == Some(expected) => {
+        Body::Fault(f) if expected.matches(f) => {
             let mut buts = Vec::new();
             if status != 500 {
                 buts.push(format!("HTTP {status} (SOAP 1.1 over HTTP sends a fault with 500)"));
@@ -108,9 +109,9 @@ pub(crate) fn expect_fault(r: &Result<Exchange, ProbeError>, expected: FaultCode
             }
         }
         Body::Fault(f) => {
-            let why = match f.code {
-                Some(_) => format!("answered {}; expected {}", fault_text(f), expected.as_str()),
-                None => format!(
+            let why = match (f.code, expected) {
+                (Some(_), _) | (None, Expected::Soap(_)) => format!("answered {}; expected {}", fault_text(f), expected.as_str()),
+                (None, Expected::Uwlr(_)) => format!(
                     "answered faultcode '{}' ('{}'), which is not a UWLR fault code; expected {}",
                     f.raw_code,
                     f.message.chars().take(160).collect::<String>(),
@@ -125,7 +126,7 @@ pub(crate) fn expect_fault(r: &Result<Exchange, ProbeError>, expected: FaultCode
                 d.leerlingen.len(),
                 expected.as_str()
             );
-            if expected == FaultCode::AutorisatieOngeldig {
+            if expected == Expected::Uwlr(FaultCode::AutorisatieOngeldig) {
                 why.push_str(": the key opened data it was not issued for");
             }
             Verdict::fail(why)

@@ -201,6 +201,9 @@ async fn run_one(id: CheckId, ctx: &mut Ctx<'_>) -> Verdict {
         | FaultMalformedDatetime
         | FaultXsdversie
         | FaultOrder
+        | FaultMalformedHeader
+        | FaultSoapVersion
+        | FaultMustUnderstand
         | ResultsUnknownPupil => faults::run(ctx, id).await,
         GetraptStructuur => getrapt::structuur(ctx).await,
         GetraptLeerlingen => getrapt::leerlingen(ctx).await,

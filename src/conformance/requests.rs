@@ -215,8 +215,43 @@ pub struct CaseRequest {
     pub service: Service,
     pub soap_action: &'static str,
     pub body: Vec<u8>,
-    pub expected: FaultCode,
+    pub expected: Expected,
 }
+
+/// The fault a case must get: a UWLR code, or one of SOAP 1.1's own (`VersionMismatch`,
+/// `MustUnderstand`), which SOAP answers before any UWLR check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    Uwlr(FaultCode),
+    Soap(&'static str),
+}
+
+impl Expected {
+    /// The local part of the `faultcode`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expected::Uwlr(c) => c.as_str(),
+            Expected::Soap(c) => c,
+        }
+    }
+
+    /// Whether `f` is this fault (by the local part of its code).
+    pub fn matches(self, f: &crate::message::fault::Fault) -> bool {
+        match self {
+            Expected::Uwlr(c) => f.code == Some(c),
+            Expected::Soap(c) => f.code.is_none() && f.raw_code == c,
+        }
+    }
+}
+
+impl From<FaultCode> for Expected {
+    fn from(c: FaultCode) -> Self {
+        Expected::Uwlr(c)
+    }
+}
+
+/// SOAP 1.2's envelope namespace: `fault.soap-version` sends it.
+const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
 
 /// Every request of the fault checks (`fault.*` and `results.unknown-pupil`) for this
 /// target, with the code each must get. `xsdversie` is the version the run uses.
@@ -248,12 +283,18 @@ pub fn fault_cases(t: &Target, xsdversie: &str) -> Vec<CaseRequest> {
             service: Service::Leerlinggegevens,
             soap_action: ACTION_HAAL,
             body,
-            expected,
+            expected: expected.into(),
         })
     };
     let normal = String::from_utf8(n.bytes(&ok)).expect("UTF-8");
     let broken = normal.replacen("</schooljaar>", "</schooljaar_>", 1);
     add(CheckId::FaultMalformedXml, "mismatched end tag", broken.into_bytes(), OngeldigBericht);
+    // Broken inside the header: the message is not well-formed, whatever part breaks, and
+    // the key is never sent (cut off before it, or a mismatched tag after it is checked).
+    let key_at = normal.find("<autorisatiesleutel>").expect("the header") + "<autorisatiesleutel>".len();
+    add(CheckId::FaultMalformedHeader, "cut off in the header", normal[..key_at].as_bytes().to_vec(), OngeldigBericht);
+    let klantcode_broken = normal.replacen("</klantcode>", "</klantcode_>", 1);
+    add(CheckId::FaultMalformedHeader, "mismatched end tag in the header", klantcode_broken.into_bytes(), OngeldigBericht);
     add(CheckId::FaultHeaderMissing, "no soap:Header", n.bytes(&Header::Absent), AutorisatieOngeldig);
     let no_naam = match ok.clone() {
         Header::Present { sleutel, klantcode, .. } => Header::Present { sleutel, klantcode, klantnaam: None },
@@ -316,6 +357,26 @@ pub fn fault_cases(t: &Target, xsdversie: &str) -> Vec<CaseRequest> {
         a.autorisatiesleutel = WRONG_KEY.into();
     });
     add(CheckId::FaultOrder, "unknown klantcode + wrong key", n.bytes(&both), OngeldigeKlantIdentificatie);
+    // SOAP's own faults, answered before any UWLR check.
+    let soap12 = normal.replacen(SOAP_NS, SOAP12_NS, 1);
+    let must = normal.replacen(
+        "<soap:Header>",
+        "<soap:Header><uwlrconf:Onbekend xmlns:uwlrconf=\"urn:uwlr-conformance\" soap:mustUnderstand=\"1\"/>",
+        1,
+    );
+    for (check, label, body, code) in [
+        (CheckId::FaultSoapVersion, "SOAP 1.2 envelope", soap12, "VersionMismatch"),
+        (CheckId::FaultMustUnderstand, "unknown header block with mustUnderstand=\"1\"", must, "MustUnderstand"),
+    ] {
+        cases.push(CaseRequest {
+            check,
+            label: label.into(),
+            service: Service::Leerlinggegevens,
+            soap_action: ACTION_HAAL,
+            body: body.into_bytes(),
+            expected: Expected::Soap(code),
+        });
+    }
     if t.results_endpoint.is_some() {
         let pupil = Leerling { key: Some(UNKNOWN_PUPIL.into()), jaargroep: Some(Jaargroep::G5), ..Default::default() };
         if let Ok(body) = results_bytes(&results_for(t, xsdversie, &pupil), &t.auth) {
@@ -325,7 +386,7 @@ pub fn fault_cases(t: &Target, xsdversie: &str) -> Vec<CaseRequest> {
                 service: Service::Leerresultaten,
                 soap_action: ACTION_BRENG,
                 body,
-                expected: LeerlingOngeldig,
+                expected: LeerlingOngeldig.into(),
             });
         }
     }

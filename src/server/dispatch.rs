@@ -1,4 +1,7 @@
-//! One SOAP request in, one SOAP answer out, with the checks in the order of UWLR.md §2:
+//! One SOAP request in, one SOAP answer out. First SOAP's own checks, on a document read to
+//! its end: not well-formed (or over a limit) is `Client.OngeldigBericht` whatever part
+//! broke, a SOAP 1.2 envelope SOAP 1.1's `VersionMismatch`, an unknown header block with
+//! `mustUnderstand="1"` `MustUnderstand`. Then the checks in the order of UWLR.md §2:
 //! (0) header present and complete, (1) body valid (xsdversie has its own code, and so
 //! has a results toetscode that no `<toets>` declares: `Client.VocabulaireTermOngeldig`),
 //! (2) klant known, (3) key valid for this school, (4) the provider's data, (5) building

@@ -124,7 +124,7 @@ async fn misanswered(id: CheckId, label: Option<&str>, wrong: FaultCode) {
         fault_cases(&t, "2.3").into_iter().filter(|c| c.check == id && label.is_none_or(|l| c.label == l)).collect();
     assert!(!cases.is_empty(), "no case {id} {label:?}");
     let due = cases[0].expected;
-    assert_ne!(due, wrong);
+    assert_ne!(due, wrong.into());
     let proxy = misanswer(&s.server.base_url(), cases.iter().map(|c| c.body.clone()).collect(), wrong).await;
     let r = run(&target_at(&proxy.base, &s, &s.las).await).await;
     assert_only_failure(&r, id, &[&format!("answered {}", wrong.as_str()), &format!("expected {}", due.as_str())]);

@@ -2,7 +2,10 @@
 //! and lenient fixture re-encoded by our writer, and the hand-written malformed inputs in
 //! `seeds/` stay as they are. Files over 20 KB are skipped.
 //!
-//! `cargo run --manifest-path fuzz/Cargo.toml --bin make_seeds -- fuzz/seeds`
+//! With a second folder, writes there the seeds of the `dispatch` target: one valid request
+//! of every operation, with the key and klant that target's provider accepts.
+//!
+//! `cargo run --manifest-path fuzz/Cargo.toml --bin make_seeds -- fuzz/seeds fuzz/seeds_dispatch`
 
 use std::path::Path;
 use uwlr::message::leerlinggegevens::Antwoord;
@@ -52,4 +55,46 @@ fn main() {
         }
     }
     println!("{n} seeds written to {}", out.display());
+    if let Some(dir) = std::env::args().nth(2) {
+        requests(Path::new(&dir));
+    }
+}
+
+/// One valid request of every operation, enveloped with the dispatch target's header.
+fn requests(out: &Path) {
+    use uwlr::message::leerlinggegevens::{GroepSelectie, GroepSoort, GroepenVerzoek, Verzoek};
+    use uwlr::message::values::{SchoolId, Schooljaar};
+    use uwlr::message::Autorisatie;
+    std::fs::create_dir_all(out).unwrap();
+    let auth = Autorisatie {
+        autorisatiesleutel: "sleutel-GEHEIM-7f3a9c21".into(),
+        klantcode: "TP01".into(),
+        klantnaam: "Toetsplatform Test".into(),
+    };
+    let v = Verzoek {
+        schooljaar: Schooljaar::new(2025).unwrap(),
+        school: SchoolId::Brin { brincode: "99DE".into(), dependancecode: Some("00".into()) },
+        xsdversie: "2.3".into(),
+        gegevenssetid: None,
+        laatstontvangengegevens: None,
+    };
+    let groepen = GroepenVerzoek {
+        verzoek: v.clone(),
+        groepen: vec![GroepSelectie { soort: GroepSoort::Groep, key: Some("G1".into()) }],
+    };
+    let school = uwlr::generate::school(&uwlr::generate::SchoolSpec { pupils: 2, seed: 7, ..Default::default() });
+    let results = uwlr::generate::results(&school, &uwlr::generate::ResultsSpec { max_pupils: Some(1), ..Default::default() });
+    let bodies = [
+        ("leerlinggegevens", Body::LeerlinggegevensVerzoek(v.clone())),
+        ("structuur", Body::StructuurVerzoek(v.clone())),
+        ("leerlingen", Body::LeerlingenVerzoek(groepen.clone())),
+        ("leerkrachten", Body::LeerkrachtenVerzoek(groepen)),
+        ("leerresultaten", Body::LeerresultatenVerzoek(results)),
+    ];
+    let count = bodies.len();
+    for (name, body) in bodies {
+        let bytes = uwlr::encode_to_vec(&body, Some(&auth), &EncodeOptions { envelope: true, indent: false, declaration: true }).unwrap();
+        std::fs::write(out.join(format!("req_{name}.xml")), bytes).unwrap();
+    }
+    println!("{count} request seeds written to {}", out.display());
 }
