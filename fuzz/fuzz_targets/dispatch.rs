@@ -59,7 +59,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let answer = match uwlr::decode(&r.body, &DecodeOptions::strict()) {
         Ok(d) => d,
-        Err(e) => panic!("our answer (HTTP {}) does not decode: {:?}\n{}", r.status, e.diagnostics, String::from_utf8_lossy(&r.body)),
+        Err(e) => panic!(
+            "our answer (HTTP {}) does not decode: {:?}\n{}",
+            r.status,
+            e.diagnostics,
+            String::from_utf8_lossy(&r.body)
+        ),
     };
     assert!(answer.enveloped, "an answer outside an envelope");
     match (&answer.body, r.status) {

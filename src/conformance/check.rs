@@ -420,7 +420,8 @@ pub static CHECKS: &[Check] = &[
         id: FaultMustUnderstand,
         name: "fault.must-understand",
         title: "An unknown header block that must be understood: MustUnderstand",
-        sends: "the normal request with an extra header block <uwlrconf:Onbekend xmlns:uwlrconf=\"urn:uwlr-conformance\" \
+        sends:
+            "the normal request with an extra header block <uwlrconf:Onbekend xmlns:uwlrconf=\"urn:uwlr-conformance\" \
                 soap:mustUnderstand=\"1\"/>",
         expects: "SOAP 1.1 fault soap:MustUnderstand with HTTP 500",
         reference: "UWLR.md §1 (SOAP 1.1); SOAP 1.1 §4.2.3",

@@ -110,7 +110,9 @@ pub(crate) fn expect_fault(r: &Result<Exchange, ProbeError>, expected: Expected)
         }
         Body::Fault(f) => {
             let why = match (f.code, expected) {
-                (Some(_), _) | (None, Expected::Soap(_)) => format!("answered {}; expected {}", fault_text(f), expected.as_str()),
+                (Some(_), _) | (None, Expected::Soap(_)) => {
+                    format!("answered {}; expected {}", fault_text(f), expected.as_str())
+                }
                 (None, Expected::Uwlr(_)) => format!(
                     "answered faultcode '{}' ('{}'), which is not a UWLR fault code; expected {}",
                     f.raw_code,

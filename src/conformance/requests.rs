@@ -294,7 +294,12 @@ pub fn fault_cases(t: &Target, xsdversie: &str) -> Vec<CaseRequest> {
     let key_at = normal.find("<autorisatiesleutel>").expect("the header") + "<autorisatiesleutel>".len();
     add(CheckId::FaultMalformedHeader, "cut off in the header", normal[..key_at].as_bytes().to_vec(), OngeldigBericht);
     let klantcode_broken = normal.replacen("</klantcode>", "</klantcode_>", 1);
-    add(CheckId::FaultMalformedHeader, "mismatched end tag in the header", klantcode_broken.into_bytes(), OngeldigBericht);
+    add(
+        CheckId::FaultMalformedHeader,
+        "mismatched end tag in the header",
+        klantcode_broken.into_bytes(),
+        OngeldigBericht,
+    );
     add(CheckId::FaultHeaderMissing, "no soap:Header", n.bytes(&Header::Absent), AutorisatieOngeldig);
     let no_naam = match ok.clone() {
         Header::Present { sleutel, klantcode, .. } => Header::Present { sleutel, klantcode, klantnaam: None },

@@ -73,7 +73,10 @@ impl DecodeError {
     /// verdict on its header: one that broke off, in the header or elsewhere, is not valid.
     pub fn header_invalid(&self) -> bool {
         let p = &self.partial;
-        !p.stopped && !p.malformed && p.enveloped && (p.header.is_none() || self.errors().any(|d| d.path.starts_with("/Envelope/Header")))
+        !p.stopped
+            && !p.malformed
+            && p.enveloped
+            && (p.header.is_none() || self.errors().any(|d| d.path.starts_with("/Envelope/Header")))
     }
 
     /// Whether the only trouble with the message is its `xsdversie` (missing or malformed):
@@ -148,16 +151,11 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
             path: "/".into(),
             offset: None,
             position: None,
-            message: format!(
-                "and {} more findings (only the first {MAX_DIAGNOSTICS} are listed)",
-                r.suppressed
-            ),
+            message: format!("and {} more findings (only the first {MAX_DIAGNOSTICS} are listed)", r.suppressed),
         });
     }
     match result {
-        Ok((header, body, enveloped)) if r.errors == 0 => {
-            Ok(Decoded { header, body, enveloped, warnings: diags })
-        }
+        Ok((header, body, enveloped)) if r.errors == 0 => Ok(Decoded { header, body, enveloped, warnings: diags }),
         Ok(_) => Err(DecodeError { diagnostics: diags, partial: Box::new(partial) }),
         Err(Fatal) => {
             partial.stopped = true;
@@ -174,7 +172,9 @@ const SOAP_NEXT_ACTOR: &str = "http://schemas.xmlsoap.org/soap/actor/next";
 /// pass over the bytes before reading; quick-xml does not check characters.
 fn first_non_xml_char(input: &[u8]) -> Option<(usize, u32)> {
     let mut from = 0;
-    while let Some(i) = input[from..].iter().position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF) {
+    while let Some(i) =
+        input[from..].iter().position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)
+    {
         let at = from + i;
         match input[at..] {
             [0xEF, 0xBF, b @ (0xBE | 0xBF), ..] => return Some((at, 0xFFC0 | u32::from(b & 0x3F))),
@@ -269,7 +269,10 @@ fn header_blocks<'i>(r: &mut XmlReader<'i>, h: Elem<'i>, partial: &mut Partial) 
                 r.error(
                     c.offset,
                     None,
-                    format!("the header block <{}> must be understood and is not part of UWLR", clip(c.name, MAX_QUOTED)),
+                    format!(
+                        "the header block <{}> must be understood and is not part of UWLR",
+                        clip(c.name, MAX_QUOTED)
+                    ),
                 );
             }
             r.skip(c)?;

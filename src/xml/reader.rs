@@ -331,7 +331,11 @@ impl<'i> XmlReader<'i> {
             ResolveResult::Unbound => Ns::None,
             ResolveResult::Unknown(_) => {
                 // Not namespace-well-formed; reading goes on so that every finding is listed.
-                self.not_well_formed(offset, None, format!("the prefix '{}' is not declared", clip(prefix, MAX_QUOTED)));
+                self.not_well_formed(
+                    offset,
+                    None,
+                    format!("the prefix '{}' is not declared", clip(prefix, MAX_QUOTED)),
+                );
                 Ns::Other
             }
         };
@@ -436,7 +440,11 @@ impl<'i> XmlReader<'i> {
                 // Skipped content is not read, but a reference no DTD declares makes it
                 // not well-formed all the same.
                 Event::GeneralRef(r) if resolve_ref(&r).is_none() => {
-                    self.not_well_formed(offset, None, format!("undefined entity or character reference '&{};'", clip(&r, MAX_QUOTED)));
+                    self.not_well_formed(
+                        offset,
+                        None,
+                        format!("undefined entity or character reference '&{};'", clip(&r, MAX_QUOTED)),
+                    );
                 }
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if !text_allowed => {
                     self.error(
@@ -622,7 +630,11 @@ impl<'i> XmlReader<'i> {
                     let v = match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
                         Ok(v) => v,
                         Err(err) => {
-                            self.not_well_formed(e.offset, Some(&format!("@{key}")), format!("bad attribute value: {err}"));
+                            self.not_well_formed(
+                                e.offset,
+                                Some(&format!("@{key}")),
+                                format!("bad attribute value: {err}"),
+                            );
                             continue;
                         }
                     };

@@ -28,7 +28,8 @@ fn main() {
         let g = uwlr::generate::school(&uwlr::generate::SchoolSpec { pupils, seed, ..Default::default() });
         let body = Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(g));
         for (tag, envelope, indent) in [("bare", false, true), ("compact", false, false), ("env", true, false)] {
-            let bytes = uwlr::encode_to_vec(&body, None, &EncodeOptions { envelope, indent, declaration: true }).unwrap();
+            let bytes =
+                uwlr::encode_to_vec(&body, None, &EncodeOptions { envelope, indent, declaration: true }).unwrap();
             put(&format!("gen_school_{pupils}_{tag}.xml"), &bytes);
         }
     }
@@ -83,7 +84,8 @@ fn requests(out: &Path) {
         groepen: vec![GroepSelectie { soort: GroepSoort::Groep, key: Some("G1".into()) }],
     };
     let school = uwlr::generate::school(&uwlr::generate::SchoolSpec { pupils: 2, seed: 7, ..Default::default() });
-    let results = uwlr::generate::results(&school, &uwlr::generate::ResultsSpec { max_pupils: Some(1), ..Default::default() });
+    let results =
+        uwlr::generate::results(&school, &uwlr::generate::ResultsSpec { max_pupils: Some(1), ..Default::default() });
     let bodies = [
         ("leerlinggegevens", Body::LeerlinggegevensVerzoek(v.clone())),
         ("structuur", Body::StructuurVerzoek(v.clone())),
@@ -93,7 +95,12 @@ fn requests(out: &Path) {
     ];
     let count = bodies.len();
     for (name, body) in bodies {
-        let bytes = uwlr::encode_to_vec(&body, Some(&auth), &EncodeOptions { envelope: true, indent: false, declaration: true }).unwrap();
+        let bytes = uwlr::encode_to_vec(
+            &body,
+            Some(&auth),
+            &EncodeOptions { envelope: true, indent: false, declaration: true },
+        )
+        .unwrap();
         std::fs::write(out.join(format!("req_{name}.xml")), bytes).unwrap();
     }
     println!("{count} request seeds written to {}", out.display());
