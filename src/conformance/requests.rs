@@ -292,7 +292,7 @@ pub fn fault_cases(t: &Target, xsdversie: &str) -> Vec<CaseRequest> {
     // Broken inside the header: the message is not well-formed, whatever part breaks, and
     // the key is never sent (cut off before it, or a mismatched tag after it is checked).
     let key_at = normal.find("<autorisatiesleutel>").expect("the header") + "<autorisatiesleutel>".len();
-    add(CheckId::FaultMalformedHeader, "cut off in the header", normal[..key_at].as_bytes().to_vec(), OngeldigBericht);
+    add(CheckId::FaultMalformedHeader, "cut off in the header", normal.as_bytes()[..key_at].to_vec(), OngeldigBericht);
     let klantcode_broken = normal.replacen("</klantcode>", "</klantcode_>", 1);
     add(
         CheckId::FaultMalformedHeader,
