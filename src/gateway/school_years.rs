@@ -7,12 +7,15 @@
 //! Nothing is applied: the year is *completed* when an admin applies its first import. Until
 //! then the old year goes on as before (its records take results, its links deliver them),
 //! and from 1 October every school admin gets a reminder once a day. Completing closes the
-//! earlier years: their groups and teachers are deactivated, their pupils who left too, their
-//! records take no new results, and their links are closed and forget the key.
+//! earlier years: their groups are deactivated, and so are the pupils and teachers who were
+//! not in the new year (they left; their results stay), and their links are closed and
+//! forget the key.
 //!
-//! Records belong to the year whose import brought them in, so the new year's import sees an
-//! empty school: every group and pupil in it is new and nothing needs linking by hand, while
-//! the earlier years' records and results stay as they were.
+//! Groups belong to one school year; pupils and teachers carry on. The continued link takes
+//! the keys its pupils and teachers came in with, so the new year's import finds every
+//! continuing pupil and teacher as existing (with its new group, nothing to link by hand, no
+//! second invitation); only its groups and newcomers are new, and the pupils the LAS no
+//! longer has are proposed as leavers. Each year's enrolments keep who was in which group.
 
 use super::{Gateway, GatewayError};
 use crate::clock::dutch_date;
@@ -288,7 +291,23 @@ impl Gateway {
         let key = self.key_of(conn, old).await?;
         self.store_key(conn, id, old.kind, &key).await?;
         links::set_status(conn, id, Status::Active, Some(now)).await?;
-        let reason = format!("continues koppeling {} of {}: endpoint and key carried over", old.id, old.schooljaar);
+        // Pupils and teachers carry on: the new link knows them by the keys they came in
+        // with, so its first import finds them (groups belong to one year and do not).
+        let carried = sqlx::query(
+            "INSERT INTO external_keys (koppeling_id, tab, record_id, las_key, eckid, skipped) \
+             SELECT $1, tab, record_id, las_key, eckid, skipped FROM external_keys \
+             WHERE koppeling_id = $2 AND tab IN ('leerlingen', 'leerkrachten')",
+        )
+        .bind(id)
+        .bind(old.id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        let reason = format!(
+            "continues koppeling {} of {}: endpoint and key carried over, and the keys of {carried} pupil(s) and \
+             teacher(s)",
+            old.id, old.schooljaar
+        );
         let line = AuditLine {
             koppeling_id: Some(id),
             location: &old.location,

@@ -72,6 +72,10 @@ pub struct KnownLeerling {
     pub samengestelde_groepen: Vec<i64>,
     pub active: bool,
     pub external: Option<ExternalRef>,
+    /// The Boom pupil number: the pupil's number on the test platform, for life, and the
+    /// only thing a dashboard knows the pupil by. `None` only in tests of the import engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boom_nummer: Option<String>,
 }
 
 /// A record an admin chose not to import, remembered so the next proposal skips it again.

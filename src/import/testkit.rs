@@ -111,6 +111,7 @@ pub(crate) fn known_leerling(
         samengestelde_groepen: Vec::new(),
         active: true,
         external: las_key.and_then(|k| ext(Some(k), None)),
+        boom_nummer: None,
     }
 }
 
@@ -232,6 +233,7 @@ pub(crate) fn applied(before: &Snapshot, p: &Proposal) -> Snapshot {
                     samengestelde_groepen,
                     active: true,
                     external: None,
+                    boom_nummer: None,
                 });
                 id
             }

@@ -108,7 +108,7 @@ impl Scores {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewResult {
-    /// The pupil's record id in the test platform (its Boom-leerlingnummer).
+    /// The pupil's record id in the test platform (the Boom number is on the record).
     pub leerling_id: i64,
     pub toetscode: String,
     /// Absent: a result for the whole test.
@@ -153,6 +153,8 @@ pub enum Audience {
 pub struct Outgoing {
     pub delivery_id: i64,
     pub leerling_id: i64,
+    /// The pupil's Boom number: all a dashboard gets to know the pupil by.
+    pub boom_nummer: Option<String>,
     /// As the pupil came in through the LAS link (a LAS receiver needs one of the two).
     pub las_key: Option<String>,
     pub eckid: Option<String>,
@@ -186,7 +188,10 @@ pub fn message(
             Audience::Las => {
                 Toetsafname { leerlingid: o.las_key.clone(), eckid: o.eckid.clone(), ..Default::default() }
             }
-            Audience::Dashboard => Toetsafname { leerlingid: Some(o.leerling_id.to_string()), ..Default::default() },
+            Audience::Dashboard => Toetsafname {
+                leerlingid: Some(o.boom_nummer.clone().unwrap_or_else(|| o.leerling_id.to_string())),
+                ..Default::default()
+            },
         });
         afname.resultaten.push(Resultaat {
             key: o.key.clone(),
@@ -273,6 +278,7 @@ mod tests {
         Outgoing {
             delivery_id: id,
             leerling_id: pupil,
+            boom_nummer: Some(format!("{:010}", 4_000_000_000 + pupil)),
             las_key: Some(format!("L{pupil}")),
             eckid: Some(format!("https://ketenid.nl/201703/{pupil:040}")),
             key: key.into(),
@@ -301,7 +307,7 @@ mod tests {
         let now = Utc::now();
         let m = message(&school(), Schooljaar::new(2026).unwrap(), now, Audience::Dashboard, &refs, &HashMap::new());
         let a = &m.toetsafnames[0];
-        assert_eq!((a.leerlingid.as_deref(), &a.eckid), (Some("7"), &None));
+        assert_eq!((a.leerlingid.as_deref(), &a.eckid), (Some("4000000007"), &None));
         let m = message(&school(), Schooljaar::new(2026).unwrap(), now, Audience::Las, &refs, &HashMap::new());
         assert_eq!(m.toetsafnames[0].leerlingid.as_deref(), Some("L7"));
         assert!(m.toetsafnames[0].eckid.is_some());

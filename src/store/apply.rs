@@ -1,7 +1,10 @@
 //! Writes a reviewed proposal: creates the new records, updates the existing ones, keeps the
-//! external keys they came in under, remembers skips and deactivates leavers. It runs
+//! external keys they came in under, remembers skips and deactivates leavers. A pupil or
+//! teacher carries on across school years: applying a year's import enrols each pupil in
+//! that year (its group that year) and replaces only that year's group memberships. It runs
 //! inside the caller's transaction, so a failure anywhere leaves nothing half-written.
 
+use super::pupils::{enrol, identity_clash, issue_boom_number};
 use super::records::bump_location;
 use super::{ts, StoreError};
 use crate::import::{Category, ExternalRef, Item, Proposal, SkipReason, Tab};
@@ -123,7 +126,7 @@ pub async fn apply(
             Category::Existing { id, .. } => {
                 sqlx::query(
                     "UPDATE leerkrachten SET achternaam = $1, voorvoegsel = $2, voorletters = $3, roepnaam = $4, \
-                     emailadres = $5, active = 1, updated_at = $6 WHERE id = $7",
+                     emailadres = $5, active = 1, updated_at = $6, schooljaar = $8 WHERE id = $7",
                 )
                 .bind(&f.achternaam)
                 .bind(&f.voorvoegsel)
@@ -132,12 +135,18 @@ pub async fn apply(
                 .bind(&f.emailadres)
                 .bind(&w.now)
                 .bind(id)
+                .bind(w.schooljaar)
                 .execute(&mut *w.conn)
                 .await?;
-                sqlx::query("DELETE FROM leerkracht_groepen WHERE leerkracht_id = $1")
-                    .bind(id)
-                    .execute(&mut *w.conn)
-                    .await?;
+                // Only this year's memberships: earlier years' groups keep who taught them.
+                sqlx::query(
+                    "DELETE FROM leerkracht_groepen WHERE leerkracht_id = $1 \
+                     AND groep_id IN (SELECT id FROM groepen WHERE schooljaar = $2)",
+                )
+                .bind(id)
+                .bind(w.schooljaar)
+                .execute(&mut *w.conn)
+                .await?;
                 report.updated[1] += 1;
                 *id
             }
@@ -162,10 +171,12 @@ pub async fn apply(
         let geboortedatum = f.geboortedatum.map(|d| d.format("%Y-%m-%d").to_string());
         let id = match &item.category {
             Category::New => {
+                let boom = issue_boom_number(w.conn, now).await?;
                 let r = sqlx::query(
                     "INSERT INTO leerlingen (location, schooljaar, achternaam, voorvoegsel, voorletters, roepnaam, \
-                     geboortedatum, geslacht, jaargroep, groep_id, active, created_at, updated_at) \
-                     VALUES ($1, $11, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id",
+                     geboortedatum, geslacht, jaargroep, groep_id, active, created_at, updated_at, boom_nummer, \
+                     las_key, eckid) VALUES ($1, $11, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $12, $13, $14) \
+                     RETURNING id",
                 )
                 .bind(w.location)
                 .bind(&f.achternaam)
@@ -178,8 +189,12 @@ pub async fn apply(
                 .bind(groep)
                 .bind(&w.now)
                 .bind(w.schooljaar)
+                .bind(&boom)
+                .bind(&item.external.las_key)
+                .bind(&item.external.eckid)
                 .fetch_one(&mut *w.conn)
-                .await?;
+                .await
+                .map_err(|e| identity_clash(e, &format!("new pupil {}", item.record.key)))?;
                 report.created[2] += 1;
                 r.try_get(0)?
             }
@@ -187,7 +202,8 @@ pub async fn apply(
                 sqlx::query(
                     "UPDATE leerlingen SET achternaam = $1, voorvoegsel = $2, voorletters = $3, roepnaam = $4, \
                      geboortedatum = $5, geslacht = $6, jaargroep = $7, groep_id = $8, active = 1, \
-                     deactivated_at = NULL, updated_at = $9 WHERE id = $10",
+                     deactivated_at = NULL, updated_at = $9, schooljaar = $11, las_key = COALESCE($12, las_key), \
+                     eckid = COALESCE($13, eckid) WHERE id = $10",
                 )
                 .bind(&f.achternaam)
                 .bind(&f.voorvoegsel)
@@ -199,12 +215,21 @@ pub async fn apply(
                 .bind(groep)
                 .bind(&w.now)
                 .bind(id)
+                .bind(w.schooljaar)
+                .bind(&item.external.las_key)
+                .bind(&item.external.eckid)
+                .execute(&mut *w.conn)
+                .await
+                .map_err(|e| identity_clash(e, &format!("pupil {}", item.record.key)))?;
+                // Only this year's composed groups: earlier years' stay as they were.
+                sqlx::query(
+                    "DELETE FROM leerling_groepen WHERE leerling_id = $1 \
+                     AND groep_id IN (SELECT id FROM groepen WHERE schooljaar = $2)",
+                )
+                .bind(id)
+                .bind(w.schooljaar)
                 .execute(&mut *w.conn)
                 .await?;
-                sqlx::query("DELETE FROM leerling_groepen WHERE leerling_id = $1")
-                    .bind(id)
-                    .execute(&mut *w.conn)
-                    .await?;
                 report.updated[2] += 1;
                 *id
             }
@@ -213,6 +238,7 @@ pub async fn apply(
                 continue;
             }
         };
+        enrol(w.conn, id, w.schooljaar, groep, f.jaargroep.as_deref()).await?;
         for g in unique(f.samengestelde_groepen.iter().filter_map(|k| groups.get(k))) {
             sqlx::query("INSERT INTO leerling_groepen (leerling_id, groep_id) VALUES ($1, $2)")
                 .bind(id)

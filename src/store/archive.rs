@@ -176,6 +176,8 @@ pub async fn delete_leerling(conn: &mut AnyConnection, location: &str, id: i64) 
         exec(conn, &format!("DELETE FROM result_versions WHERE resultaat_id IN ({results})"), id).await?;
     removed.results = exec(conn, "DELETE FROM resultaten WHERE leerling_id = $1", id).await?;
     removed.memberships = exec(conn, "DELETE FROM leerling_groepen WHERE leerling_id = $1", id).await?;
+    // Its enrolments go too; its Boom number stays issued (boom_numbers), never given again.
+    exec(conn, "DELETE FROM enrolments WHERE leerling_id = $1", id).await?;
     removed.external_keys =
         exec(conn, "DELETE FROM external_keys WHERE tab = 'leerlingen' AND record_id = $1", id).await?;
     // Remembered skips carry no record id, only the key the LAS sent.
@@ -204,7 +206,8 @@ pub async fn delete_groep(conn: &mut AnyConnection, location: &str, id: i64) -> 
     let teachers = exec(conn, "DELETE FROM leerkracht_groepen WHERE groep_id = $1", id).await?;
     let removed = Removed {
         memberships: pupils + teachers,
-        ungrouped: exec(conn, "UPDATE leerlingen SET groep_id = NULL WHERE groep_id = $1", id).await?,
+        ungrouped: exec(conn, "UPDATE leerlingen SET groep_id = NULL WHERE groep_id = $1", id).await?
+            + exec(conn, "UPDATE enrolments SET groep_id = NULL WHERE groep_id = $1", id).await?,
         external_keys: exec(conn, "DELETE FROM external_keys WHERE tab = 'groepen' AND record_id = $1", id).await?,
         ..Removed::default()
     };

@@ -14,6 +14,8 @@
 //! - [`outbox`]: notifications waiting to be mailed.
 //! - [`results`]: results, their versions, and the per-link delivery outbox with leases.
 //! - [`school_years`]: each location's year transitions, and closing the years before a new one.
+//! - [`pupils`]: Boom pupil numbers, enrolments per school year, merging two records of one pupil.
+//! - [`upgrade`]: the once-only step after migration 0005 (doubles merged, pupils numbered).
 //! - [`archive`]: deactivated pupils and groups, and deleting them (and all that names them) for good.
 
 pub mod apply;
@@ -21,9 +23,11 @@ pub mod archive;
 pub mod imports;
 pub mod koppelingen;
 pub mod outbox;
+pub mod pupils;
 pub mod records;
 pub mod results;
 pub mod school_years;
+pub mod upgrade;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -124,6 +128,12 @@ impl Store {
             Dialect::Postgres => &POSTGRES,
         };
         migrator.run(&self.pool).await?;
+        // What 0005 cannot say in SQL, once, in one transaction.
+        let mut tx = self.pool.begin().await?;
+        if let Some(up) = upgrade::run(&mut tx, Utc::now()).await? {
+            tracing::info!(?up, "store upgraded: pupils carry on across school years");
+        }
+        tx.commit().await?;
         Ok(())
     }
 

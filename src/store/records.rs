@@ -1,11 +1,27 @@
 //! The imported records (groups, teachers, pupils) of a school location, read as the
 //! snapshot an import proposal is computed against, and the results that hang on pupils.
+//!
+//! Groups belong to one school year; pupils and teachers carry on (DOMAIN.md §4). So a
+//! snapshot for an import holds the year's groups and *every* pupil and teacher of the
+//! school, each with its group memberships of that year: a continuing pupil is found by the
+//! key it came in with and moves to its new group. A snapshot of a year as it was holds the
+//! pupils enrolled that year, with the group they were in that year.
 
 use super::StoreError;
 use crate::import::{ExternalRef, KnownGroep, KnownLeerkracht, KnownLeerling, SkipMarker, Snapshot, Tab};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
+
+/// Which pupils and teachers a snapshot of a school year holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every pupil and teacher of the school: what an import of the year matches against.
+    Import,
+    /// The pupils enrolled in the year and the teachers imported in it or later that had a
+    /// group that year: who was in which group, as it was.
+    Year,
+}
 
 /// Everything known of a location in one school year, with the external keys that came in
 /// through `koppeling_id` (none: as a school admin sees it, without any link's keys).
@@ -14,6 +30,7 @@ pub async fn snapshot(
     location: &str,
     schooljaar: &str,
     koppeling_id: Option<i64>,
+    scope: Scope,
 ) -> Result<Snapshot, StoreError> {
     let mut external: HashMap<(String, i64), ExternalRef> = HashMap::new();
     let mut skipped = Vec::new();
@@ -61,8 +78,8 @@ pub async fn snapshot(
 
     let mut teacher_groups: HashMap<i64, Vec<i64>> = HashMap::new();
     for r in sqlx::query(
-        "SELECT lg.leerkracht_id, lg.groep_id FROM leerkracht_groepen lg JOIN leerkrachten l ON l.id = lg.leerkracht_id \
-         WHERE l.location = $1 AND l.schooljaar = $2 ORDER BY lg.leerkracht_id, lg.groep_id",
+        "SELECT lg.leerkracht_id, lg.groep_id FROM leerkracht_groepen lg JOIN groepen g ON g.id = lg.groep_id \
+         WHERE g.location = $1 AND g.schooljaar = $2 ORDER BY lg.leerkracht_id, lg.groep_id",
     )
     .bind(location)
     .bind(schooljaar)
@@ -71,17 +88,24 @@ pub async fn snapshot(
     {
         teacher_groups.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
     }
+    // A year as it was: the teachers imported that year, and those of later years who had
+    // one of its groups.
     let rows = sqlx::query(
-        "SELECT id, achternaam, voorvoegsel, voorletters, roepnaam, emailadres, active FROM leerkrachten \
-         WHERE location = $1 AND schooljaar = $2 ORDER BY id",
+        "SELECT id, achternaam, voorvoegsel, voorletters, roepnaam, emailadres, active, schooljaar FROM leerkrachten \
+         WHERE location = $1 ORDER BY id",
     )
     .bind(location)
-    .bind(schooljaar)
     .fetch_all(&mut *conn)
     .await?;
     let mut leerkrachten = Vec::with_capacity(rows.len());
     for r in rows {
         let id: i64 = r.try_get("id")?;
+        if scope == Scope::Year
+            && r.try_get::<String, _>("schooljaar")? != schooljaar
+            && !teacher_groups.contains_key(&id)
+        {
+            continue;
+        }
         leerkrachten.push(KnownLeerkracht {
             id,
             achternaam: r.try_get("achternaam")?,
@@ -97,8 +121,8 @@ pub async fn snapshot(
 
     let mut composed: HashMap<i64, Vec<i64>> = HashMap::new();
     for r in sqlx::query(
-        "SELECT lg.leerling_id, lg.groep_id FROM leerling_groepen lg JOIN leerlingen l ON l.id = lg.leerling_id \
-         WHERE l.location = $1 AND l.schooljaar = $2 ORDER BY lg.leerling_id, lg.groep_id",
+        "SELECT lg.leerling_id, lg.groep_id FROM leerling_groepen lg JOIN groepen g ON g.id = lg.groep_id \
+         WHERE g.location = $1 AND g.schooljaar = $2 ORDER BY lg.leerling_id, lg.groep_id",
     )
     .bind(location)
     .bind(schooljaar)
@@ -107,14 +131,19 @@ pub async fn snapshot(
     {
         composed.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
     }
-    let rows = sqlx::query(
-        "SELECT id, achternaam, voorvoegsel, voorletters, roepnaam, geboortedatum, geslacht, jaargroep, groep_id, \
-         active FROM leerlingen WHERE location = $1 AND schooljaar = $2 ORDER BY id",
-    )
-    .bind(location)
-    .bind(schooljaar)
-    .fetch_all(&mut *conn)
-    .await?;
+    // The group and jaargroep come from the pupil's enrolment in the year; a pupil not
+    // enrolled in it (yet) has no group there, and its current jaargroep.
+    let join = match scope {
+        Scope::Import => "LEFT JOIN",
+        Scope::Year => "JOIN",
+    };
+    let sql = format!(
+        "SELECT l.id, l.achternaam, l.voorvoegsel, l.voorletters, l.roepnaam, l.geboortedatum, l.geslacht, \
+         CASE WHEN e.leerling_id IS NULL THEN l.jaargroep ELSE e.jaargroep END AS jaargroep, e.groep_id, l.active, \
+         l.boom_nummer FROM leerlingen l {join} enrolments e ON e.leerling_id = l.id AND e.schooljaar = $2 \
+         WHERE l.location = $1 ORDER BY l.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(location).bind(schooljaar).fetch_all(&mut *conn).await?;
     let mut leerlingen = Vec::with_capacity(rows.len());
     for r in rows {
         let id: i64 = r.try_get("id")?;
@@ -131,6 +160,7 @@ pub async fn snapshot(
             samengestelde_groepen: composed.remove(&id).unwrap_or_default(),
             active: r.try_get::<i64, _>("active")? != 0,
             external: ext("leerlingen", id),
+            boom_nummer: r.try_get("boom_nummer")?,
         });
     }
     Ok(Snapshot { groepen, leerkrachten, leerlingen, skipped })
@@ -168,6 +198,8 @@ pub async fn clear_external_numbers(conn: &mut AnyConnection, location: &str) ->
             .bind(location)
             .execute(&mut *conn)
             .await?;
+    // The LAS numbers go with them; the ECK iD is the pupil's own and stays.
+    sqlx::query("UPDATE leerlingen SET las_key = NULL WHERE location = $1").bind(location).execute(&mut *conn).await?;
     super::koppelingen::clear_watermarks(conn, location).await?;
     bump_location(conn, location).await?;
     Ok(done.rows_affected())

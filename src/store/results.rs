@@ -241,7 +241,8 @@ pub async fn outgoing(conn: &mut AnyConnection, koppeling_id: i64, ids: &[i64]) 
     }
     let sql = format!(
         "SELECT d.id, r.leerling_id, e.las_key, e.eckid, r.resultaat_key, r.toetscode, r.onderdeel, r.afnamedatum, \
-         v.score FROM deliveries d JOIN resultaten r ON r.id = d.resultaat_id \
+         v.score, l.boom_nummer FROM deliveries d JOIN resultaten r ON r.id = d.resultaat_id \
+         JOIN leerlingen l ON l.id = r.leerling_id \
          JOIN result_versions v ON v.resultaat_id = d.resultaat_id AND v.version = d.version \
          LEFT JOIN external_keys e ON e.koppeling_id = $1 AND e.tab = 'leerlingen' AND e.record_id = r.leerling_id \
          WHERE d.id IN ({}) ORDER BY d.id",
@@ -261,6 +262,7 @@ pub async fn outgoing(conn: &mut AnyConnection, koppeling_id: i64, ids: &[i64]) 
             Ok(Outgoing {
                 delivery_id: r.try_get(0)?,
                 leerling_id: r.try_get(1)?,
+                boom_nummer: r.try_get(9)?,
                 las_key: r.try_get(2)?,
                 eckid: r.try_get(3)?,
                 key: r.try_get(4)?,

@@ -1,6 +1,6 @@
 //! The school-year transitions of each location, and closing the years before one: their
-//! groups and teachers are deactivated, and so are their pupils who did not come back in
-//! the new year. Their records and results stay, queryable by year.
+//! groups are deactivated, and so are the pupils and teachers who did not come back in the
+//! new year. Records, enrolments and results stay, queryable by year.
 
 use super::{opt_ts, parse_ts, ts, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -163,15 +163,16 @@ pub async fn later_year(
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Closed {
     pub groepen: u64,
+    /// Teachers not in the new year's import: they left.
     pub leerkrachten: u64,
-    /// Pupils of earlier years who are not in the new year: they left.
+    /// Pupils not in the new year's import: they left.
     pub leerlingen_left: u64,
 }
 
-/// Closes the years before `schooljaar` at `location`: their groups and teachers are
-/// deactivated, and so are their pupils whom no pupil of the new year continues (same
-/// eckid or LAS key through a link of the new year). Pupils who continue keep their old
-/// record as it was: it is their history, with its results, not a leaver.
+/// Closes the years before `schooljaar` at `location`: their groups are deactivated (groups
+/// belong to one year), and so are the pupils and teachers whose latest year is an earlier
+/// one: the new year's import did not bring them, so they left. They keep their records,
+/// enrolments and results; those who continue are the same records, now in the new year.
 pub async fn close_earlier(
     conn: &mut AnyConnection,
     location: &str,
@@ -179,11 +180,11 @@ pub async fn close_earlier(
     now: DateTime<Utc>,
 ) -> Result<Closed, StoreError> {
     let now = ts(now);
-    // Groups and teachers of earlier years all end; pupils only when they left (below).
-    let mut ended = [0u64; 2];
-    for (n, table) in ended.iter_mut().zip(["groepen", "leerkrachten"]) {
+    let mut ended = [0u64; 3];
+    for (n, table) in ended.iter_mut().zip(["groepen", "leerkrachten", "leerlingen"]) {
+        let left = if table == "leerlingen" { ", deactivated_at = $1" } else { "" };
         let sql = format!(
-            "UPDATE {table} SET active = 0, updated_at = $1 WHERE location = $2 AND schooljaar < $3 AND active = 1"
+            "UPDATE {table} SET active = 0, updated_at = $1{left} WHERE location = $2 AND schooljaar < $3 AND active = 1"
         );
         *n = sqlx::query(AssertSqlSafe(sql))
             .bind(&now)
@@ -193,22 +194,6 @@ pub async fn close_earlier(
             .await?
             .rows_affected();
     }
-    let [groepen, leerkrachten] = ended;
-    let leerlingen_left = sqlx::query(
-        "UPDATE leerlingen SET active = 0, deactivated_at = $1, updated_at = $1 \
-         WHERE location = $2 AND schooljaar < $3 AND active = 1 AND id NOT IN ( \
-           SELECT o.record_id FROM external_keys o \
-           JOIN koppelingen ko ON ko.id = o.koppeling_id \
-           JOIN external_keys n ON n.tab = 'leerlingen' AND (n.eckid = o.eckid OR n.las_key = o.las_key) \
-           JOIN koppelingen kn ON kn.id = n.koppeling_id \
-           WHERE o.tab = 'leerlingen' AND o.record_id IS NOT NULL AND ko.location = $2 \
-             AND n.record_id IS NOT NULL AND kn.location = $2 AND kn.schooljaar = $3)",
-    )
-    .bind(&now)
-    .bind(location)
-    .bind(schooljaar)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let [groepen, leerkrachten, leerlingen_left] = ended;
     Ok(Closed { groepen, leerkrachten, leerlingen_left })
 }
