@@ -203,11 +203,12 @@ pub async fn delete_leerling(conn: &mut AnyConnection, location: &str, id: i64) 
 /// Deletes the deactivated group `id` of `location`; its pupils and their results stay.
 pub async fn delete_groep(conn: &mut AnyConnection, location: &str, id: i64) -> Result<Removed, StoreError> {
     let pupils = exec(conn, "DELETE FROM leerling_groepen WHERE groep_id = $1", id).await?;
+    // Enrolments of its year keep the pupil's year, without the group.
+    exec(conn, "UPDATE enrolments SET groep_id = NULL WHERE groep_id = $1", id).await?;
     let teachers = exec(conn, "DELETE FROM leerkracht_groepen WHERE groep_id = $1", id).await?;
     let removed = Removed {
         memberships: pupils + teachers,
-        ungrouped: exec(conn, "UPDATE leerlingen SET groep_id = NULL WHERE groep_id = $1", id).await?
-            + exec(conn, "UPDATE enrolments SET groep_id = NULL WHERE groep_id = $1", id).await?,
+        ungrouped: exec(conn, "UPDATE leerlingen SET groep_id = NULL WHERE groep_id = $1", id).await?,
         external_keys: exec(conn, "DELETE FROM external_keys WHERE tab = 'groepen' AND record_id = $1", id).await?,
         ..Removed::default()
     };

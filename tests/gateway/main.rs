@@ -30,3 +30,4 @@ mod results_crash;
 mod results_instances;
 mod school_year;
 mod stale_batches;
+mod store_upgrade;
