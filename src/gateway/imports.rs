@@ -284,6 +284,8 @@ impl Gateway {
             )));
         }
         let proposal: Proposal = parse_json(&row.proposal)?;
+        // A new year's empty answer first: it says why the pupils would all go.
+        self.check_year_answer(&mut tx, &k, &proposal).await?;
         if proposal.safety.needs_override && !opts.override_safety {
             let s = &proposal.safety;
             return Err(GatewayError::Conflict(format!(
@@ -295,7 +297,6 @@ impl Gateway {
                 self.settings.max_deactivation_share * 100.0
             )));
         }
-        self.check_year_answer(&mut tx, &k, &proposal).await?;
         let report = apply::apply(&mut tx, k.id, (&k.location, &k.schooljaar), &proposal, now, opts.fail).await?;
         for (name, email) in &report.invitations {
             let n = Notification::TeacherInvitation {

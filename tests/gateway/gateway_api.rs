@@ -487,9 +487,14 @@ async fn the_school_year_through_http() {
     assert_eq!(old.body["leerlingen"].as_array().unwrap().len(), 12, "the old year stays");
     let new = env.get("/api/v1/locations/{location}/records", "99DE00").await;
     let new_ids: Vec<&Value> = new.body["leerlingen"].as_array().unwrap().iter().map(|p| &p["id"]).collect();
-    assert!(
-        !new_ids.is_empty() && old.body["leerlingen"].as_array().unwrap().iter().all(|p| !new_ids.contains(&&p["id"]))
-    );
+    // The pupils who stay are the same records, with the same Boom number, in new groups.
+    let old_pupils = old.body["leerlingen"].as_array().unwrap();
+    assert!(!new_ids.is_empty() && new_ids.len() < old_pupils.len(), "groep 8 left");
+    for p in new.body["leerlingen"].as_array().unwrap() {
+        let before = old_pupils.iter().find(|o| o["id"] == p["id"]).expect("a continuing pupil");
+        assert_eq!(before["boom_nummer"], p["boom_nummer"]);
+        assert_ne!(before["groep"], p["groep"]);
+    }
     env.stop().await;
 }
 

@@ -1,8 +1,8 @@
 //! The school-year transition against the mock LAS, on SQLite and on PostgreSQL, with the
 //! clock standing on 31 July, 1 August, 30 September and 1 October: preparing only in the
 //! window, the automatic start on 1 October that applies nothing, a reminder a day until the
-//! admin completes the year and none after, and a transition that makes every group and
-//! pupil of the new year new while the old year and its results stay.
+//! admin completes the year and none after, and pupils and teachers who carry on through
+//! three school years as one record each, with their Boom number and results.
 
 use crate::store_support;
 
@@ -17,7 +17,10 @@ use uwlr::import::Category;
 use uwlr::koppeling::{Kind, Status};
 use uwlr::mock::Profile;
 use uwlr::notify::Notification;
+use uwlr::mock::dashboard::{ActivateToets, DashboardKeyRequest, DashboardSchool};
+use uwlr::mock::{DashboardKind, Klant, MockDashboard, SchoolName};
 use uwlr::results::{NewResult, Scores};
+use uwlr::server::{bind, serve, RunningServer, ServerConfig};
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 9, 0, 0).unwrap()
@@ -145,7 +148,7 @@ async fn on_1_october_the_gateway_starts_the_year_applies_nothing_and_reminds_da
         // The import is started, never applied: the new year has no records yet.
         let proposal = gw.proposal(start.proposal_id.unwrap()).await.unwrap();
         assert_eq!(proposal.status, "open");
-        assert!(proposal.proposal.summary.leerlingen.new > 0);
+        assert!(proposal.proposal.summary.leerlingen.existing_changed > 0, "the pupils carry on, to new groups");
         let new_year = gw.records_of_year("99DE00", Some("2026-2027")).await.unwrap();
         assert!(new_year.leerlingen.is_empty() && new_year.groepen.is_empty(), "{}", db.name);
         // The same day again: nothing more, and no reminder on the day it started.
@@ -188,77 +191,140 @@ async fn on_1_october_the_gateway_starts_the_year_applies_nothing_and_reminds_da
     }
 }
 
+/// A SchoolKr8 mock on loopback that knows 99DE00.
+async fn schoolkr8(clock: Arc<ManualClock>) -> (MockDashboard, RunningServer, String) {
+    let d = MockDashboard::with_clock(
+        DashboardKind::Schoolkr8,
+        vec![Klant::boom()],
+        vec![DashboardSchool::new(SchoolName::brin("99DE", "00"))],
+        clock,
+    );
+    let server = serve(Arc::new(d.clone()), bind("127.0.0.1:0".parse().unwrap()).unwrap(), ServerConfig::default())
+        .await
+        .unwrap();
+    let endpoint = format!("{}/uwlr", server.base_url());
+    (d, server, endpoint)
+}
+
+fn invitations(outbox: &[Notification]) -> usize {
+    outbox.iter().filter(|n| matches!(n, Notification::TeacherInvitation { .. })).count()
+}
+
+async fn notifications(gw: &Gateway) -> Vec<Notification> {
+    gw.outbox(10_000).await.unwrap().iter().map(|e| serde_json::from_str(&e.notification).unwrap()).collect()
+}
+
+/// Acceptance 1 of issue 12: over two and then three school years, a continuing pupil keeps
+/// its record, its Boom number and every result; a result after the transition reaches
+/// SchoolKr8 under the number the school entered in the first year; no teacher is invited
+/// twice; the new year's proposal needs no manual link; a leaver is archived with results.
 #[tokio::test]
-async fn a_year_transition_makes_everything_new_keeps_the_old_year_and_results_flow_on() {
+async fn a_pupil_is_one_pupil_across_three_school_years() {
     for db in databases().await {
         let clock = clock();
         let gw = gateway(&db, clock.clone()).await;
         let las = las(Profile::Parnassys, 40, clock.clone()).await;
         imported(&gw, &las, "99DE00").await;
-        let old_year = gw.records("99DE00").await.unwrap();
-        let old_pupils: Vec<i64> = old_year.leerlingen.iter().map(|l| l.id).collect();
-        clock.set(at(2025, 11, 3));
-        let old_result =
-            gw.record_result(&result(old_pupils[0], "herfst", clock_now(&clock)), "platform").await.unwrap();
-        assert_eq!(gw.deliver(&Default::default()).await.unwrap().delivered, 1, "{}", db.name);
+        let first = gw.records("99DE00").await.unwrap();
+        let invited = invitations(&notifications(&gw).await);
+        assert!(invited > 0 && invited <= first.leerkrachten.len(), "{}: teachers with an address invited", db.name);
 
-        clock.set(at(2026, 8, 20));
-        let moved = las.las.rollover("99DE00").await.unwrap();
-        assert!(moved.left > 0, "the generated school has a groep 8 that leaves");
-        let start = gw.prepare_school_year("99DE00", "admin@school").await.unwrap();
-        let view = gw.proposal(start.proposal_id.unwrap()).await.unwrap();
-        let p = &view.proposal;
-        // Every group, teacher and pupil is new; nothing to link, nothing to deactivate.
-        assert_eq!(p.summary.leerlingen.new, moved.moved_up, "{}", db.name);
-        assert_eq!(p.summary.groepen.new, p.groepen.len());
-        assert!(p.leerlingen.iter().all(|i| i.category == Category::New), "{}", db.name);
-        assert!(p.groepen.iter().all(|i| i.category == Category::New));
-        assert!(p.leerkrachten.iter().all(|i| i.category == Category::New));
-        assert!(p.deactivations.is_empty() && !p.safety.needs_override);
-        // Until the admin completes the year, the old one goes on: it is the current year
-        // and its results flow.
-        let current = gw.records("99DE00").await.unwrap();
-        assert_eq!(current.leerlingen.iter().map(|l| l.id).collect::<Vec<_>>(), old_pupils, "{}", db.name);
-        clock.set(at(2026, 8, 21));
-        gw.record_result(&result(old_pupils[1], "zomer", clock_now(&clock)), "platform").await.unwrap();
-        assert_eq!(gw.deliver(&Default::default()).await.unwrap().delivered, 1, "{}", db.name);
-        gw.apply_proposal(view.id, "admin@school", ApplyOptions::default()).await.unwrap();
-        let (old_link, new_link) = start.koppelingen[0];
-        let (old_link, new_link) = (gw.koppeling(old_link).await.unwrap(), gw.koppeling(new_link).await.unwrap());
-        assert_eq!((old_link.status, old_link.has_key), (Status::Revoked, false), "{}: closed", db.name);
-        assert_eq!((new_link.status, new_link.has_key), (Status::Active, true));
-
-        // The old year is intact: every record, every result, queryable by year.
-        let kept = gw.records_of_year("99DE00", Some("2025-2026")).await.unwrap();
-        assert_eq!(kept.leerlingen.iter().map(|l| l.id).collect::<Vec<_>>(), old_pupils, "{}", db.name);
-        assert_eq!(kept.groepen.len(), old_year.groepen.len());
-        let mut conn = gw.store().pool().acquire().await.unwrap();
-        assert_eq!(uwlr::store::records::count_results(&mut conn, "99DE00").await.unwrap(), 2);
-        drop(conn);
-        // ... and closed: its groups are deactivated, its pupils who left are on the
-        // deactivated list, those who came back keep their old record as history.
-        assert!(kept.groepen.iter().all(|g| !g.active), "{}", db.name);
-        let archived = gw.deactivated("99DE00").await.unwrap();
-        assert_eq!(archived.leerlingen.len(), moved.left, "{}: the leavers", db.name);
-        assert_eq!(kept.leerlingen.iter().filter(|l| !l.active).count(), moved.left);
-        let new_year = gw.records("99DE00").await.unwrap();
-        assert_eq!(new_year.leerlingen.len(), moved.moved_up, "{}", db.name);
-        assert!(new_year.leerlingen.iter().all(|l| l.active && !old_pupils.contains(&l.id)));
-
-        // A closed year's record gets no new result; the new year's results flow.
-        let stayed = kept.leerlingen.iter().find(|l| l.active).unwrap().id;
-        let e = gw.record_result(&result(stayed, "najaar", clock_now(&clock)), "platform").await.unwrap_err();
-        let e = conflict(e);
-        assert!(e.contains("2025-2026") && e.contains("closed when 2026-2027 was completed"), "{e}");
-        let r = gw
-            .record_result(&result(new_year.leerlingen[0].id, "najaar", clock_now(&clock)), "platform")
+        // SchoolKr8 in the first year: the school enters every pupil's Boom number, once.
+        let (dash, dash_server, endpoint) = schoolkr8(clock.clone()).await;
+        let key = "khasgdkj76&g7d^%$gjhsdd";
+        dash.issue_key("99DE00", &DashboardKeyRequest { klantcode: None, autorisatiesleutel: Some(key.into()) })
             .await
             .unwrap();
+        let numbers: Vec<String> = first.leerlingen.iter().map(|l| l.boom_nummer.clone().unwrap()).collect();
+        assert!(numbers.iter().all(|n| n.len() == 10 && n.bytes().all(|b| b.is_ascii_digit())), "{numbers:?}");
+        dash.add_leerlingnummers("99DE00", &numbers).await.unwrap();
+        dash.activate_toets("99DE00", &ActivateToets { toetscode: "REK".into(), onderdelen: vec![] }).await.unwrap();
+        let req = KoppelingRequest {
+            location: "99DE00".into(),
+            schooljaar: SCHOOLJAAR.into(),
+            kind: Kind::Schoolkr8,
+            endpoint: Some(endpoint),
+            key: Some(key.into()),
+            reason: None,
+        };
+        let d = gw.request_koppeling(&req, "admin").await.unwrap();
+        gw.approve_koppeling(d.id, "support", None).await.unwrap();
+
+        // Pupil P stays three years (jaargroep 5 or lower); pupil L leaves with groep 8.
+        let jaargroep = |l: &&uwlr::import::KnownLeerling| l.jaargroep.as_deref().and_then(|j| j.parse::<u8>().ok());
+        let p = first.leerlingen.iter().find(|l| jaargroep(l).is_some_and(|j| j <= 5)).unwrap().clone();
+        let leaver = first.leerlingen.iter().find(|l| jaargroep(l) == Some(8)).unwrap().clone();
+        let number = p.boom_nummer.clone().unwrap();
+        clock.set(at(2025, 11, 3));
+        gw.record_result(&result(p.id, "herfst-2025", clock_now(&clock)), "platform").await.unwrap();
+        gw.record_result(&result(leaver.id, "herfst-2025", clock_now(&clock)), "platform").await.unwrap();
         let report = gw.deliver(&Default::default()).await.unwrap();
-        assert_eq!((report.delivered, report.refused, report.failed_links.len()), (1, 0, 0), "{}: {report:?}", db.name);
-        let got = las.las.results("99DE00").await.unwrap();
-        let keys: Vec<&str> = got.results.iter().map(|r| r.key.as_str()).collect();
-        assert!(keys.contains(&r.key.as_str()) && keys.contains(&old_result.key.as_str()), "{keys:?}");
+        assert_eq!((report.delivered, report.refused), (4, 0), "{}: LAS and SchoolKr8, two each: {report:?}", db.name);
+
+        let mut groups_of_p = vec![p.groep];
+        for (year, next, afname) in [(2026, "2026-2027", "herfst-2026"), (2027, "2027-2028", "herfst-2027")] {
+            clock.set(at(year, 8, 20));
+            let moved = las.las.rollover("99DE00").await.unwrap();
+            let start = gw.prepare_school_year("99DE00", "admin@school").await.unwrap();
+            assert_eq!(start.koppelingen.len(), 2, "{}: the LAS link and the dashboard link carry on", db.name);
+            let view = gw.proposal(start.proposal_id.unwrap()).await.unwrap();
+            let pr = &view.proposal;
+            // Groups are new; every pupil and teacher is found by its key: nothing is new,
+            // nothing to link by hand; the leavers are proposed as such.
+            assert!(pr.groepen.iter().all(|i| i.category == Category::New), "{} {next}", db.name);
+            assert_eq!(pr.summary.leerlingen.new, 0, "{} {next}: {:?}", db.name, pr.summary);
+            assert!(pr.leerlingen.iter().all(|i| matches!(i.category, Category::Existing { .. })), "{next}");
+            assert_eq!(pr.leerlingen.len(), moved.moved_up, "{} {next}: each with its new group", db.name);
+            assert!(pr.leerkrachten.iter().all(|i| matches!(i.category, Category::Existing { .. })), "{next}");
+            let leaving = pr.deactivations.iter().filter(|d| d.tab == uwlr::import::Tab::Leerlingen).count();
+            assert_eq!(leaving, moved.left, "{} {next}", db.name);
+            assert!(!pr.safety.needs_override);
+            gw.apply_proposal(view.id, "admin@school", ApplyOptions::default()).await.unwrap();
+
+            let now = gw.records("99DE00").await.unwrap();
+            let same = now.leerlingen.iter().find(|l| l.id == p.id).expect("P keeps its record");
+            assert_eq!(same.boom_nummer.as_deref(), Some(number.as_str()), "{} {next}: the same Boom number", db.name);
+            assert!(same.active && !groups_of_p.contains(&same.groep), "{} {next}: P in its new group", db.name);
+            groups_of_p.push(same.groep);
+            assert!(now.leerlingen.iter().all(|l| l.id != leaver.id), "{next}: the leaver is not in the new year");
+            assert_eq!(invitations(&notifications(&gw).await), invited, "{} {next}: nobody invited twice", db.name);
+
+            // A result after the transition reaches SchoolKr8 under the first year's number.
+            clock.set(at(year, 11, 2));
+            let r = gw.record_result(&result(p.id, afname, clock_now(&clock)), "platform").await.unwrap();
+            let report = gw.deliver(&Default::default()).await.unwrap();
+            assert_eq!((report.delivered, report.refused), (2, 0), "{} {next}: {report:?}", db.name);
+            let got = dash.results("99DE00").await.unwrap();
+            let arrived = got.results.iter().find(|x| x.key == r.key).expect("at SchoolKr8");
+            assert_eq!(arrived.leerling, number, "{} {next}", db.name);
+            assert!(dash.errors("99DE00").await.unwrap().is_empty(), "{}: no unknown pupil number", db.name);
+        }
+
+        // Each year as it was: P in another group each year, one record throughout.
+        for (i, y) in ["2025-2026", "2026-2027", "2027-2028"].into_iter().enumerate() {
+            let kept = gw.records_of_year("99DE00", Some(y)).await.unwrap();
+            let there = kept.leerlingen.iter().find(|l| l.id == p.id).expect("P enrolled");
+            assert_eq!(there.groep, groups_of_p[i], "{} {y}", db.name);
+        }
+        let first_year = gw.records_of_year("99DE00", Some("2025-2026")).await.unwrap();
+        assert_eq!(first_year.leerlingen.len(), first.leerlingen.len(), "{}: the first year stays whole", db.name);
+        // Every result hangs on the one record; the leaver is archived with its result.
+        let mut conn = gw.store().pool().acquire().await.unwrap();
+        let of_p: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM resultaten WHERE leerling_id = $1")
+            .bind(p.id)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(of_p, 3, "{}", db.name);
+        drop(conn);
+        let archived = gw.deactivated("99DE00").await.unwrap();
+        assert!(archived.leerlingen.iter().any(|a| a.id == leaver.id), "{}: the leaver is archived", db.name);
+        let e = conflict(gw.record_result(&result(leaver.id, "later", clock_now(&clock)), "platform").await.unwrap_err());
+        assert!(e.contains("deactivated"), "{e}");
+        let mut conn = gw.store().pool().acquire().await.unwrap();
+        assert_eq!(uwlr::store::records::count_results(&mut conn, "99DE00").await.unwrap(), 4, "{}", db.name);
+        drop(conn);
+        dash_server.shutdown().await;
     }
 }
 
