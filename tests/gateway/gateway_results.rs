@@ -113,7 +113,9 @@ async fn a_dashboard_gets_our_pupil_number_and_no_re_normed_versions_when_it_pro
         let key = "khasgdkj76&g7d^%$gjhsdd";
         let req = DashboardKeyRequest { klantcode: None, autorisatiesleutel: Some(key.into()) };
         dash.issue_key("99DE00", &req).await.unwrap();
-        let numbers: Vec<String> = pupils.iter().map(|p| p.to_string()).collect();
+        let recs = gw.records("99DE00").await.unwrap();
+        let boom = |id: i64| recs.leerlingen.iter().find(|l| l.id == id).and_then(|l| l.boom_nummer.clone()).unwrap();
+        let numbers: Vec<String> = pupils.iter().map(|&p| boom(p)).collect();
         dash.add_leerlingnummers("99DE00", &numbers).await.unwrap();
         dash.activate_toets("99DE00", &ActivateToets { toetscode: "REK".into(), onderdelen: vec![] }).await.unwrap();
         let req = KoppelingRequest {
@@ -134,7 +136,7 @@ async fn a_dashboard_gets_our_pupil_number_and_no_re_normed_versions_when_it_pro
         assert_eq!(report.delivered, 2, "{}: to the LAS and to the dashboard", db.name);
         let got = dash.results("99DE00").await.unwrap();
         assert_eq!(got.distinct, 1);
-        assert_eq!(got.results[0].leerling, pupils[2].to_string(), "our pupil number, nothing else");
+        assert_eq!(got.results[0].leerling, boom(pupils[2]), "the Boom number, nothing else");
         // Re-normed: the LAS gets it, the dashboard does not.
         gw.record_result(&result(pupils[2], "s1", 35, clock.now()), "platform").await.unwrap();
         let report = gw.deliver(&fast()).await.unwrap();
