@@ -73,7 +73,9 @@ fn board(rt: &tokio::runtime::Runtime, dir: &std::path::Path) -> (Store, Vec<Sch
             let k = insert(&mut conn, &new, now).await.expect("koppeling");
             let first = propose(&Snapshot::default(), &answer, FetchMode::Full, &[], &Settings::default()).unwrap();
             apply(&mut conn, k, (&location, "2025-2026"), &first, now, FailPoint::default()).await.expect("apply");
-            let applied = records::snapshot(&mut conn, &location, "2025-2026", Some(k), records::Scope::Import).await.expect("snapshot");
+            let applied = records::snapshot(&mut conn, &location, "2025-2026", Some(k), records::Scope::Import)
+                .await
+                .expect("snapshot");
             schools.push(School { location, bytes: encode(&answer), applied });
         }
         (store, schools)
@@ -110,7 +112,11 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(async {
                 let mut conn = store.pool().acquire().await.unwrap();
-                black_box(records::snapshot(&mut conn, &one.location, "2025-2026", Some(1), records::Scope::Import).await.unwrap())
+                black_box(
+                    records::snapshot(&mut conn, &one.location, "2025-2026", Some(1), records::Scope::Import)
+                        .await
+                        .unwrap(),
+                )
             })
         })
     });

@@ -1,7 +1,8 @@
 //! `/locations/{location}`: what the platform holds for one school location (BRIN +
 //! dependance, or schoolkey), its audit trail, "Verwijder nummers" before a new link, and
 //! the school admins who are mailed when an import waits for review, and the archive: the
-//! deactivated list and deleting deactivated records for good. Its school years are in
+//! deactivated list and deleting deactivated records for good; the Boom pupil numbers (for
+//! a dashboard's bulk import) and merging two records of one pupil. Its school years are in
 //! `school_years`.
 
 use super::auth::Actor;
@@ -9,9 +10,11 @@ use super::error::ApiError;
 use super::extract::{JsonBody, Location, Params};
 use super::koppelingen::ReasonBody;
 use crate::gateway::archive::{Deactivated, DeleteReport};
+use crate::gateway::pupils::BoomNumber;
 use crate::gateway::Gateway;
 use crate::import::{Snapshot, Tab};
 use crate::store::koppelingen::AuditEntry;
+use crate::store::pupils::Merged;
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -104,4 +107,36 @@ pub(super) async fn delete(
     JsonBody(b): JsonBody<DeleteBody>,
 ) -> Answer<DeleteReport> {
     Ok(Json(gw.delete_deactivated(&location, b.tab, &b.ids, &b.confirm, &actor, b.reason.as_deref()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NumbersQuery {
+    groep: Option<String>,
+}
+
+/// The Boom pupil numbers of the location's active pupils this year (`?groep=` one group).
+pub(super) async fn numbers(
+    State(gw): State<Gateway>,
+    Location(location): Location,
+    Params(q): Params<NumbersQuery>,
+) -> Answer<Vec<BoomNumber>> {
+    Ok(Json(gw.boom_numbers(&location, q.groep.as_deref()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MergeBody {
+    survivor: i64,
+    merged: i64,
+}
+
+/// Merges pupil `merged` into pupil `survivor`: results, enrolments and keys move; audited.
+pub(super) async fn merge(
+    State(gw): State<Gateway>,
+    Location(location): Location,
+    Actor(actor): Actor,
+    JsonBody(b): JsonBody<MergeBody>,
+) -> Answer<Merged> {
+    Ok(Json(gw.merge_leerlingen(&location, b.survivor, b.merged, &actor).await?))
 }

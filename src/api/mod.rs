@@ -131,6 +131,8 @@ fn table() -> Vec<Entry> {
         entry(Post, "/api/v1/locations/{location}/admins", guarded, locations::add_admin),
         entry(Get, "/api/v1/locations/{location}/deactivated", guarded, locations::deactivated),
         entry(Post, "/api/v1/locations/{location}/delete", guarded, locations::delete),
+        entry(Get, "/api/v1/locations/{location}/numbers", guarded, locations::numbers),
+        entry(Post, "/api/v1/locations/{location}/merge", guarded, locations::merge),
         entry(Get, "/api/v1/locations/{location}/school-years", guarded, school_years::list),
         entry(Post, "/api/v1/locations/{location}/school-years/prepare", guarded, school_years::prepare),
         entry(Post, "/api/v1/school-years/tick", guarded, school_years::tick),

@@ -1,13 +1,15 @@
 //! `uwlr school …`: what the gateway holds per school location. Clearing external numbers
 //! ("Verwijder nummers") before a new link, the admins who hear about waiting proposals,
 //! the imported records (per school year) with the keys they came in under, the archive:
-//! the deactivated list and deleting deactivated records for good, and the school-year
-//! transition (`uwlr school year prepare | list | tick`).
+//! the deactivated list and deleting deactivated records for good, the Boom pupil numbers
+//! (`uwlr school numbers`, for a dashboard's bulk import), merging two records of one pupil
+//! (`uwlr school merge`), and the school-year transition (`uwlr school year prepare | list | tick`).
 
 use super::output::{opt_when, when as at, Table};
 use super::{Context, Failure, GatewayArgs};
 use crate::gateway::archive::{Deactivated, DeletePreview};
 use crate::gateway::koppelingen::check_location;
+use crate::gateway::pupils::BoomNumber;
 use crate::gateway::school_years::{YearStart, YearTick};
 use crate::import::{ExternalRef, Snapshot, Summary, Tab};
 use crate::store::archive::{ArchivedGroep, ArchivedLeerling};
@@ -48,6 +50,28 @@ pub enum SchoolCommand {
         #[arg(long, value_name = "YEAR")]
         schooljaar: Option<String>,
     },
+    /// The Boom pupil numbers of the active pupils this year, to enter in a dashboard
+    /// (SchoolKr8, Focus PO) in bulk.
+    Numbers {
+        /// BRIN + dependance (99DE00) or schoolkey.
+        location: String,
+        /// Only this group (its name).
+        #[arg(long, value_name = "GROEP")]
+        groep: Option<String>,
+        /// table (default) or csv (boom_nummer,naam,groep,jaargroep,leerling_id; with a header).
+        #[arg(long, value_name = "FORMAT", default_value = "table")]
+        format: NumbersFormat,
+    },
+    /// Merge two records of one pupil: every result, enrolment and external key of MERGED
+    /// moves to SURVIVOR, which keeps its Boom number; MERGED is gone. Audited.
+    Merge {
+        /// BRIN + dependance (99DE00) or schoolkey.
+        location: String,
+        /// The record that stays (its id, as `uwlr school records` shows it).
+        survivor: i64,
+        /// The record merged into it.
+        merged: i64,
+    },
     /// The school-year transition: prepare the next year, list the years, the daily pass.
     Year {
         #[command(subcommand)]
@@ -77,6 +101,13 @@ pub enum SchoolCommand {
         #[arg(long, value_parser = crate::free_text::parse_line)]
         reason: Option<String>,
     },
+}
+
+/// How `uwlr school numbers` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NumbersFormat {
+    Table,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +184,25 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
                     );
                 }
                 text + &records_text(&location, year, &records)
+            });
+        }
+        SchoolCommand::Numbers { location, groep, format } => {
+            let location = check_location(&location)?;
+            let numbers = gw.boom_numbers(&location, groep.as_deref()).await?;
+            match format {
+                NumbersFormat::Csv => print!("{}", numbers_csv(&numbers)),
+                NumbersFormat::Table => cx.out.print(&numbers, || numbers_text(&location, &numbers)),
+            }
+        }
+        SchoolCommand::Merge { location, survivor, merged } => {
+            let location = check_location(&location)?;
+            let m = gw.merge_leerlingen(&location, survivor, merged, &cx.actor).await?;
+            cx.out.print(&m, || {
+                format!(
+                    "pupil {merged} merged into pupil {survivor}: {} result(s), {} enrolment(s), {} external key(s) \
+                     moved; {survivor} keeps its Boom number\n",
+                    m.results, m.enrolments, m.external_keys
+                )
             });
         }
         SchoolCommand::Year { command } => year_command(&cx, command).await?,
@@ -414,6 +464,48 @@ fn name(parts: [&Option<String>; 3]) -> String {
 
 /// Three tables, each with a count line; keys are those of the active LAS link (`-`: none,
 /// e.g. after clearing numbers or for a record made by hand).
+fn numbers_text(location: &str, numbers: &[BoomNumber]) -> String {
+    if numbers.is_empty() {
+        return format!("no active pupils at {location} this year\n");
+    }
+    let mut t = Table::new(&[("BOOM NUMMER", 11), ("NAAM", 28), ("GROEP", 20), ("JAARGROEP", 9), ("ID", 6)]);
+    for n in numbers {
+        t.row(vec![
+            n.boom_nummer.clone(),
+            n.naam.clone(),
+            n.groep.clone().unwrap_or_default(),
+            n.jaargroep.clone().unwrap_or_default(),
+            n.leerling_id.to_string(),
+        ]);
+    }
+    format!("BOOM NUMBERS of {location}: {}\n{}", numbers.len(), t.render(2))
+}
+
+/// CSV as a spreadsheet or a dashboard's bulk import reads it: a header, fields quoted
+/// when they hold a comma, a quote or a line break.
+fn numbers_csv(numbers: &[BoomNumber]) -> String {
+    fn field(v: &str) -> String {
+        if v.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v.to_string()
+        }
+    }
+    let mut s = String::from("boom_nummer,naam,groep,jaargroep,leerling_id\n");
+    for n in numbers {
+        let row = [
+            field(&n.boom_nummer),
+            field(&n.naam),
+            field(n.groep.as_deref().unwrap_or("")),
+            field(n.jaargroep.as_deref().unwrap_or("")),
+            n.leerling_id.to_string(),
+        ];
+        s.push_str(&row.join(","));
+        s.push('\n');
+    }
+    s
+}
+
 fn records_text(location: &str, year: Option<&str>, r: &Snapshot) -> String {
     if r.groepen.is_empty() && r.leerkrachten.is_empty() && r.leerlingen.is_empty() {
         return match year {
@@ -453,6 +545,7 @@ fn records_text(location: &str, year: Option<&str>, r: &Snapshot) -> String {
     s.push_str(&count("LEERLINGEN", r.leerlingen.iter().filter(|l| l.active).count(), r.leerlingen.len()));
     let mut t = Table::new(&[
         ("ID", 6),
+        ("BOOM NUMMER", 11),
         ("NAAM", 28),
         ("GEBOREN", 10),
         ("JAARGROEP", 9),
@@ -463,6 +556,7 @@ fn records_text(location: &str, year: Option<&str>, r: &Snapshot) -> String {
     for l in &r.leerlingen {
         t.row(vec![
             l.id.to_string(),
+            l.boom_nummer.clone().unwrap_or_else(|| "-".into()),
             name([&l.roepnaam, &l.voorvoegsel, &l.achternaam]),
             l.geboortedatum.map(|d| d.to_string()).unwrap_or_default(),
             l.jaargroep.clone().unwrap_or_default(),
@@ -492,6 +586,29 @@ mod tests {
     struct Probe {
         #[command(flatten)]
         school: SchoolArgs,
+    }
+
+    #[test]
+    fn numbers_as_csv_quote_what_needs_it() {
+        let n = |nr: &str, naam: &str, groep: Option<&str>| BoomNumber {
+            boom_nummer: nr.into(),
+            leerling_id: 7,
+            naam: naam.into(),
+            groep: groep.map(Into::into),
+            jaargroep: Some("5".into()),
+        };
+        let csv =
+            numbers_csv(&[n("4821937465", "Sanne de Vries", Some("5A")), n("1234567890", "Jan \"Jip\", Bos", None)]);
+        assert_eq!(
+            csv,
+            "boom_nummer,naam,groep,jaargroep,leerling_id\n4821937465,Sanne de Vries,5A,5,7\n\
+             1234567890,\"Jan \"\"Jip\"\", Bos\",,5,7\n"
+        );
+        assert!(matches!(
+            parse(&["numbers", "99DE00", "--groep", "5A", "--format", "csv"]),
+            SchoolCommand::Numbers { groep: Some(g), format: NumbersFormat::Csv, .. } if g == "5A"
+        ));
+        assert!(matches!(parse(&["merge", "99DE00", "3", "9"]), SchoolCommand::Merge { survivor: 3, merged: 9, .. }));
     }
 
     fn parse(args: &[&str]) -> SchoolCommand {

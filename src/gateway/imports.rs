@@ -157,7 +157,8 @@ impl Gateway {
         )
         .await?;
         let version = records::location_version(&mut tx, &k.location).await?;
-        let snapshot = records::snapshot(&mut tx, &k.location, &k.schooljaar, Some(k.id), records::Scope::Import).await?;
+        let snapshot =
+            records::snapshot(&mut tx, &k.location, &k.schooljaar, Some(k.id), records::Scope::Import).await?;
         // An admin's decisions on the proposal this fetch supersedes carry over, as far as
         // they still apply to the new answer.
         let open = match rows::list_proposals(&mut tx, k.id).await?.into_iter().find(|(_, s)| s == "open") {
@@ -232,7 +233,8 @@ impl Gateway {
         let fetch = rows::get_fetch(&mut tx, row.fetch_id).await?;
         let incoming = self.stored_answer(&mut tx, &k, &fetch).await?;
         let version = records::location_version(&mut tx, &k.location).await?;
-        let snapshot = records::snapshot(&mut tx, &k.location, &k.schooljaar, Some(k.id), records::Scope::Import).await?;
+        let snapshot =
+            records::snapshot(&mut tx, &k.location, &k.schooljaar, Some(k.id), records::Scope::Import).await?;
         let proposal = propose(&snapshot, &incoming, mode_of(&fetch), &decisions, &self.import_settings())
             .map_err(|e| GatewayError::Invalid(e.to_string()))?;
         rows::update_proposal(&mut tx, id, version, &json(&decisions)?, &json(&proposal)?).await?;
@@ -400,7 +402,8 @@ impl Gateway {
             }
         };
         let link = links.iter().filter(las).find(|k| k.schooljaar == year && k.status == Status::Active).map(|k| k.id);
-        Ok(records::snapshot(&mut *self.store.pool().acquire().await?, location, &year, link, records::Scope::Year).await?)
+        Ok(records::snapshot(&mut *self.store.pool().acquire().await?, location, &year, link, records::Scope::Year)
+            .await?)
     }
 
     fn import_settings(&self) -> ImportSettings {

@@ -9,6 +9,8 @@
 //! - [`delivery`]: results recorded, queued per active link, delivered in batches.
 //! - [`school_years`]: the school-year transition: prepare or start the new year, complete it,
 //!   remind.
+//! - [`pupils`]: the Boom pupil numbers of a school (for a dashboard), merging two records
+//!   of one pupil.
 //! - [`archive`]: the deactivated list, and deleting deactivated pupils and groups for good.
 //!
 //! Every method is one unit of work: it either happens completely, with its audit line,
@@ -19,6 +21,7 @@ pub mod delivery;
 pub mod imports;
 pub mod koppelingen;
 pub mod mail;
+pub mod pupils;
 pub mod school_years;
 
 use crate::client::ClientError;

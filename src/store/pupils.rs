@@ -35,11 +35,16 @@ pub async fn issue_boom_number(conn: &mut AnyConnection, now: DateTime<Utc>) -> 
 
 /// Gives every pupil without a Boom number one (pupils of a store from before numbers).
 pub async fn number_all(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<u64, StoreError> {
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM leerlingen WHERE boom_nummer IS NULL ORDER BY id").fetch_all(&mut *conn).await?;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM leerlingen WHERE boom_nummer IS NULL ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?;
     for id in &ids {
         let n = issue_boom_number(conn, now).await?;
-        sqlx::query("UPDATE leerlingen SET boom_nummer = $1 WHERE id = $2").bind(n).bind(id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE leerlingen SET boom_nummer = $1 WHERE id = $2")
+            .bind(n)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(ids.len() as u64)
 }
@@ -109,8 +114,10 @@ pub async fn merge(
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("no pupil {survivor}")))?;
-    let m =
-        row(merged).fetch_optional(&mut *conn).await?.ok_or_else(|| StoreError::NotFound(format!("no pupil {merged}")))?;
+    let m = row(merged)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no pupil {merged}")))?;
     let location: String = s.try_get(0)?;
     if m.try_get::<String, _>(0)? != location {
         return Err(StoreError::Conflict(format!("pupils {survivor} and {merged} are not of one school location")));
@@ -133,7 +140,10 @@ pub async fn merge(
     let exec = |sql: &'static str| sqlx::query(sql).bind(survivor).bind(merged);
     let gone = |sql: &'static str| sqlx::query(sql).bind(merged);
     let mut out = Merged { survivor, merged, ..Merged::default() };
-    out.results = exec("UPDATE resultaten SET leerling_id = $1 WHERE leerling_id = $2").execute(&mut *conn).await?.rows_affected();
+    out.results = exec("UPDATE resultaten SET leerling_id = $1 WHERE leerling_id = $2")
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     out.enrolments = exec(
         "UPDATE enrolments SET leerling_id = $1 WHERE leerling_id = $2 \
          AND schooljaar NOT IN (SELECT schooljaar FROM enrolments WHERE leerling_id = $1)",
@@ -163,7 +173,10 @@ pub async fn merge(
     // the later change): the pupil as the school knows it now.
     let newer = (m.try_get::<String, _>(1)?, m.try_get::<String, _>(2)?) > (s.try_get(1)?, s.try_get(2)?);
     let (las_key, eckid): (Option<String>, Option<String>) = {
-        let r = sqlx::query("SELECT las_key, eckid FROM leerlingen WHERE id = $1").bind(merged).fetch_one(&mut *conn).await?;
+        let r = sqlx::query("SELECT las_key, eckid FROM leerlingen WHERE id = $1")
+            .bind(merged)
+            .fetch_one(&mut *conn)
+            .await?;
         (r.try_get(0)?, r.try_get(1)?)
     };
     gone("UPDATE leerlingen SET las_key = NULL, eckid = NULL WHERE id = $1").execute(&mut *conn).await?;
@@ -177,15 +190,13 @@ pub async fn merge(
         .execute(&mut *conn)
         .await?;
     }
-    sqlx::query(
-        "UPDATE leerlingen SET las_key = COALESCE($2, las_key), eckid = COALESCE($3, eckid) WHERE id = $1",
-    )
-    .bind(survivor)
-    .bind(las_key)
-    .bind(eckid)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| identity_clash(e, &format!("merging pupil {merged} into {survivor}")))?;
+    sqlx::query("UPDATE leerlingen SET las_key = COALESCE($2, las_key), eckid = COALESCE($3, eckid) WHERE id = $1")
+        .bind(survivor)
+        .bind(las_key)
+        .bind(eckid)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| identity_clash(e, &format!("merging pupil {merged} into {survivor}")))?;
     gone("DELETE FROM leerlingen WHERE id = $1").execute(&mut *conn).await?;
 
     let boom = |r: &sqlx::any::AnyRow| r.try_get::<Option<String>, _>(3).map(|b| b.unwrap_or_else(|| "-".into()));

@@ -495,6 +495,28 @@ async fn the_school_year_through_http() {
         assert_eq!(before["boom_nummer"], p["boom_nummer"]);
         assert_ne!(before["groep"], p["groep"]);
     }
+
+    // The Boom numbers, for a dashboard's bulk import, all or of one group.
+    let numbers = env.get("/api/v1/locations/{location}/numbers", "99DE00").await;
+    let rows = numbers.body.as_array().unwrap();
+    assert_eq!((numbers.status, rows.len()), (200, new_ids.len()), "{numbers:?}");
+    let groep = rows[0]["groep"].as_str().unwrap().to_string();
+    let one = env.get(&format!("/api/v1/locations/{{location}}/numbers?groep={groep}"), "99DE00").await;
+    assert!(one.body.as_array().unwrap().iter().all(|r| r["groep"] == groep.as_str()), "{one:?}");
+    let none = env.get("/api/v1/locations/{location}/numbers?groep=Nergens", "99DE00").await;
+    assert_eq!(none.status, 404, "{none:?}");
+
+    // Merging two records: the second's results and enrolments move, it is gone.
+    let (a, b) = (rows[0]["leerling_id"].clone(), rows[1]["leerling_id"].clone());
+    let merge = "/api/v1/locations/{location}/merge";
+    let r = env.post(merge, "99DE00", json!({ "survivor": a, "merged": 999_999 }), "admin").await;
+    assert_eq!(r.status, 404, "{r:?}");
+    let r = env.post(merge, "99DE00", json!({ "survivor": a, "merged": b }), "admin").await;
+    assert_eq!((r.status, &r.body["merged"]), (200, &b), "{r:?}");
+    let after = env.get("/api/v1/locations/{location}/numbers", "99DE00").await;
+    assert_eq!(after.body.as_array().unwrap().len(), rows.len() - 1);
+    let trail = env.get("/api/v1/locations/{location}/audit", "99DE00").await;
+    assert!(trail.body.as_array().unwrap().iter().any(|l| l["action"] == "merge-leerling"), "{trail:?}");
     env.stop().await;
 }
 

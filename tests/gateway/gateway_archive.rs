@@ -125,6 +125,11 @@ async fn traces(gw: &Gateway, g: &Gone) -> Vec<String> {
         "outbox",
         // No pupil in it: locations, years, who started and completed them.
         "school_years",
+        "enrolments",
+        // The numbers ever issued, without a pupil: kept so that none is given twice.
+        "boom_numbers",
+        // Which once-only upgrades ran, with counts.
+        "upgrades",
     ]
     .into_iter()
     .map(String::from)
@@ -135,6 +140,7 @@ async fn traces(gw: &Gateway, g: &Gone) -> Vec<String> {
     for (table, sql) in [
         ("leerlingen", "SELECT COUNT(*) FROM leerlingen WHERE id = $1"),
         ("leerling_groepen", "SELECT COUNT(*) FROM leerling_groepen WHERE leerling_id = $1"),
+        ("enrolments", "SELECT COUNT(*) FROM enrolments WHERE leerling_id = $1"),
         ("external_keys", "SELECT COUNT(*) FROM external_keys WHERE tab = 'leerlingen' AND record_id = $1"),
         ("resultaten", "SELECT COUNT(*) FROM resultaten WHERE leerling_id = $1"),
     ] {

@@ -26,6 +26,7 @@ mod gateway_import;
 mod gateway_koppeling;
 mod gateway_results;
 mod private_files;
+mod pupils;
 mod results_crash;
 mod results_instances;
 mod school_year;

@@ -15,10 +15,10 @@ use uwlr::gateway::koppelingen::KoppelingRequest;
 use uwlr::gateway::Gateway;
 use uwlr::import::Category;
 use uwlr::koppeling::{Kind, Status};
-use uwlr::mock::Profile;
-use uwlr::notify::Notification;
 use uwlr::mock::dashboard::{ActivateToets, DashboardKeyRequest, DashboardSchool};
+use uwlr::mock::Profile;
 use uwlr::mock::{DashboardKind, Klant, MockDashboard, SchoolName};
+use uwlr::notify::Notification;
 use uwlr::results::{NewResult, Scores};
 use uwlr::server::{bind, serve, RunningServer, ServerConfig};
 
@@ -319,7 +319,8 @@ async fn a_pupil_is_one_pupil_across_three_school_years() {
         drop(conn);
         let archived = gw.deactivated("99DE00").await.unwrap();
         assert!(archived.leerlingen.iter().any(|a| a.id == leaver.id), "{}: the leaver is archived", db.name);
-        let e = conflict(gw.record_result(&result(leaver.id, "later", clock_now(&clock)), "platform").await.unwrap_err());
+        let e =
+            conflict(gw.record_result(&result(leaver.id, "later", clock_now(&clock)), "platform").await.unwrap_err());
         assert!(e.contains("deactivated"), "{e}");
         let mut conn = gw.store().pool().acquire().await.unwrap();
         assert_eq!(uwlr::store::records::count_results(&mut conn, "99DE00").await.unwrap(), 4, "{}", db.name);

@@ -1,0 +1,90 @@
+//! The pupil for life, as the school handles it: the Boom pupil numbers to paste into a
+//! dashboard (SchoolKr8, Focus PO) in bulk, and merging two records of one pupil (a store
+//! doubled by an import, say) into one.
+
+use super::{Gateway, GatewayError};
+use crate::store::pupils::{self, Merged};
+use serde::Serialize;
+
+/// One pupil's Boom number, with what the school recognises the pupil by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoomNumber {
+    pub boom_nummer: String,
+    pub leerling_id: i64,
+    pub naam: String,
+    pub groep: Option<String>,
+    pub jaargroep: Option<String>,
+}
+
+impl Gateway {
+    /// The Boom numbers of the location's active pupils in the current year, by group and
+    /// name; only those of group `groep` (its name) when given.
+    pub async fn boom_numbers(&self, location: &str, groep: Option<&str>) -> Result<Vec<BoomNumber>, GatewayError> {
+        let records = self.records(location).await?;
+        let names: std::collections::HashMap<i64, &str> =
+            records.groepen.iter().map(|g| (g.id, g.naam.as_str())).collect();
+        let groep = groep.map(str::trim);
+        if let Some(g) = groep {
+            if !names.values().any(|n| n.eq_ignore_ascii_case(g)) {
+                let mut known: Vec<&str> = names.values().copied().collect();
+                known.sort_unstable();
+                return Err(GatewayError::NotFound(format!(
+                    "{location} has no group '{g}' this year; its groups: {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        let mut out: Vec<BoomNumber> = records
+            .leerlingen
+            .iter()
+            .filter(|l| l.active)
+            .filter_map(|l| {
+                let g = l.groep.and_then(|id| names.get(&id).map(|n| n.to_string()));
+                if groep.is_some_and(|want| !g.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(want))) {
+                    return None;
+                }
+                let naam = [&l.roepnaam, &l.voorvoegsel, &l.achternaam]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Some(BoomNumber {
+                    boom_nummer: l.boom_nummer.clone()?,
+                    leerling_id: l.id,
+                    naam,
+                    groep: g,
+                    jaargroep: l.jaargroep.clone(),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.groep, &a.naam, a.leerling_id).cmp(&(&b.groep, &b.naam, b.leerling_id)));
+        Ok(out)
+    }
+
+    /// Merges pupil `merged` into pupil `survivor` of `location`: results, enrolments,
+    /// composed-group memberships and external keys move to the survivor, which keeps its
+    /// Boom number; `merged` is gone. One transaction, audited.
+    pub async fn merge_leerlingen(
+        &self,
+        location: &str,
+        survivor: i64,
+        merged: i64,
+        actor: &str,
+    ) -> Result<Merged, GatewayError> {
+        let mut tx = self.store.pool().begin().await?;
+        for id in [survivor, merged] {
+            let at: Option<String> = sqlx::query_scalar("SELECT location FROM leerlingen WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if at.as_deref() != Some(location) {
+                return Err(GatewayError::NotFound(format!("{location} has no pupil {id}")));
+            }
+        }
+        let done = pupils::merge(&mut tx, survivor, merged, actor, self.now()).await?;
+        tx.commit().await?;
+        tracing::info!(location, survivor, merged, results = done.results, "pupils merged");
+        Ok(done)
+    }
+}
