@@ -4,8 +4,13 @@
 //! koppeling there and gets a key; the gateway requests the link with it, support approves;
 //! a full fetch becomes an import proposal, shown and applied. ParnasSys then changes four
 //! things (a pupil moves, one joins, one leaves, a teacher without e-mail arrives) and the
-//! next proposal holds exactly those. The gateway's database stays in the data folder for
-//! the `uwlr koppeling|import|school|mail` commands; the mails are `.eml` files beside it.
+//! next proposal holds exactly those; the admin fills in the new teacher's e-mail address
+//! and applies it. Then the next school year: ParnasSys moves on (everyone a jaargroep up,
+//! groep 8 gone, new class groups), the admin prepares the year on a clock set to 20 August,
+//! and its import finds every continuing pupil and teacher as existing: the pupil who moved
+//! keeps its record and Boom number in its new group. The gateway's database stays in the
+//! data folder for the `uwlr koppeling|import|school|mail` commands; the mails are `.eml`
+//! files beside it.
 //!
 //! The mock and the gateway read the same system clock, in one process: the mock's changes
 //! are stamped after the moment the first import's watermark records, so the delta fetch
@@ -14,9 +19,11 @@
 use crate::cli::koppeling::line as koppeling_line;
 use crate::cli::output::{mask, proposal_text};
 use crate::cli::{mail::drain, Failure};
+use crate::clock::ManualClock;
 use crate::gateway::imports::{ApplyOptions, FetchOutcome, Progress};
 use crate::gateway::koppelingen::KoppelingRequest;
 use crate::gateway::{Gateway, Settings};
+use crate::import::{Decision, RecordRef, Tab};
 use crate::koppeling::Kind;
 use crate::message::values::Schooljaar;
 use crate::mock::las::{IssueKeyRequest, LeerlingUpdate, NewLeerkracht, NewLeerling, SchoolSetup};
@@ -68,8 +75,12 @@ pub struct Report {
     pub koppeling_id: i64,
     /// The first import, applied.
     pub first_proposal: i64,
-    /// The proposal with the four changes, open for review.
+    /// The proposal with the four changes, applied after the e-mail address was filled in.
     pub second_proposal: i64,
+    /// The next school year's first import, applied.
+    pub year_proposal: i64,
+    /// The pupil who moved in step 5 (its record id) and its Boom number, kept across the years.
+    pub mover: (i64, String),
     /// Mails written to `<data_dir>/mail`.
     pub mails: usize,
     /// Whether a previous demo's database was replaced.
@@ -155,6 +166,8 @@ fn las_err(e: AdminError) -> Failure {
 
 /// What ParnasSys changed between the two imports, as the demo tells it.
 struct Changes {
+    /// The mover's LAS key.
+    mover: String,
     lines: [String; 4],
 }
 
@@ -270,7 +283,29 @@ impl Story<'_> {
         say(out, "")?;
         say(out, format!("   {}", pending_line(&second)))?;
 
-        // 7. Mail.
+        // 7. The admin fills in Sanne's address and applies; then the next school year.
+        say(out, "")?;
+        let email = Decision::Email {
+            record: RecordRef::new(Tab::Leerkrachten, NEW_TEACHER),
+            email: "s.visser@school.example".into(),
+        };
+        gw.decide(second.proposal_id, &[email], SCHOOL_ADMIN).await?;
+        let report = gw.apply_proposal(second.proposal_id, SCHOOL_ADMIN, ApplyOptions::default()).await?;
+        say(
+            out,
+            format!(
+                "7. {SCHOOL_ADMIN} fills in s.visser@school.example for {NEW_TEACHER} and applies proposal {}: {} \
+                 created, {} updated, {} deactivated; {} invitation queued",
+                second.proposal_id,
+                report.created.iter().sum::<usize>(),
+                report.updated.iter().sum::<usize>(),
+                report.deactivated.iter().sum::<usize>(),
+                report.invitations.len()
+            ),
+        )?;
+        let year = self.next_year(out, k.id, &changes.mover).await?;
+
+        // 9. Mail.
         say(out, "")?;
         let mail_dir = self.opts.data_dir.join("mail");
         let sent = drain(gw, &MailTransport::File(mail_dir.clone())).await?;
@@ -288,7 +323,7 @@ impl Story<'_> {
         say(
             out,
             format!(
-                "7. Mail: {} notifications written to {} as .eml files ({} review waiting, {} teacher invitations)",
+                "9. Mail: {} notifications written to {} as .eml files ({} review waiting, {} teacher invitations)",
                 sent.sent,
                 mail_dir.display(),
                 kinds.0,
@@ -304,14 +339,13 @@ impl Story<'_> {
                 started.elapsed().as_secs_f64()
             ),
         )?;
-        let p = second.proposal_id;
         for c in [
             "koppeling list".to_string(),
             format!("koppeling audit --location {LOCATION}"),
-            format!("import show {p}"),
-            format!("import decide {p} --email leerkrachten/{NEW_TEACHER}=s.visser@school.example"),
-            format!("import apply {p}"),
+            format!("import show {}", year.proposal),
             format!("school records {LOCATION}"),
+            format!("school records {LOCATION} --schooljaar {}", self.year),
+            format!("school numbers {LOCATION} --format csv"),
             "mail list".to_string(),
         ] {
             say(out, format!("  uwlr {c} --data-dir {dir}"))?;
@@ -320,9 +354,93 @@ impl Story<'_> {
             koppeling_id: k.id,
             first_proposal: first.proposal_id,
             second_proposal: second.proposal_id,
+            year_proposal: year.proposal,
+            mover: year.mover,
             mails: sent.sent,
             replaced: false,
         })
+    }
+
+    /// Step 8: the next school year, on a clock set to 20 August of it (the gateway prepares
+    /// a year from 1 August until 1 October). The pupil who moved in step 5 carries on.
+    async fn next_year(&self, out: &mut dyn Write, link: i64, mover: &str) -> Result<NextYear, Failure> {
+        let next = Schooljaar::new(self.year.start() + 1).ok_or_else(|| Failure::usage("no next school year"))?;
+        let aug20 = chrono::NaiveDate::from_ymd_opt(i32::from(self.year.start()) + 1, 8, 20)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .ok_or_else(|| Failure::usage("no 20 August"))?
+            .and_utc();
+        let gw = self.gw.with_clock(Arc::new(ManualClock::new(aug20)));
+        let before = gw.records(LOCATION).await?;
+        let groups = |s: &crate::import::Snapshot, id: Option<i64>| {
+            id.and_then(|id| s.groepen.iter().find(|g| g.id == id)).map_or("-".to_string(), |g| g.naam.clone())
+        };
+        let pupil = before
+            .leerlingen
+            .iter()
+            .find(|l| l.external.as_ref().and_then(|e| e.las_key.as_deref()) == Some(mover))
+            .ok_or_else(|| Failure::usage(format!("the mover {mover} is not among the records")))?
+            .clone();
+        let number = pupil.boom_nummer.clone().unwrap_or_default();
+        say(out, "")?;
+        say(
+            out,
+            format!("8. The next school year, {next}: on 20 August {} ParnasSys moves on", self.year.start() + 1),
+        )?;
+        let r = self.las.rollover(LOCATION).await.map_err(las_err)?;
+        say(
+            out,
+            format!(
+                "   everyone a jaargroep up: {} pupils stay, {} leave with groep 8, {} class groups renewed",
+                r.moved_up, r.left, r.groepen
+            ),
+        )?;
+        let start = gw.prepare_school_year(LOCATION, SCHOOL_ADMIN).await?;
+        let proposal = start.proposal_id.ok_or_else(|| {
+            Failure::usage(format!("the new year's first fetch failed: {}", start.fetch_error.unwrap_or_default()))
+        })?;
+        let view = gw.proposal(proposal).await?;
+        let (p, s) = (&view.proposal, &view.proposal.summary);
+        let linked = p.leerlingen.iter().filter(|i| matches!(i.category, crate::import::Category::Existing { .. }));
+        say(
+            out,
+            format!(
+                "   {SCHOOL_ADMIN} prepares it: koppeling {link} carries on as {} with its key; proposal {proposal}: \
+                 groepen {} new; leerkrachten {} new ({} existing); leerlingen {} new, {} existing (found by their \
+                 LAS key, nothing to link by hand), {} leaver(s)",
+                start.koppelingen[0].1,
+                s.groepen.new,
+                s.leerkrachten.new,
+                s.leerkrachten.existing_changed + s.leerkrachten.unchanged,
+                s.leerlingen.new,
+                linked.count(),
+                p.deactivations.iter().filter(|d| d.tab == Tab::Leerlingen).count()
+            ),
+        )?;
+        let applied = gw.apply_proposal(proposal, SCHOOL_ADMIN, ApplyOptions::default()).await?;
+        let after = gw.records(LOCATION).await?;
+        let now = after.leerlingen.iter().find(|l| l.id == pupil.id);
+        let same = now.is_some_and(|l| l.boom_nummer.as_deref() == Some(number.as_str()));
+        say(
+            out,
+            format!(
+                "   applied: {} groups created, {} pupils carried on, {} invitation(s); {next} is complete",
+                applied.created[0],
+                applied.updated[2],
+                applied.invitations.len()
+            ),
+        )?;
+        say(
+            out,
+            format!(
+                "   the pupil who moved in step 5 ({mover}) {}: record {}, Boom number {number}; {} in {}, {} in {next}",
+                if same { "carries on" } else { "UNEXPECTED: did not carry on" },
+                pupil.id,
+                groups(&before, pupil.groep),
+                self.year,
+                groups(&after, now.and_then(|l| l.groep)),
+            ),
+        )?;
+        Ok(NextYear { proposal, mover: (pupil.id, number) })
     }
 
     /// A fetch, with the LAS call's size and time in one line.
@@ -358,7 +476,9 @@ impl Story<'_> {
                 .map_or("(no group)".to_string(), |x| x.naam.clone())
         };
         // A parallel group of the same year if there is one: the most ordinary move.
-        let pick = pupils.iter().filter(|p| p.key.is_some()).find_map(|p| {
+        // Not in groep 8: the demo follows the mover into the next school year.
+        let stays = |p: &&crate::mock::las::LeerlingInfo| p.key.is_some() && p.jaargroep.as_deref() != Some("8");
+        let pick = pupils.iter().filter(stays).find_map(|p| {
             let from = groups.iter().find(|g| Some(&g.key) == p.groep.as_ref())?;
             let to = groups.iter().find(|g| g.key != from.key && g.jaargroep == from.jaargroep)?;
             Some((p, to))
@@ -366,10 +486,7 @@ impl Story<'_> {
         let (mover, target) = match pick {
             Some(m) => m,
             None => {
-                let p = pupils
-                    .iter()
-                    .find(|p| p.key.is_some())
-                    .ok_or_else(|| Failure::usage("the school has no pupils"))?;
+                let p = pupils.iter().find(stays).ok_or_else(|| Failure::usage("the school has no pupils"))?;
                 let to = groups
                     .iter()
                     .find(|g| Some(&g.key) != p.groep.as_ref())
@@ -427,6 +544,7 @@ impl Story<'_> {
                 .join(" ")
         };
         Ok(Changes {
+            mover: mover_key.clone(),
             lines: [
                 format!("{} ({mover_key}) moves from {} to {}", person(mover), name(&mover.groep), target.naam),
                 format!("a new pupil, Noor de Bakker ({NEW_PUPIL}), joins {}", target.naam),
@@ -438,6 +556,12 @@ impl Story<'_> {
             ],
         })
     }
+}
+
+/// What the next school year left behind.
+struct NextYear {
+    proposal: i64,
+    mover: (i64, String),
 }
 
 /// `proposal 3: 4 changes (2 new, 1 changed, 1 leaver), nothing else; it waits for review`.

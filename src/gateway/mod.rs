@@ -142,6 +142,12 @@ impl Gateway {
         Ok(Gateway::new(store, vault, Arc::new(SystemClock), settings))
     }
 
+    /// The same gateway (store, vault, settings) reading another clock: the demo plays a
+    /// school-year transition months ahead with it.
+    pub(crate) fn with_clock(&self, clock: Arc<dyn Clock>) -> Gateway {
+        Gateway { clock, ..self.clone() }
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -1,10 +1,11 @@
 //! `uwlr demo` through its library entry point: the second proposal holds exactly the four
-//! changes made in the mock ParnasSys and nothing else, the database stays behind for the
+//! changes made in the mock ParnasSys and nothing else, the next school year carries the
+//! pupil who moved on with its record and Boom number, the database stays behind for the
 //! commands the demo suggests, and a second run in the same folder starts afresh.
 
 use uwlr::demo::{run, Options, Report, NEW_PUPIL, NEW_TEACHER};
 use uwlr::gateway::{Gateway, Settings};
-use uwlr::import::{Category, Flag, Tab};
+use uwlr::import::{Category, Tab};
 
 async fn demo(dir: &std::path::Path) -> (Report, String) {
     let opts = Options { data_dir: dir.to_path_buf(), ..Options::default() };
@@ -37,6 +38,11 @@ async fn the_second_proposal_holds_the_four_changes_and_nothing_else() {
 
     // The second proposal, as printed: the four changes and their summary lines, nothing more.
     let second = section(&out, "6. The next import", "7. ");
+    let year = section(&out, "8. The next school year", "9. ");
+    for needle in ["leerlingen 0 new", "nothing to link by hand", "carries on: record", &report.mover.1] {
+        assert!(year.contains(needle), "{needle:?} missing in:\n{year}");
+    }
+    assert!(!year.contains("UNEXPECTED"), "{year}");
     for needle in [
         "GROEPEN: 0 new, 0 changed",
         "LEERKRACHTEN: 1 new, 0 changed",
@@ -57,24 +63,27 @@ async fn the_second_proposal_holds_the_four_changes_and_nothing_else() {
     assert_eq!(summary.len(), 5, "move, new pupil, new teacher, its missing e-mail, leaver: {summary:?}");
     assert!(summary.iter().any(|l| l.contains("- move: ")), "{summary:?}");
 
-    assert!(out.contains(&format!("7. Mail: {} notifications written to", report.mails)), "{out}");
+    assert!(out.contains(&format!("9. Mail: {} notifications written to", report.mails)), "{out}");
     assert!(report.mails > 2, "review mails and invitations: {}", report.mails);
     assert_eq!(std::fs::read_dir(dir.join("mail")).unwrap().count(), report.mails);
     for cmd in ["uwlr koppeling list --data-dir", "uwlr school records 99DE00 --data-dir"] {
         assert!(out.contains(cmd), "{cmd} in:\n{out}");
     }
-    assert!(out.contains(&format!("uwlr import show {} --data-dir", report.second_proposal)), "{out}");
+    assert!(out.contains(&format!("uwlr import show {} --data-dir", report.year_proposal)), "{out}");
 
-    // The database stays, and says the same: one open proposal with exactly those changes.
+    // The database stays, and says the same: the proposal with exactly those changes,
+    // applied; the next year's, applied; the mover one record with one Boom number.
     let gw = Gateway::open(&dir, None, Settings::default()).await.unwrap();
     let view = gw.proposal(report.second_proposal).await.unwrap();
-    assert_eq!(view.status, "open");
+    assert_eq!(view.status, "applied");
     let p = &view.proposal;
     assert!(p.groepen.is_empty(), "{:?}", p.groepen);
     assert_eq!(p.leerkrachten.len(), 1);
     assert_eq!(p.leerkrachten[0].record.key, NEW_TEACHER);
     assert_eq!(p.leerkrachten[0].category, Category::New);
-    assert_eq!(p.leerkrachten[0].flags, vec![Flag::NoEmail]);
+    // Flagged without an address when shown; the admin filled one in before applying.
+    assert!(p.leerkrachten[0].flags.is_empty(), "{:?}", p.leerkrachten[0].flags);
+    assert_eq!(p.leerkrachten[0].fields.emailadres.as_deref(), Some("s.visser@school.example"));
     assert_eq!(p.leerlingen.len(), 2, "{:?}", p.summary.changes);
     let new = p.leerlingen.iter().find(|i| i.record.key == NEW_PUPIL).expect("the new pupil");
     assert_eq!(new.category, Category::New);
@@ -87,8 +96,11 @@ async fn the_second_proposal_holds_the_four_changes_and_nothing_else() {
     assert!(!p.safety.needs_override);
     let first = gw.proposal(report.first_proposal).await.unwrap();
     assert_eq!(first.status, "applied");
-    let active = gw.records("99DE00").await.unwrap().leerlingen.iter().filter(|l| l.active).count();
-    assert_eq!(active, 200, "the second proposal is not applied");
+    assert_eq!(gw.proposal(report.year_proposal).await.unwrap().status, "applied");
+    let now = gw.records("99DE00").await.unwrap();
+    let mover = now.leerlingen.iter().find(|l| l.id == report.mover.0).expect("the mover carries on");
+    assert_eq!(mover.boom_nummer.as_deref(), Some(report.mover.1.as_str()));
+    assert_eq!(now.leerlingen.iter().filter(|l| l.active).count(), now.leerlingen.len());
     gw.store().close().await;
 
     // A second run in the same folder replaces the first one's database and works the same.
