@@ -324,6 +324,18 @@ fn the_school_year_commands_start_list_complete_and_refuse() {
     let next = format!("1 August {}", this.split('-').nth(1).unwrap());
     let r = uwlr(&dir, &["school", "year", "prepare", "99DE00"], None, &mut seen);
     assert!(refused(&r, 1).contains(&format!("can be prepared from {next} on")), "{}", r.err);
+
+    // The Boom numbers for a dashboard's bulk import, and merging two records.
+    let r = uwlr(&dir, &["school", "numbers", "99DE00", "--format", "csv"], None, &mut seen);
+    let csv = ok(&r);
+    assert!(csv.starts_with("boom_nummer,naam,groep,jaargroep,leerling_id\n") && csv.lines().count() == 13, "{csv}");
+    let r = uwlr(&dir, &["school", "merge", "99DE00", "1", "2", "--actor", "admin@school"], None, &mut seen);
+    assert!(ok(&r).contains("pupil 2 merged into pupil 1"), "{}", r.out);
+    let r = uwlr(&dir, &["school", "numbers", "99DE00", "--json"], None, &mut seen);
+    let numbers: serde_json::Value = serde_json::from_str(ok(&r)).unwrap();
+    assert_eq!(numbers.as_array().unwrap().len(), 11, "{numbers}");
+    let r = uwlr(&dir, &["school", "merge", "99DE00", "1", "1"], None, &mut seen);
+    assert!(refused(&r, 1).contains("cannot be merged into itself"), "{}", r.err);
     assert!(!seen.contains(&key), "the key in no output");
 }
 

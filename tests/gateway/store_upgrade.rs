@@ -71,3 +71,67 @@ async fn a_store_doubled_by_the_old_transition_upgrades_into_one_pupil_per_pupil
         sqlx::query_scalar("SELECT boom_nummer FROM leerlingen").fetch_all(store.pool()).await.unwrap();
     assert_eq!(again, numbers);
 }
+
+/// The same upgrade on both databases, from a schema at migration 0004 written by hand: a
+/// pupil doubled by the old transition (same LAS key through the link's continuation), each
+/// record with a result, and a pupil of another school with the same key left alone.
+#[tokio::test]
+async fn the_upgrade_merges_on_sqlite_and_postgresql() {
+    use sqlx::Executor;
+    for db in crate::store_support::databases().await {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&db.url).await.unwrap();
+        let migrator = if db.name == "sqlite" {
+            sqlx::migrate!("./migrations/sqlite")
+        } else {
+            sqlx::migrate!("./migrations/postgres")
+        };
+        migrator.run_to(4, &pool).await.unwrap();
+        for sql in [
+            "INSERT INTO locations (location, created_at) VALUES ('99DE00', 't'), ('99XX00', 't')",
+            "INSERT INTO koppelingen (id, location, schooljaar, kind, status, klantcode, klantnaam, requested_at) \
+             VALUES (1, '99DE00', '2025-2026', 'parnassys', 'revoked', 'B', 'B', 't'), \
+                    (2, '99DE00', '2026-2027', 'parnassys', 'active', 'B', 'B', 't'), \
+                    (3, '99XX00', '2026-2027', 'parnassys', 'active', 'B', 'B', 't')",
+            "INSERT INTO groepen (id, location, schooljaar, naam, created_at, updated_at) \
+             VALUES (1, '99DE00', '2025-2026', '5A', 't', 't'), (2, '99DE00', '2026-2027', '6A', 't', 't')",
+            "INSERT INTO leerlingen (id, location, schooljaar, achternaam, jaargroep, groep_id, active, created_at, \
+             updated_at) VALUES (1, '99DE00', '2025-2026', 'Jansen', '5', 1, 1, 't', '2025'), \
+                                (2, '99DE00', '2026-2027', 'Jansen', '6', 2, 1, 't', '2026'), \
+                                (3, '99XX00', '2026-2027', 'Elders', '6', NULL, 1, 't', '2026')",
+            "INSERT INTO external_keys (koppeling_id, tab, record_id, las_key) \
+             VALUES (1, 'leerlingen', 1, 'L1'), (2, 'leerlingen', 2, 'L1'), (3, 'leerlingen', 3, 'L1')",
+            "INSERT INTO resultaten (id, leerling_id, resultaat_key, toetscode, onderdeel, normed_at, recorded_at, \
+             afname) VALUES (1, 1, 'R1', 'REK', '', 't', 't', 'a1'), (2, 2, 'R2', 'REK', '', 't', 't', 'a2')",
+            "INSERT INTO audit (location, at, actor, action) VALUES ('99DE00', 't', 'admin', 'apply')",
+        ] {
+            pool.execute(sql).await.unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        }
+        pool.close().await;
+        let store = db.store().await;
+        let rows: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT id, schooljaar, las_key FROM leerlingen ORDER BY id")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        let one = Some("L1".to_string());
+        assert_eq!(
+            rows,
+            [(1, "2026-2027".to_string(), one.clone()), (3, "2026-2027".to_string(), one)],
+            "{}: pupil 2 merged into 1, which takes the newer details; the other school's pupil stays",
+            db.name
+        );
+        let results: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT id, leerling_id FROM resultaten ORDER BY id").fetch_all(store.pool()).await.unwrap();
+        assert_eq!(results, [(1, 1), (2, 1)], "{}", db.name);
+        let years: Vec<(String, Option<i64>)> =
+            sqlx::query_as("SELECT schooljaar, groep_id FROM enrolments WHERE leerling_id = 1 ORDER BY schooljaar")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(years, [("2025-2026".to_string(), Some(1)), ("2026-2027".to_string(), Some(2))], "{}", db.name);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM audit").await, 2, "{}: the old line and the merge", db.name);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM leerlingen WHERE boom_nummer IS NOT NULL").await, 2);
+        store.close().await;
+    }
+}
