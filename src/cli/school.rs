@@ -178,8 +178,8 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
                 if let (Some(y), Some(later)) = (year, &closed_by) {
                     let on = later.completed_at.map(crate::clock::dutch_date).unwrap_or_default();
                     text = format!(
-                        "school year {y} is closed: {} was completed on {on}. Its records are history and take no new \
-                         result; ACTIVE says who was still at school when it closed.\n\n",
+                        "school year {y} is closed: {} was completed on {on}. Its groups are history; its pupils are \
+                         shown in the group they were in that year, and ACTIVE says who is still at school.\n\n",
                         later.schooljaar
                     );
                 }
