@@ -115,3 +115,31 @@ async fn an_eckid_or_las_key_belongs_to_one_active_pupil_of_a_school() {
         assert!(e.is_err(), "{}: reactivating the first would make two", db.name);
     }
 }
+
+/// The 371-from-200 case at the store: after "Verwijder nummers" a full import that would
+/// create every pupil again is refused as a whole (the ECK iDs are held by the active
+/// pupils), whatever the proposal says; nothing is written.
+#[tokio::test]
+async fn a_second_active_pupil_with_a_known_eckid_is_refused_by_the_store() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 20, clock.clone()).await;
+        let link = active_link(&gw, &las).await;
+        let out = gw.fetch(link, true, "admin", &no_progress()).await.unwrap();
+        gw.apply_proposal(out.proposal_id, "admin", Default::default()).await.unwrap();
+        gw.clear_external_numbers("99DE00", "admin", None).await.unwrap();
+        clock.advance(Duration::minutes(1));
+        let again = gw.fetch(link, true, "admin", &no_progress()).await.unwrap();
+        let p = gw.proposal(again.proposal_id).await.unwrap().proposal;
+        assert!(p.summary.leerlingen.new > 0, "{}: numbers cleared, so the pupils look new", db.name);
+        let mut tx = gw.store().pool().begin().await.unwrap();
+        let e = uwlr::store::apply::apply(&mut tx, link, ("99DE00", SCHOOLJAAR), &p, clock.now(), Default::default())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("already belongs to another active pupil"), "{}: {e}", db.name);
+        tx.rollback().await.unwrap();
+        let pupils = gw.records("99DE00").await.unwrap().leerlingen.len();
+        assert_eq!(pupils, 20, "{}: no pupil doubled", db.name);
+    }
+}
