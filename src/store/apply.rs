@@ -261,6 +261,7 @@ pub async fn apply(
         w.wrote()?;
         report.deactivated[d.tab as usize] += 1;
     }
+    w.carry_on_unlisted().await?;
     bump_location(w.conn, location).await?;
     Ok(report)
 }
@@ -272,6 +273,42 @@ impl Writer<'_> {
             Some(n) if self.writes > n => Err(StoreError::Conflict(format!("injected failure after {n} writes"))),
             _ => Ok(()),
         }
+    }
+
+    /// The pupils and teachers this link knows who are still active and whom the proposal
+    /// does not list (identical to what the LAS sent, so unchanged) carry on into the
+    /// proposal's year as well: a pupil without a group and with nothing else to change is
+    /// as much in the new year as one who moved. Pupils get the year's enrolment (their
+    /// class group only if it is one of that year's), and both the year as their latest.
+    async fn carry_on_unlisted(&mut self) -> Result<(), StoreError> {
+        let known = "SELECT record_id FROM external_keys WHERE koppeling_id = $1 AND tab = '{tab}' \
+                     AND record_id IS NOT NULL";
+        let pupils = known.replace("{tab}", "leerlingen");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO enrolments (leerling_id, schooljaar, groep_id, jaargroep) \
+             SELECT l.id, $2, (SELECT g.id FROM groepen g WHERE g.id = l.groep_id AND g.schooljaar = $2), l.jaargroep \
+             FROM leerlingen l WHERE l.location = $3 AND l.active = 1 AND l.id IN ({pupils}) \
+             ON CONFLICT (leerling_id, schooljaar) DO NOTHING"
+        )))
+        .bind(self.koppeling_id)
+        .bind(self.schooljaar)
+        .bind(self.location)
+        .execute(&mut *self.conn)
+        .await?;
+        for (table, tab) in [("leerlingen", "leerlingen"), ("leerkrachten", "leerkrachten")] {
+            let ids = known.replace("{tab}", tab);
+            let sql = format!(
+                "UPDATE {table} SET schooljaar = $2 WHERE location = $3 AND active = 1 AND schooljaar < $2 \
+                 AND id IN ({ids})"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(self.koppeling_id)
+                .bind(self.schooljaar)
+                .bind(self.location)
+                .execute(&mut *self.conn)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Group LAS key → record id, for the groups that came in through this link.

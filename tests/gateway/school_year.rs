@@ -224,8 +224,19 @@ async fn a_pupil_is_one_pupil_across_three_school_years() {
         let clock = clock();
         let gw = gateway(&db, clock.clone()).await;
         let las = las(Profile::Parnassys, 40, clock.clone()).await;
+        // An intern coach without a group: nothing about her changes from year to year.
+        let coach = uwlr::mock::las::NewLeerkracht {
+            key: "IB-1".into(),
+            achternaam: Some("Smit".into()),
+            roepnaam: "Fleur".into(),
+            emailadres: Some("f.smit@school.example".into()),
+            groepen: vec![],
+            ..Default::default()
+        };
+        las.las.add_leerkracht("99DE00", coach).await.unwrap();
         imported(&gw, &las, "99DE00").await;
         let first = gw.records("99DE00").await.unwrap();
+        let ib = first.leerkrachten.iter().find(|t| t.achternaam.as_deref() == Some("Smit")).unwrap().id;
         let invited = invitations(&notifications(&gw).await);
         assert!(invited > 0 && invited <= first.leerkrachten.len(), "{}: teachers with an address invited", db.name);
 
@@ -288,6 +299,8 @@ async fn a_pupil_is_one_pupil_across_three_school_years() {
             groups_of_p.push(same.groep);
             assert!(now.leerlingen.iter().all(|l| l.id != leaver.id), "{next}: the leaver is not in the new year");
             assert_eq!(invitations(&notifications(&gw).await), invited, "{} {next}: nobody invited twice", db.name);
+            let coach = now.leerkrachten.iter().find(|t| t.id == ib);
+            assert!(coach.is_some_and(|t| t.active), "{} {next}: the unchanged coach carries on", db.name);
 
             // A result after the transition reaches SchoolKr8 under the first year's number.
             clock.set(at(year, 11, 2));
