@@ -1,7 +1,7 @@
 //! The item lists of a proposal, and its deactivations, from the settled matching state.
 
 use super::changes;
-use super::groups::{GroupView, Resolved};
+use super::groups::{GroupId, GroupView, Resolved};
 use super::incoming::{text, Answer};
 use super::label;
 use super::matching::{Candidates, Slot, Tabs};
@@ -18,6 +18,7 @@ pub(crate) struct Built {
     /// Existing, active, identical records, per tab: counted, not listed.
     pub unchanged: [usize; 3],
     pub group_names: BTreeMap<String, String>,
+    pub year_groups: BTreeMap<i64, Vec<String>>,
 }
 
 pub(crate) fn build(known: &Snapshot, answer: &Answer, tabs: &Tabs<'_>, groups: &GroupView<'_>) -> Built {
@@ -28,6 +29,7 @@ pub(crate) fn build(known: &Snapshot, answer: &Answer, tabs: &Tabs<'_>, groups: 
         leerlingen: Vec::new(),
         unchanged: [0; 3],
         group_names: answer.groepen.iter().map(|g| (g.record.key.clone(), g.fields.naam.clone())).collect(),
+        year_groups: BTreeMap::new(),
     };
 
     let st = tabs.get(Tab::Groepen);
@@ -71,6 +73,19 @@ pub(crate) fn build(known: &Snapshot, answer: &Answer, tabs: &Tabs<'_>, groups: 
                     item.fields.emailadres = text(l.emailadres.as_deref());
                 }
                 item.changes = changes::leerkracht(l, &item.fields, &item.external, groups);
+                // The year's first import (no group of the year known yet): a teacher who
+                // only takes up new groups carries on unchanged, memberships written apart.
+                let only_new_groups = !item.fields.groepen.is_empty()
+                    && item
+                        .fields
+                        .groepen
+                        .iter()
+                        .all(|k| matches!(groups.resolve(k), Resolved::Group { id: GroupId::New(_), .. }));
+                let only_groups = item.changes.len() == 1 && item.changes[0].field == "groepen";
+                if known.groepen.is_empty() && l.groepen.is_empty() && only_groups && only_new_groups {
+                    b.year_groups.insert(l.id, item.fields.groepen.clone());
+                    item.changes.clear();
+                }
             }
             Fate::New => {
                 let found = candidates.leerkracht(&item.fields, &st.claims);

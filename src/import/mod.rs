@@ -183,6 +183,7 @@ pub fn propose(
         summary: Summary::default(),
         safety,
         group_names: built.group_names,
+        year_groups: built.year_groups,
     };
     proposal.summary = summary::summarise(&proposal, built.unchanged);
     Ok(proposal)

@@ -24,6 +24,11 @@ pub struct Proposal {
     /// where a reader finds the name of a pupil's group.
     #[serde(default)]
     pub group_names: BTreeMap<String, String>,
+    /// Existing teachers identical but for taking up the new groups of a year's first
+    /// import (a school-year transition): not listed, as the Leerkrachten tab shows only new
+    /// and changed teachers; applying writes these memberships. Teacher id → group LAS keys.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub year_groups: BTreeMap<i64, Vec<String>>,
 }
 
 impl Proposal {

@@ -165,6 +165,19 @@ pub async fn apply(
         w.link(Tab::Leerkrachten, id, &item.external).await?;
     }
 
+    // Teachers who carry on unchanged into a new year's groups.
+    for (id, keys) in &p.year_groups {
+        for g in unique(keys.iter().filter_map(|k| groups.get(k))) {
+            sqlx::query(
+                "INSERT INTO leerkracht_groepen (leerkracht_id, groep_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(g)
+            .execute(&mut *w.conn)
+            .await?;
+        }
+    }
+
     for item in &p.leerlingen {
         let f = &item.fields;
         let groep = f.groep.as_ref().and_then(|k| groups.get(k)).copied();

@@ -286,7 +286,10 @@ async fn a_pupil_is_one_pupil_across_three_school_years() {
             assert_eq!(pr.summary.leerlingen.new, 0, "{} {next}: {:?}", db.name, pr.summary);
             assert!(pr.leerlingen.iter().all(|i| matches!(i.category, Category::Existing { .. })), "{next}");
             assert_eq!(pr.leerlingen.len(), moved.moved_up, "{} {next}: each with its new group", db.name);
-            assert!(pr.leerkrachten.iter().all(|i| matches!(i.category, Category::Existing { .. })), "{next}");
+            // No new teacher in the LAS: the Leerkrachten tab has nobody; those who carry on
+            // take up their new groups when it is applied.
+            assert!(pr.leerkrachten.is_empty(), "{} {next}: {:?}", db.name, pr.leerkrachten);
+            assert!(!pr.year_groups.is_empty(), "{next}");
             let leaving = pr.deactivations.iter().filter(|d| d.tab == uwlr::import::Tab::Leerlingen).count();
             assert_eq!(leaving, moved.left, "{} {next}", db.name);
             assert!(!pr.safety.needs_override);
@@ -299,6 +302,9 @@ async fn a_pupil_is_one_pupil_across_three_school_years() {
             groups_of_p.push(same.groep);
             assert!(now.leerlingen.iter().all(|l| l.id != leaver.id), "{next}: the leaver is not in the new year");
             assert_eq!(invitations(&notifications(&gw).await), invited, "{} {next}: nobody invited twice", db.name);
+            let teaching = now.leerkrachten.iter().filter(|t| t.active && !t.groepen.is_empty()).count();
+            assert_eq!(teaching, pr.year_groups.len(), "{} {next}: each in this year's groups", db.name);
+            assert!(now.leerkrachten.iter().all(|t| t.groepen.iter().all(|g| now.groepen.iter().any(|x| x.id == *g))));
             let coach = now.leerkrachten.iter().find(|t| t.id == ib);
             assert!(coach.is_some_and(|t| t.active), "{} {next}: the unchanged coach carries on", db.name);
 
