@@ -51,12 +51,7 @@ impl Gateway {
         let existing = rows::list(&mut tx, Some(&location)).await?;
         let open = |k: &&Koppeling| k.schooljaar == schooljaar && !k.status.is_final();
         if req.kind.is_dashboard() {
-            if !existing.iter().filter(open).any(|k| !k.kind.is_dashboard() && k.status == Status::Active) {
-                return Err(GatewayError::Conflict(format!(
-                    "a {} koppeling needs an active LAS koppeling for {location} in {schooljaar} first",
-                    req.kind.label()
-                )));
-            }
+            self.active_las_link(&mut tx, &location, &schooljaar, req.kind).await?;
             if let Some(k) = existing.iter().filter(open).find(|k| k.kind == req.kind) {
                 return Err(GatewayError::Conflict(format!(
                     "{location} already has a {} koppeling for {schooljaar} (koppeling {}, {})",
@@ -261,13 +256,16 @@ impl Gateway {
         if let Some(key) = &key {
             self.store_key(&mut tx, id, k.kind, key).await?;
         }
+        let activated = (to == Status::Active && k.status != Status::Active).then_some(now);
+        if activated.is_some() && k.kind.is_dashboard() {
+            self.active_las_link(&mut tx, &k.location, &k.schooljaar, k.kind).await?;
+        }
         let mut stranded = None;
         if event == Event::Revoke {
             rows::set_key(&mut tx, id, None, None).await?;
             let why = format!("koppeling {id} was revoked before this result was delivered");
             stranded = Some(crate::store::results::close_pending(&mut tx, id, &why, now).await?);
         }
-        let activated = (to == Status::Active && k.status != Status::Active).then_some(now);
         rows::set_status(&mut tx, id, to, activated).await?;
         let reason = match (stranded, reason) {
             (Some(n @ 1..), Some(r)) => Some(format!("{r}; {n} queued result(s) kept as delivery errors")),
@@ -275,10 +273,82 @@ impl Gateway {
             (_, r) => r.map(str::to_string),
         };
         audit(&mut tx, id, &k.location, actor, event, (k.status, to), reason.as_deref(), now).await?;
+        if to.is_final() && !k.kind.is_dashboard() {
+            let why = format!("its LAS koppeling {id} was {to}");
+            self.close_dependents(&mut tx, &k, actor, &why).await?;
+        }
         let k = rows::get(&mut tx, id).await?;
         tx.commit().await?;
         tracing::info!(koppeling = id, event = event.as_str(), status = %k.status, actor, "koppeling changed");
         Ok(k)
+    }
+
+    /// The active LAS link a dashboard link of `location` and `schooljaar` depends on,
+    /// taken for the rest of the transaction: a revocation running at the same time either
+    /// sees the dashboard link this transaction writes and closes it too, or has closed the
+    /// LAS link first, and then this refuses.
+    async fn active_las_link(
+        &self,
+        conn: &mut AnyConnection,
+        location: &str,
+        schooljaar: &str,
+        kind: Kind,
+    ) -> Result<Koppeling, GatewayError> {
+        let refuse = || {
+            GatewayError::Conflict(format!(
+                "a {} koppeling needs an active LAS koppeling for {location} in {schooljaar} first",
+                kind.label()
+            ))
+        };
+        let las = rows::list(conn, Some(location))
+            .await?
+            .into_iter()
+            .find(|k| k.schooljaar == schooljaar && !k.kind.is_dashboard() && k.status == Status::Active)
+            .ok_or_else(refuse)?;
+        rows::lock(conn, self.store.dialect(), las.id).await?;
+        let las = rows::get(conn, las.id).await?;
+        if las.status != Status::Active {
+            return Err(refuse());
+        }
+        Ok(las)
+    }
+
+    /// Closes the open dashboard links that depend on the LAS link `las`, which is closed
+    /// in the same transaction: dashboards receive results only while the school has an
+    /// active LAS link (DOMAIN.md §1). Each forgets its key, its queued results are kept as
+    /// delivery errors, and its audit line says `why`. Nothing happens while another LAS
+    /// link of the location and year is still active. Returns how many it closed.
+    pub(super) async fn close_dependents(
+        &self,
+        conn: &mut AnyConnection,
+        las: &Koppeling,
+        actor: &str,
+        why: &str,
+    ) -> Result<usize, GatewayError> {
+        let now = self.now();
+        let same_year: Vec<Koppeling> = rows::list(conn, Some(&las.location))
+            .await?
+            .into_iter()
+            .filter(|o| o.schooljaar == las.schooljaar && o.id != las.id && !o.status.is_final())
+            .collect();
+        if same_year.iter().any(|o| !o.kind.is_dashboard() && o.status == Status::Active) {
+            return Ok(0);
+        }
+        let dependents: Vec<&Koppeling> = same_year.iter().filter(|o| o.kind.is_dashboard()).collect();
+        for d in &dependents {
+            rows::set_key(conn, d.id, None, None).await?;
+            let error = format!(
+                "koppeling {} was closed with its LAS koppeling {} before this result was delivered",
+                d.id, las.id
+            );
+            let stranded = crate::store::results::close_pending(conn, d.id, &error, now).await?;
+            rows::set_status(conn, d.id, Status::Revoked, None).await?;
+            let reason = format!("{why}; {stranded} queued result(s) kept as delivery errors");
+            audit(conn, d.id, &d.location, actor, Event::Revoke, (d.status, Status::Revoked), Some(&reason), now)
+                .await?;
+            tracing::info!(koppeling = d.id, las = las.id, actor, "dashboard koppeling closed with its LAS koppeling");
+        }
+        Ok(dependents.len())
     }
 
     /// Seals a key to its row, refusing a key that another link holds: above all a LAS key

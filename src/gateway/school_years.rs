@@ -322,7 +322,9 @@ impl Gateway {
     }
 
     /// Closes the open links of the years before `k`'s: they forget their key, which their
-    /// continuation in `k`'s year holds.
+    /// continuation in `k`'s year holds. LAS links first, each taking the dashboard links
+    /// that depend on it along ([`Gateway::close_dependents`]); a dashboard link left open
+    /// without one (a store from before that rule) is closed after them.
     async fn close_earlier_links(
         &self,
         conn: &mut AnyConnection,
@@ -330,12 +332,17 @@ impl Gateway {
         actor: &str,
     ) -> Result<usize, GatewayError> {
         let now = self.now();
-        let earlier: Vec<Koppeling> = links::list(conn, Some(&k.location))
-            .await?
-            .into_iter()
-            .filter(|o| o.schooljaar < k.schooljaar && !o.status.is_final())
-            .collect();
+        let open_earlier = |all: Vec<Koppeling>| -> Vec<Koppeling> {
+            all.into_iter().filter(|o| o.schooljaar < k.schooljaar && !o.status.is_final()).collect()
+        };
+        let mut earlier = open_earlier(links::list(conn, Some(&k.location)).await?);
+        earlier.sort_by_key(|o| (o.kind.is_dashboard(), o.id));
+        let mut closed = 0;
         for old in &earlier {
+            if old.kind.is_dashboard() && links::get(conn, old.id).await?.status.is_final() {
+                continue; // closed along with its LAS link just now
+            }
+            closed += 1;
             links::set_key(conn, old.id, None, None).await?;
             links::set_status(conn, old.id, Status::Revoked, None).await?;
             let why = format!("school year {} closed before this result was delivered", old.schooljaar);
@@ -354,8 +361,12 @@ impl Gateway {
                 reason: Some(&reason),
             };
             links::audit(conn, &line, now).await?;
+            if !old.kind.is_dashboard() {
+                let why = format!("school year {} closed with its LAS koppeling {}", old.schooljaar, old.id);
+                closed += self.close_dependents(conn, old, actor, &why).await?;
+            }
         }
-        Ok(earlier.len())
+        Ok(closed)
     }
 
     async fn remind(&self, y: &SchoolYear, today: chrono::NaiveDate) -> Result<usize, GatewayError> {

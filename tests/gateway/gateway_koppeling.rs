@@ -1,7 +1,8 @@
 //! The koppeling handshake against running mocks, on SQLite and on PostgreSQL: ParnasSys
 //! (key set in the LAS first, shown once), ESIS (request first, verification-code rule,
 //! key), dashboards only after an active LAS link, key kinds never mixed, revoke stops
-//! fetching, and clearing external numbers keeps results.
+//! fetching, a revoked LAS link closes its dashboard links in the same transaction, and
+//! clearing external numbers keeps results.
 
 use crate::store_support;
 
@@ -233,5 +234,110 @@ async fn the_database_holds_one_open_las_link_per_location_and_year_even_when_in
         insert(&mut conn, &link(Kind::Schoolkr8), now).await.unwrap();
         assert!(insert(&mut conn, &link(Kind::Schoolkr8), now).await.is_err(), "{}", db.name);
         insert(&mut conn, &link(Kind::FocusPo), now).await.unwrap();
+    }
+}
+
+/// A trigger that makes closing a SchoolKr8 link fail, on either database: what fails
+/// after the LAS link's own rows were written, inside the same transaction.
+async fn refuse_closing_dashboards(pool: &sqlx::AnyPool, name: &str) {
+    let statements: &[&str] = if name == "postgres" {
+        &[
+            "CREATE FUNCTION refuse_dashboard_close() RETURNS trigger AS $$ BEGIN \
+             IF NEW.kind = 'schoolkr8' AND NEW.status = 'revoked' THEN RAISE EXCEPTION 'test: refused'; END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_dashboard_close BEFORE UPDATE ON koppelingen FOR EACH ROW \
+             EXECUTE FUNCTION refuse_dashboard_close()",
+        ]
+    } else {
+        &["CREATE TRIGGER refuse_dashboard_close BEFORE UPDATE OF status ON koppelingen \
+           WHEN NEW.kind = 'schoolkr8' AND NEW.status = 'revoked' BEGIN SELECT RAISE(ABORT, 'test: refused'); END"]
+    };
+    for s in statements {
+        sqlx::query(sqlx::AssertSqlSafe(s.to_string())).execute(pool).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn revoking_a_las_link_closes_its_dashboard_links_in_the_same_transaction() {
+    use uwlr::results::{NewResult, Scores};
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 6, clock.clone()).await;
+        let (link, pupils) = crate::results_support::imported(&gw, &las).await;
+        let dash = request(Kind::Schoolkr8, "http://127.0.0.1:9/dashboard", Some("khasgdkj76&g7d^%$gjhsdd"));
+        let d = gw.request_koppeling(&dash, "admin").await.unwrap();
+        let d = gw.approve_koppeling(d.id, "support", None).await.unwrap();
+        // Focus PO only requested, not approved yet: it depends on the LAS link all the same.
+        let focus = request(Kind::FocusPo, "http://127.0.0.1:9/focus", Some("focus-po-key-123"));
+        let f = gw.request_koppeling(&focus, "admin").await.unwrap();
+        clock.advance(chrono::Duration::minutes(1));
+        let r = NewResult {
+            leerling_id: pupils[0],
+            toetscode: "REK".into(),
+            toetsonderdeel: None,
+            afname: "s1".into(),
+            afnamedatum: chrono::NaiveDate::from_ymd_opt(2025, 9, 20).unwrap(),
+            scores: Scores::Raw { score: 12 },
+            normed_at: clock.now(),
+        };
+        gw.record_result(&r, "platform").await.unwrap();
+        assert_eq!(gw.delivery_counts(d.id).await.unwrap(), [("pending".to_string(), 1)], "{}", db.name);
+
+        // Closing the dashboard link fails: the LAS link's revocation is undone with it.
+        let pool = gw.store().pool().clone();
+        refuse_closing_dashboards(&pool, db.name).await;
+        assert!(gw.revoke_koppeling(link, "admin", Some("school switched LAS")).await.is_err(), "{}", db.name);
+        let k = gw.koppeling(link).await.unwrap();
+        assert_eq!((k.status, k.has_key), (Status::Active, true), "{}: one transaction", db.name);
+        assert_eq!(gw.koppeling(d.id).await.unwrap().status, Status::Active, "{}", db.name);
+        assert_eq!(gw.delivery_counts(d.id).await.unwrap(), [("pending".to_string(), 1)], "{}", db.name);
+        assert!(!gw.audit_trail("99DE00").await.unwrap().iter().any(|a| a.action == "revoke"), "{}", db.name);
+        sqlx::query("DROP TRIGGER refuse_dashboard_close ON koppelingen")
+            .execute(&pool)
+            .await
+            .or(sqlx::query("DROP TRIGGER refuse_dashboard_close").execute(&pool).await)
+            .unwrap();
+
+        // Now it goes through, taking both dashboard links along.
+        let k = gw.revoke_koppeling(link, "admin", Some("school switched LAS")).await.unwrap();
+        assert_eq!(k.status, Status::Revoked);
+        for id in [d.id, f.id] {
+            let x = gw.koppeling(id).await.unwrap();
+            assert_eq!((x.status, x.has_key), (Status::Revoked, false), "{}: koppeling {id}", db.name);
+        }
+        let errors = gw.delivery_errors(Some(d.id)).await.unwrap();
+        assert_eq!(errors.len(), 1, "{}", db.name);
+        assert_eq!(errors[0].kind, "koppeling_gesloten");
+        assert!(errors[0].error.contains(&format!("LAS koppeling {link}")), "{}", errors[0].error);
+        let trail = gw.audit_trail("99DE00").await.unwrap();
+        let closed = trail.iter().find(|a| a.koppeling_id == Some(d.id) && a.action == "revoke").unwrap();
+        let reason = closed.reason.as_deref().unwrap();
+        assert!(reason.contains(&format!("its LAS koppeling {link} was revoked")), "{reason}");
+        assert!(reason.contains("1 queued result(s) kept as delivery errors"), "{reason}");
+        assert_eq!((closed.from_status.as_deref(), closed.to_status.as_deref()), (Some("active"), Some("revoked")));
+        assert!(trail.iter().any(|a| a.koppeling_id == Some(f.id) && a.from_status.as_deref() == Some("requested")));
+
+        // No dashboard link is (re)activated without an active LAS link: not the closed
+        // ones, not a new request, not one that reached the store past the request check.
+        assert!(conflict(gw.approve_koppeling(f.id, "support", None).await.unwrap_err()).contains("request a new"));
+        assert!(conflict(gw.request_koppeling(&dash, "a").await.unwrap_err()).contains("active LAS koppeling"));
+        let mut conn = pool.acquire().await.unwrap();
+        let stray = uwlr::store::koppelingen::NewKoppeling {
+            location: "99DE00",
+            schooljaar: SCHOOLJAAR,
+            kind: Kind::Schoolkr8,
+            endpoint: Some("http://127.0.0.1:9/dashboard"),
+            klantcode: "BOOM",
+            klantnaam: "Boom testcentrum",
+        };
+        let stray = uwlr::store::koppelingen::insert(&mut conn, &stray, clock.now()).await.unwrap();
+        drop(conn);
+        // Approved without a key it is not active yet; the key would make it so: refused.
+        assert_eq!(gw.approve_koppeling(stray, "support", None).await.unwrap().status, Status::Approved);
+        let e = conflict(gw.set_koppeling_key(stray, "another-dashboard-key", "a").await.unwrap_err());
+        assert!(e.contains("needs an active LAS koppeling for 99DE00"), "{e}");
+        assert!(!gw.koppeling(stray).await.unwrap().has_key, "{}", db.name);
+        las.server.shutdown().await;
     }
 }
