@@ -65,6 +65,13 @@ struct Nummers {
     leerlingnummers: Vec<String>,
 }
 
+/// The dashboard's catalogue of Boom tests; `null`: every test is known.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Catalogue {
+    toetsen: Option<Vec<ActivateToets>>,
+}
+
 /// The admin API of a [`MockLas`].
 pub fn las_router(las: MockLas, token: &str) -> Router {
     let r = Router::new()
@@ -216,6 +223,15 @@ pub fn dashboard_router(dash: MockDashboard, token: &str) -> Router {
             axum::routing::delete(|State(d): State<D>, Path((s, c)): Path<(String, String)>| async move {
                 d.deactivate_toets(&s, &c).await?;
                 ok(json!({ "deactivated": c }))
+            }),
+        )
+        .route(
+            "/catalogue",
+            axum::routing::put(|State(d): State<D>, b: axum::body::Bytes| async move {
+                let c: Catalogue = body(&b)?;
+                let n = c.toetsen.as_ref().map(Vec::len);
+                d.set_catalogue(c.toetsen).await?;
+                ok(json!({ "toetsen": n }))
             }),
         )
         .route(

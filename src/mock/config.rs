@@ -30,7 +30,7 @@
 //! ```
 
 use super::clock::Clock;
-use super::dashboard::{DashboardKind, DashboardSchool, MockDashboard};
+use super::dashboard::{ActivateToets, DashboardKind, DashboardSchool, MockDashboard};
 use super::faults::FaultSetting;
 use super::las::{DeltaMode, MockLas, Profile, SchoolSetup};
 use super::{Klant, SchoolName};
@@ -148,6 +148,10 @@ pub struct DashboardConfig {
     pub schools: Vec<DashboardSchoolConfig>,
     #[serde(default, rename = "key")]
     pub keys: Vec<KeyConfig>,
+    /// The Boom tests the dashboard knows (all parts); a result of any other is refused as
+    /// "toets niet gevonden". Default: every test.
+    #[serde(default)]
+    pub catalogue: Option<Vec<String>>,
 }
 
 fn name(brincode: &Option<String>, dependancecode: &Option<String>, schoolkey: &Option<String>) -> SchoolName {
@@ -250,6 +254,10 @@ impl DashboardConfig {
             schools.push(d);
         }
         let dash = MockDashboard::with_clock(kind, klanten, schools, clock);
+        let catalogue = self
+            .catalogue
+            .map(|codes| codes.into_iter().map(|toetscode| ActivateToets { toetscode, onderdelen: vec![] }).collect());
+        dash.set_catalogue(catalogue).await.map_err(|e| e.message)?;
         for k in self.keys {
             let klantcode = k.klantcode.unwrap_or_else(|| first_klant.clone());
             for s in &k.schools {
@@ -290,5 +298,23 @@ mod tests {
         assert_eq!(c.anderresultaat_types, ["EldResultaat", "{urn:example}Ander"]);
         assert!(!format!("{c:?}").contains("geheim-123"));
         assert!(LasConfig::parse("[[school]]\nbrin = \"99DE\"").is_err(), "unknown fields are refused");
+    }
+
+    #[tokio::test]
+    async fn a_dashboard_catalogue_decides_which_tests_are_known() {
+        let c = DashboardConfig::parse(
+            r#"
+            catalogue = ["RW"]
+            [[school]]
+            brincode = "99DE"
+            toetsen = ["RW"]
+            "#,
+        )
+        .unwrap();
+        let d = c.build(None, Arc::new(crate::mock::clock::SystemClock)).await.unwrap();
+        let t = |code: &str| ActivateToets { toetscode: code.into(), onderdelen: vec![] };
+        assert!(d.activate_toets("99DE00", &t("RW")).await.is_ok());
+        let e = d.activate_toets("99DE00", &t("BL")).await.unwrap_err();
+        assert!(e.message.contains("toets 'BL' is niet gevonden"), "{}", e.message);
     }
 }

@@ -1,9 +1,14 @@
 //! The mock results dashboard (SchoolKr8, Focus PO): hosts BrengLeerresultaten only.
 //! It issues its own keys (any printable characters), knows pupils only by the test
-//! platform's pupil number (the `leerlingid` of a toetsafname, entered by hand per pupil)
-//! and the tests activated per school, keeps the delivery errors the manuals name
-//! (pupil number not found; test or test part not found), and may ignore re-normed
-//! results ("Boom wijzigingen verwerken" off).
+//! platform's pupil number (the `leerlingid` of a toetsafname, entered by hand per pupil),
+//! keeps the delivery errors the manuals name (pupil number not found; test or test part
+//! not found), and may ignore re-normed results ("Boom wijzigingen verwerken" off).
+//!
+//! Which Boom tests a school activated decides only where a result shows, not whether it
+//! is taken (the SchoolKr8 manual, step 4: without it "you do see the results, but no
+//! points in the growth chart"): a result of a test the school did not activate is stored
+//! and reported with `in_growth_chart: false`. A test is "not found" when the dashboard
+//! does not know it at all: its catalogue of Boom tests (any test, unless one is set).
 
 use super::clock::{Clock, SystemClock};
 use super::faults::{FaultInjector, FaultSetting, FaultStatus};
@@ -47,7 +52,8 @@ impl DashboardKind {
 pub enum ErrorKind {
     /// The Boom pupil number is not entered for any pupil (`Client.LeerlingOngeldig`).
     LeerlingnummerNietGevonden,
-    /// The test or test part is not activated (`Client.VocabulaireTermOngeldig`).
+    /// The test or test part is not in the dashboard's catalogue of Boom tests
+    /// (`Client.VocabulaireTermOngeldig`).
     ToetsNietGevonden,
 }
 
@@ -69,7 +75,8 @@ pub struct DashboardSchool {
     pub name: SchoolName,
     /// Boom pupil numbers entered by the school.
     pub leerlingnummers: BTreeSet<String>,
-    /// Activated tests, each with its activated parts (empty: every part).
+    /// Activated tests, each with its activated parts (empty: every part): their results
+    /// are points in the growth chart.
     pub toetsen: BTreeMap<String, BTreeSet<String>>,
     /// "Boom wijzigingen verwerken": when off, a result key already received is not
     /// overwritten.
@@ -91,10 +98,16 @@ impl DashboardSchool {
     }
 }
 
+/// Tests by code, each with its parts (empty: every part).
+pub type Toetsen = BTreeMap<String, BTreeSet<String>>;
+
 struct State {
     klanten: Vec<Klant>,
     schools: Vec<DashboardSchool>,
     keys: KeyStore,
+    /// The Boom tests the dashboard knows (a school activates from these); `None`: every
+    /// test a message names.
+    catalogue: Option<Toetsen>,
 }
 
 impl State {
@@ -198,7 +211,7 @@ impl MockDashboard {
             inner: Arc::new(Inner {
                 kind,
                 clock,
-                state: RwLock::new(State { klanten, schools, keys: KeyStore::new() }),
+                state: RwLock::new(State { klanten, schools, keys: KeyStore::new(), catalogue: None }),
                 faults: FaultInjector::default(),
             }),
         }
@@ -273,12 +286,30 @@ impl MockDashboard {
         }
     }
 
-    /// Activates a test (all its parts, or only `onderdelen`).
+    /// Sets the catalogue of Boom tests the dashboard knows (`None`: every test); a result
+    /// of a test (or part) outside it is refused as "not found".
+    pub async fn set_catalogue(&self, catalogue: Option<Vec<ActivateToets>>) -> Result<(), AdminError> {
+        let mut known = Toetsen::new();
+        for t in catalogue.iter().flatten() {
+            if t.toetscode.trim().is_empty() {
+                return Err(AdminError::bad_request("toetscode must not be empty"));
+            }
+            known.insert(t.toetscode.clone(), t.onderdelen.iter().cloned().collect());
+        }
+        self.inner.state.write().await.catalogue = catalogue.map(|_| known);
+        Ok(())
+    }
+
+    /// Activates a test (all its parts, or only `onderdelen`): its results become points in
+    /// the growth chart. Only a test of the catalogue can be activated.
     pub async fn activate_toets(&self, school: &str, t: &ActivateToets) -> Result<(), AdminError> {
         if t.toetscode.trim().is_empty() {
             return Err(AdminError::bad_request("toetscode must not be empty"));
         }
         let mut st = self.inner.state.write().await;
+        if let Some(message) = st.catalogue.as_ref().and_then(|c| not_found(c, &t.toetscode, None)) {
+            return Err(AdminError::bad_request(message));
+        }
         st.school_mut(school)?.toetsen.insert(t.toetscode.clone(), t.onderdelen.iter().cloned().collect());
         Ok(())
     }
@@ -304,10 +335,18 @@ impl MockDashboard {
         Ok(self.inner.state.read().await.school(school)?.errors.clone())
     }
 
+    /// What the school received, each result with whether it is in the growth chart (as
+    /// the activated tests are now: activating a test later puts its results in).
     pub async fn results(&self, school: &str) -> Result<ResultsReport, AdminError> {
         let st = self.inner.state.read().await;
         let s = st.school(school)?;
-        Ok(s.results.report(&s.name.id()))
+        let mut report = s.results.report(&s.name.id());
+        for r in &mut report.results {
+            let charted = not_found(&s.toetsen, &r.toetscode, r.toetsonderdeelcode.as_deref()).is_none();
+            r.in_growth_chart = Some(charted);
+        }
+        report.outside_growth_chart = Some(report.results.iter().filter(|r| r.in_growth_chart == Some(false)).count());
+        Ok(report)
     }
 
     pub fn set_fault(&self, f: Option<FaultSetting>) -> Result<(), AdminError> {
@@ -336,6 +375,18 @@ impl MockDashboard {
     }
 }
 
+/// Why `toetscode` (and `onderdeel`) is not among `toetsen`, in the dashboard's words; `None`
+/// when it is.
+fn not_found(toetsen: &Toetsen, toetscode: &str, onderdeel: Option<&str>) -> Option<String> {
+    match (toetsen.get(toetscode), onderdeel) {
+        (None, _) => Some(format!("toets '{toetscode}' is niet gevonden")),
+        (Some(parts), Some(p)) if !parts.is_empty() && !parts.contains(p) => {
+            Some(format!("toetsonderdeel '{p}' van toets '{toetscode}' is niet gevonden"))
+        }
+        _ => None,
+    }
+}
+
 fn only_results() -> Fault {
     Fault::new(
         FaultCode::OngeldigBericht,
@@ -361,6 +412,8 @@ impl LasProvider for MockDashboard {
     async fn leerresultaten(&self, _auth: &Autorisatie, req: &LeerresultatenVerzoek) -> Result<(), Fault> {
         let now = self.inner.clock.now();
         let mut st = self.inner.state.write().await;
+        let st = &mut *st;
+        let catalogue = &st.catalogue;
         let s = st.schools.iter_mut().find(|s| s.name.matches(&req.school.id)).ok_or_else(ongeldige_school)?;
         let mut found = Vec::new();
         for a in &req.toetsafnames {
@@ -380,14 +433,11 @@ impl LasProvider for MockDashboard {
                 });
             }
             for r in &a.resultaten {
-                let message = match (s.toetsen.get(&r.toetscode), &r.toetsonderdeelcode) {
-                    (None, _) => Some(format!("toets '{}' is niet gevonden", r.toetscode)),
-                    (Some(parts), Some(p)) if !parts.is_empty() && !parts.contains(p) => {
-                        Some(format!("toetsonderdeel '{p}' van toets '{}' is niet gevonden", r.toetscode))
-                    }
-                    _ => None,
-                };
-                if let Some(message) = message {
+                // Not activated by the school is no error (it only stays out of the growth
+                // chart); unknown to the dashboard is.
+                let unknown =
+                    catalogue.as_ref().and_then(|c| not_found(c, &r.toetscode, r.toetsonderdeelcode.as_deref()));
+                if let Some(message) = unknown {
                     found.push(DeliveryError {
                         at: now,
                         kind: ErrorKind::ToetsNietGevonden,

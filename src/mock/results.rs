@@ -30,6 +30,11 @@ pub struct StoredResult {
     pub received_at: DateTime<Utc>,
     /// How often this key came in (1 + re-sends).
     pub times_received: u32,
+    /// Dashboards only: whether the result is a point in the growth chart, which it is
+    /// when the school activated its test (and part) in the dashboard. A result of a test
+    /// not activated is kept and shown all the same (the SchoolKr8 manual, step 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_growth_chart: Option<bool>,
 }
 
 impl StoredResult {
@@ -56,6 +61,7 @@ impl StoredResult {
             referentiescores,
             received_at: at,
             times_received: 1,
+            in_growth_chart: None,
         }
     }
 }
@@ -70,6 +76,10 @@ pub struct ResultsReport {
     pub distinct: usize,
     /// Results not overwritten because processing changes is off (dashboards only).
     pub ignored_changes: u64,
+    /// Dashboards only: stored results that are not in the growth chart (their test is not
+    /// activated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside_growth_chart: Option<usize>,
     pub results: Vec<StoredResult>,
 }
 
@@ -118,6 +128,7 @@ impl ResultStore {
             deliveries: self.deliveries,
             distinct: self.results.len(),
             ignored_changes: self.ignored_changes,
+            outside_growth_chart: None,
             results: self.results.values().cloned().collect(),
         }
     }

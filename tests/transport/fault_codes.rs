@@ -289,7 +289,7 @@ async fn client_vocabulaire_term_ongeldig_for_a_toetscode_no_toets_declares() {
 }
 
 #[tokio::test]
-async fn client_vocabulaire_term_ongeldig_for_a_test_the_dashboard_has_not_activated() {
+async fn client_vocabulaire_term_ongeldig_for_a_test_the_dashboard_does_not_know() {
     let dash = MockDashboard::with_clock(
         DashboardKind::Focuspo,
         vec![Klant::boom()],
@@ -305,9 +305,10 @@ async fn client_vocabulaire_term_ongeldig_for_a_test_the_dashboard_has_not_activ
     let r = some_results(&school, 1, 1);
     let nummer = r.toetsafnames[0].leerlingid.clone().unwrap();
     dash.add_leerlingnummers("99DE00", std::slice::from_ref(&nummer)).await.unwrap();
-    dash.activate_toets("99DE00", &ActivateToets { toetscode: "BOOM-IETS-ANDERS".into(), onderdelen: vec![] })
-        .await
-        .unwrap();
+    // Its catalogue holds another Boom test only. (A test it knows but the school did not
+    // activate is no error: the result is taken, outside the growth chart.)
+    let other = ActivateToets { toetscode: "BOOM-IETS-ANDERS".into(), onderdelen: vec![] };
+    dash.set_catalogue(Some(vec![other])).await.unwrap();
     let s = served(dash.clone()).await;
     let code = &r.toetsen[0].toetscode.value;
     let res = s.client.breng_leerresultaten(&auth(&key), &r).await;
@@ -564,7 +565,7 @@ const COVERAGE: &[(FaultCode, &str)] = &[
     (FaultCode::AutorisatieOngeldig, "client_autorisatie_ongeldig_for_a_wrong_key"),
     (FaultCode::AutorisatieOngeldig, "client_autorisatie_ongeldig_for_a_missing_header"),
     (FaultCode::VocabulaireTermOngeldig, "client_vocabulaire_term_ongeldig_for_a_toetscode_no_toets_declares"),
-    (FaultCode::VocabulaireTermOngeldig, "client_vocabulaire_term_ongeldig_for_a_test_the_dashboard_has_not_activated"),
+    (FaultCode::VocabulaireTermOngeldig, "client_vocabulaire_term_ongeldig_for_a_test_the_dashboard_does_not_know"),
     (FaultCode::XsdVersieOngeldig, "client_xsd_versie_ongeldig_for_an_unsupported_version"),
     (FaultCode::XsdVersieOngeldig, "client_xsd_versie_ongeldig_for_an_empty_xsdversie"),
     (FaultCode::LeerlingOngeldig, "client_leerling_ongeldig_for_an_unknown_pupil"),

@@ -1,5 +1,7 @@
-//! The mock dashboard (SchoolKr8 / Focus PO): its keys, pupil numbers, activated tests,
-//! error list and "process changes"; and that LAS and dashboard keys never cross.
+//! The mock dashboard (SchoolKr8 / Focus PO): its keys, pupil numbers, its catalogue of Boom
+//! tests and the tests a school activated (a result of a test not activated is taken, kept
+//! out of the growth chart), error list and "process changes"; and that LAS and dashboard
+//! keys never cross.
 
 use crate::mock_support;
 
@@ -100,6 +102,12 @@ async fn unknown_pupil_number_and_unknown_test_are_listed_and_refused() {
     let d = dashboard();
     let r = setup(&d).await;
     let k = manual_key(&d).await;
+    // The dashboard knows the Boom tests of the message, and no others.
+    let known = |t: &uwlr::message::leerresultaten::Toets| ActivateToets {
+        toetscode: t.toetscode.value.clone(),
+        onderdelen: vec![],
+    };
+    d.set_catalogue(Some(r.toetsen.iter().map(known).collect())).await.unwrap();
 
     let mut unknown_pupil = r.clone();
     unknown_pupil.toetsafnames[0].leerlingid = Some("4866010819".into());
@@ -109,12 +117,15 @@ async fn unknown_pupil_number_and_unknown_test_are_listed_and_refused() {
 
     let mut unknown_test = r.clone();
     let code0 = unknown_test.toetsen[0].toetscode.value.clone();
-    d.deactivate_toets("99DE00", &code0).await.unwrap();
+    d.set_catalogue(Some(r.toetsen.iter().skip(1).map(known).collect())).await.unwrap();
     let f = send_results(&d, &unknown_test, &auth(&k)).await.unwrap_err();
     assert_eq!(f.code, Some(FaultCode::VocabulaireTermOngeldig));
     assert!(f.message.contains(&code0), "{}", f.message);
+    // A school cannot activate a test the dashboard does not know.
+    let e = d.activate_toets("99DE00", &ActivateToets { toetscode: code0.clone(), onderdelen: vec![] }).await;
+    assert_eq!(e.unwrap_err().status, 400);
 
-    // Only some parts activated: a result for another part is "test part not found".
+    // The dashboard knows only some parts: a result for another part is "test part not found".
     let with_part = unknown_test
         .toetsafnames
         .iter_mut()
@@ -122,9 +133,9 @@ async fn unknown_pupil_number_and_unknown_test_are_listed_and_refused() {
         .find(|x| x.toetscode == code0)
         .expect("a result of the first test");
     with_part.toetsonderdeelcode = Some("ONBEKEND-DEEL".into());
-    d.activate_toets("99DE00", &ActivateToets { toetscode: code0.clone(), onderdelen: vec!["GET".into()] })
-        .await
-        .unwrap();
+    let mut parts: Vec<ActivateToets> = r.toetsen.iter().map(known).collect();
+    parts[0].onderdelen = vec!["GET".into()];
+    d.set_catalogue(Some(parts)).await.unwrap();
     let f = send_results(&d, &unknown_test, &auth(&k)).await.unwrap_err();
     assert_eq!(f.code, Some(FaultCode::VocabulaireTermOngeldig));
     assert!(f.message.contains("toetsonderdeel 'ONBEKEND-DEEL'"), "{}", f.message);
@@ -134,6 +145,28 @@ async fn unknown_pupil_number_and_unknown_test_are_listed_and_refused() {
     assert!(errors.iter().filter(|e| e.kind == ErrorKind::ToetsNietGevonden).count() >= 2);
     let rep = d.results("99DE00").await.unwrap();
     assert_eq!((rep.deliveries, rep.distinct), (0, 0), "refused messages store nothing");
+}
+
+#[tokio::test]
+async fn a_test_the_school_did_not_activate_is_taken_and_kept_out_of_the_growth_chart() {
+    let d = dashboard();
+    let r = setup(&d).await;
+    let k = manual_key(&d).await;
+    let code0 = r.toetsen[0].toetscode.value.clone();
+    d.deactivate_toets("99DE00", &code0).await.unwrap();
+    // Step 4 of the SchoolKr8 manual skipped for this test: the results arrive all the same.
+    send_results(&d, &r, &auth(&k)).await.unwrap();
+    assert!(d.errors("99DE00").await.unwrap().is_empty(), "not activated is no delivery error");
+    let rep = d.results("99DE00").await.unwrap();
+    let all = r.toetsafnames.iter().map(|a| a.resultaten.len()).sum::<usize>();
+    assert_eq!((rep.deliveries, rep.distinct), (1, all));
+    let outside: Vec<_> = rep.results.iter().filter(|x| x.in_growth_chart == Some(false)).collect();
+    assert!(!outside.is_empty() && outside.iter().all(|x| x.toetscode == code0), "{outside:?}");
+    assert!(rep.results.iter().filter(|x| x.toetscode != code0).all(|x| x.in_growth_chart == Some(true)));
+    assert_eq!(rep.outside_growth_chart, Some(outside.len()));
+    // Activated later, its results are points in the chart.
+    d.activate_toets("99DE00", &ActivateToets { toetscode: code0, onderdelen: vec![] }).await.unwrap();
+    assert_eq!(d.results("99DE00").await.unwrap().outside_growth_chart, Some(0));
 }
 
 #[tokio::test]

@@ -262,12 +262,23 @@ async fn dashboard_over_http_with_a_manual_key() {
     let (s, _) =
         api(&admin, M::POST, "/schools/99DE00/leerlingnummers", Some(json!({"leerlingnummers": nummers}))).await;
     assert_eq!(s, 200);
+    // A dashboard that knows no Boom test at all: "toets niet gevonden".
+    let (s, _) = api(&admin, M::PUT, "/catalogue", Some(json!({"toetsen": []}))).await;
+    assert_eq!(s, 200);
     let e = c.breng_leerresultaten(&auth(manual), &r).await.unwrap_err();
     assert_eq!(e.fault_code(), Some(FaultCode::VocabulaireTermOngeldig));
+    let (s, _) = api(&admin, M::PUT, "/catalogue", Some(json!({"toetsen": null}))).await;
+    assert_eq!(s, 200);
+    // Known but not activated by the school: taken, outside the growth chart.
+    c.breng_leerresultaten(&auth(manual), &r).await.unwrap();
+    let (_, rep) = api(&admin, M::GET, "/schools/99DE00/results", None).await;
+    assert_eq!(rep["outside_growth_chart"], rep["distinct"]);
+    assert_eq!(rep["results"][0]["in_growth_chart"], false);
     for t in &r.toetsen {
         api(&admin, M::POST, "/schools/99DE00/toetsen", Some(json!({"toetscode": t.toetscode.value}))).await;
     }
-    c.breng_leerresultaten(&auth(manual), &r).await.unwrap();
+    let (_, rep) = api(&admin, M::GET, "/schools/99DE00/results", None).await;
+    assert_eq!(rep["outside_growth_chart"], 0);
 
     let (_, errors) = api(&admin, M::GET, "/schools/99DE00/errors", None).await;
     let kinds: Vec<&str> = errors.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
