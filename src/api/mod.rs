@@ -124,6 +124,7 @@ fn table() -> Vec<Entry> {
         entry(Get, "/api/v1/proposals/{id}", guarded, proposals::get),
         entry(Get, "/api/v1/proposals/{id}/summary", guarded, proposals::summary),
         entry(Post, "/api/v1/proposals/{id}/decisions", guarded, proposals::decide),
+        entry(Post, "/api/v1/proposals/{id}/accept-suggestions", guarded, proposals::accept_suggestions),
         entry(Post, "/api/v1/proposals/{id}/apply", guarded, proposals::apply),
         entry(Get, "/api/v1/locations/{location}/records", guarded, locations::records),
         entry(Post, "/api/v1/locations/{location}/clear-external-numbers", guarded, locations::clear_external_numbers),

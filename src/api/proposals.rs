@@ -1,6 +1,7 @@
 //! `/proposals`: reviewing an import before anything is written (DOMAIN.md §2). An admin
-//! reads the proposal, adds decisions (link, new, skip, unskip, e-mail) until it is right,
-//! reads the summary, and applies it; the gateway refuses a stale or unsafe apply.
+//! reads the proposal, adds decisions (link, new, skip, unskip, e-mail; or accepts every
+//! suggestion at once) until it is right, reads the summary, and applies it; the gateway
+//! refuses a stale or unsafe apply, and one with new records still undecided.
 
 use super::auth::Actor;
 use super::error::ApiError;
@@ -53,6 +54,16 @@ pub(super) async fn decide(
     StrictBody(decisions): StrictBody<Vec<Decision>>,
 ) -> Answer<ProposalView> {
     Ok(Json(gw.decide(id, &decisions, &actor).await?))
+}
+
+/// "Accept every suggestion": a link decision for every undecided new record to its one
+/// strong candidate; answers the recomputed proposal.
+pub(super) async fn accept_suggestions(
+    State(gw): State<Gateway>,
+    Id(id): Id,
+    Actor(actor): Actor,
+) -> Answer<ProposalView> {
+    Ok(Json(gw.accept_suggestions(id, &actor).await?))
 }
 
 pub(super) async fn apply(

@@ -47,6 +47,10 @@ pub enum ImportCommand {
         proposal_id: i64,
         #[command(flatten)]
         decisions: Decisions,
+        /// After the decisions given: link every undecided new record to its one strong
+        /// candidate (same eckid, or same name and birth date), one link decision each.
+        #[arg(long)]
+        accept_suggestions: bool,
         /// Show at most N rows per tab (the counts stay complete).
         #[arg(long, value_name = "N")]
         rows: Option<usize>,
@@ -78,8 +82,8 @@ pub async fn run(args: ImportArgs) -> Result<(), Failure> {
             let view = gw.proposal(proposal_id).await?;
             cx.out.print(&view, || view_text(&view, rows, repeat));
         }
-        ImportCommand::Decide { proposal_id, decisions, rows } => {
-            let view = gw.decide(proposal_id, &decisions.0, &cx.actor).await?;
+        ImportCommand::Decide { proposal_id, decisions, accept_suggestions, rows } => {
+            let view = gw.decide_with(proposal_id, &decisions.0, accept_suggestions, &cx.actor).await?;
             cx.out.print(&view, || view_text(&view, rows, repeat));
         }
         ImportCommand::Apply { proposal_id, override_safety } => {
@@ -150,7 +154,7 @@ fn fetch_text(o: &FetchOutcome, rows: Option<usize>, repeat: &str) -> String {
     }
     s.push_str(&format!("proposal {}, open:\n\n", o.proposal_id));
     s.push_str(&proposal_text(&o.proposal, rows));
-    s.push_str(&next(o.proposal_id, repeat));
+    s.push_str(&next_for(o.proposal_id, &o.proposal, repeat));
     s
 }
 
@@ -167,7 +171,7 @@ fn view_text(v: &ProposalView, rows: Option<usize>, repeat: &str) -> String {
     s.push('\n');
     s.push_str(&proposal_text(&v.proposal, rows));
     if v.status == "open" && !v.proposal.is_empty() {
-        s.push_str(&next(v.id, repeat));
+        s.push_str(&next_for(v.id, &v.proposal, repeat));
     }
     s
 }
@@ -176,6 +180,21 @@ fn next(id: i64, repeat: &str) -> String {
     format!(
         "\nnext: decide (uwlr import decide {id} --skip leerlingen/KEY …{repeat}) or apply (uwlr import apply \
          {id}{repeat})\n"
+    )
+}
+
+/// What to do next; with undecided records, deciding them comes first.
+fn next_for(id: i64, p: &crate::import::Proposal, repeat: &str) -> String {
+    let undecided = p.undecided().len();
+    if undecided == 0 {
+        return next(id, repeat);
+    }
+    format!(
+        "\nnext: {undecided} new record(s) with strong candidates wait for a decision: link them (uwlr import decide \
+         {id} --link leerlingen/KEY=ID{repeat}), accept every suggestion ({} of them: uwlr import decide {id} \
+         --accept-suggestions{repeat}), or create one anyway (--new leerlingen/KEY); then apply (uwlr import apply \
+         {id}{repeat})\n",
+        p.suggested_links().len()
     )
 }
 
@@ -327,6 +346,22 @@ mod tests {
                 "new leerkrachten/T2",
             ]
         );
+    }
+
+    #[test]
+    fn decide_takes_accept_suggestions_after_the_decisions() {
+        #[derive(Parser)]
+        struct Cmd {
+            #[command(subcommand)]
+            c: ImportCommand,
+        }
+        let c = Cmd::try_parse_from(["x", "decide", "7", "--new", "leerlingen/L1", "--accept-suggestions"]).unwrap();
+        match c.c {
+            ImportCommand::Decide { proposal_id: 7, decisions, accept_suggestions: true, .. } => {
+                assert_eq!(decisions.0, [Decision::New { record: RecordRef::new(Tab::Leerlingen, "L1") }]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -221,6 +221,26 @@ impl Gateway {
     /// Adds decisions and recomputes against the current store (an empty list just
     /// recomputes: after a stale refusal, say).
     pub async fn decide(&self, id: i64, more: &[Decision], actor: &str) -> Result<ProposalView, GatewayError> {
+        self.decide_with(id, more, false, actor).await
+    }
+
+    /// "Accept every suggestion": links every new record that holds the proposal up to its
+    /// one strong candidate ([`Proposal::suggested_links`]), as one link decision each, so
+    /// the stored decisions say exactly what was linked. Records with several candidates, or
+    /// sharing theirs with another record, stay undecided.
+    pub async fn accept_suggestions(&self, id: i64, actor: &str) -> Result<ProposalView, GatewayError> {
+        self.decide_with(id, &[], true, actor).await
+    }
+
+    /// [`Gateway::decide`], then (with `accept_suggestions`) [`Gateway::accept_suggestions`],
+    /// in one transaction.
+    pub async fn decide_with(
+        &self,
+        id: i64,
+        more: &[Decision],
+        accept_suggestions: bool,
+        actor: &str,
+    ) -> Result<ProposalView, GatewayError> {
         let now = self.now();
         let mut tx = self.store.pool().begin().await?;
         let row = self.locked_proposal(&mut tx, id).await?;
@@ -235,8 +255,23 @@ impl Gateway {
         let version = records::location_version(&mut tx, &k.location).await?;
         let snapshot =
             records::snapshot(&mut tx, &k.location, &k.schooljaar, Some(k.id), records::Scope::Import).await?;
-        let proposal = propose(&snapshot, &incoming, mode_of(&fetch), &decisions, &self.import_settings())
-            .map_err(|e| GatewayError::Invalid(e.to_string()))?;
+        let invalid = |e: crate::import::DecisionError| GatewayError::Invalid(e.to_string());
+        let mut proposal =
+            propose(&snapshot, &incoming, mode_of(&fetch), &decisions, &self.import_settings()).map_err(invalid)?;
+        let mut reason = format!("proposal {id}: {} decision(s) added", more.len());
+        if accept_suggestions {
+            let links = proposal.suggested_links();
+            reason.push_str(&format!("; {} suggestion(s) accepted", links.len()));
+            if !links.is_empty() {
+                decisions.extend(links);
+                proposal = propose(&snapshot, &incoming, mode_of(&fetch), &decisions, &self.import_settings())
+                    .map_err(invalid)?;
+            }
+            let left = proposal.undecided().len();
+            if left > 0 {
+                reason.push_str(&format!(", {left} record(s) left undecided"));
+            }
+        }
         rows::update_proposal(&mut tx, id, version, &json(&decisions)?, &json(&proposal)?).await?;
         let line = AuditLine {
             koppeling_id: Some(k.id),
@@ -245,7 +280,7 @@ impl Gateway {
             action: "decide",
             from: None,
             to: None,
-            reason: Some(&format!("proposal {id}: {} decision(s) added", more.len())),
+            reason: Some(&reason),
         };
         links::audit(&mut tx, &line, now).await?;
         let row = rows::get_proposal(&mut tx, id).await?;
@@ -299,6 +334,7 @@ impl Gateway {
                 self.settings.max_deactivation_share * 100.0
             )));
         }
+        check_decided(id, &proposal)?;
         let report = apply::apply(&mut tx, k.id, (&k.location, &k.schooljaar), &proposal, now, opts.fail).await?;
         for (name, email) in &report.invitations {
             let n = Notification::TeacherInvitation {
@@ -458,6 +494,32 @@ impl Gateway {
             _ => Ok(empty_answer(k, schooljaar)),
         }
     }
+}
+
+/// How many undecided records a refusal names; the rest are counted (the proposal lists all).
+const NAMED_UNDECIDED: usize = 20;
+
+/// No silent duplicates: a proposal whose new records have strong candidates applies only
+/// once each is linked or explicitly created anyway. The refusal names them.
+fn check_decided(id: i64, p: &Proposal) -> Result<(), GatewayError> {
+    let undecided = p.undecided();
+    if undecided.is_empty() {
+        return Ok(());
+    }
+    let mut named: Vec<String> = undecided.iter().take(NAMED_UNDECIDED).map(|u| format!("  {u}")).collect();
+    if undecided.len() > NAMED_UNDECIDED {
+        named.push(format!("  … and {} more (the proposal lists them all)", undecided.len() - NAMED_UNDECIDED));
+    }
+    let links = p.suggested_links().len();
+    Err(GatewayError::Conflict(format!(
+        "proposal {id} is not applied: {} new record(s) look like records the school already has (same eckid, or same \
+         name and birth date) and are undecided:\n{}\nLink each to its candidate (uwlr import decide {id} --link \
+         TAB/KEY=ID), accept every suggestion in one step ({links} of them: uwlr import decide {id} \
+         --accept-suggestions, or POST /api/v1/proposals/{id}/accept-suggestions), or create a record anyway \
+         (--new TAB/KEY)",
+        undecided.len(),
+        named.join("\n")
+    )))
 }
 
 /// Proposes with the carried decisions; when some no longer apply (their record left, say),

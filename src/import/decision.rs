@@ -20,7 +20,8 @@ use std::fmt;
 pub enum Decision {
     /// Link to a chosen known record (by id) instead of creating the record.
     Link { record: RecordRef, to: i64 },
-    /// Drop an automatic or manual link: create the record new.
+    /// Create the record new: drops an automatic or manual link, and is the explicit "create
+    /// it anyway" a new record with strong candidates needs before the proposal applies.
     New { record: RecordRef },
     /// Do not import the record.
     Skip { record: RecordRef },
@@ -106,7 +107,11 @@ pub(crate) fn apply(d: &Decision, tabs: &mut Tabs<'_>) -> Result<(), DecisionErr
             }
             tab.link(i, k, LinkReason::Manual);
         }
-        Decision::New { .. } => tabs.get_mut(record.tab).unlink(i),
+        Decision::New { .. } => {
+            let tab = tabs.get_mut(record.tab);
+            tab.unlink(i);
+            tab.slots[i].create_anyway = true;
+        }
         Decision::Skip { .. } => {
             let slot = &mut tabs.get_mut(record.tab).slots[i];
             slot.skip = Some(SkipReason::Admin);

@@ -45,6 +45,7 @@ pub(crate) fn build(known: &Snapshot, answer: &Answer, tabs: &Tabs<'_>, groups: 
             Fate::New => {
                 let found = candidates.groep(&item.fields, &st.claims);
                 item.candidates = candidate_list(found, &known.groepen, groep_label);
+                item.create_anyway = st.slots[i].create_anyway;
             }
         }
         push(&mut b.groepen, &mut b.unchanged[0], item);
@@ -90,6 +91,7 @@ pub(crate) fn build(known: &Snapshot, answer: &Answer, tabs: &Tabs<'_>, groups: 
             Fate::New => {
                 let found = candidates.leerkracht(&item.fields, &st.claims);
                 item.candidates = candidate_list(found, &known.leerkrachten, leerkracht_label);
+                item.create_anyway = slot.create_anyway;
             }
         }
         if item.fields.emailadres.is_none() && !matches!(item.category, Category::Skip { .. }) {
@@ -124,8 +126,9 @@ pub(crate) fn build(known: &Snapshot, answer: &Answer, tabs: &Tabs<'_>, groups: 
                     Resolved::Group { naam, .. } => Some(naam),
                     _ => None,
                 });
-                let found = candidates.leerling(&item.fields, class_group, &st.claims);
+                let found = candidates.leerling(&item.fields, item.external.eckid.as_deref(), class_group, &st.claims);
                 item.candidates = candidate_list(found, &known.leerlingen, |l| leerling_label(l, groups));
+                item.create_anyway = slot.create_anyway;
             }
         }
         item.flags = flags;
@@ -159,6 +162,7 @@ fn item<F>(record: super::RecordRef, external: super::ExternalRef, fields: F) ->
         fields,
         category: Category::New,
         candidates: Vec::new(),
+        create_anyway: false,
         changes: Vec::new(),
         flags: Vec::new(),
     }

@@ -26,6 +26,8 @@ pub(crate) struct Slot {
     pub unskipped: bool,
     /// An e-mail address an admin filled in (teachers).
     pub email: Option<String>,
+    /// An admin said create it new ([`super::Decision::New`]); a later link undoes it.
+    pub create_anyway: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +100,7 @@ impl<'a> TabState<'a> {
         self.unlink(i);
         self.claims.insert(known, i);
         self.slots[i].link = Some(Link { known, reason });
+        self.slots[i].create_anyway = false;
     }
 
     pub fn unlink(&mut self, i: usize) {
@@ -145,6 +148,8 @@ pub(crate) struct Candidates<'a> {
     leerkracht_email: Buckets,
     leerkracht_name: Buckets,
     leerlingen: Buckets,
+    /// Every known pupil (archived too: an ECK iD is the child's for life) by ECK iD.
+    leerling_eckid: Buckets,
 }
 
 impl<'a> Candidates<'a> {
@@ -161,6 +166,10 @@ impl<'a> Candidates<'a> {
             })),
             leerlingen: Buckets::new(known.leerlingen.iter().map(|l| {
                 (l.active, name_key(l.achternaam.as_deref(), l.voorvoegsel.as_deref(), l.roepnaam.as_deref()))
+            })),
+            leerling_eckid: Buckets::new(known.leerlingen.iter().map(|l| {
+                let through_this_link = l.external.as_ref().and_then(|e| nonempty(e.eckid.as_deref()));
+                (true, nonempty(l.eckid.as_deref()).or(through_this_link).map(str::to_string))
             })),
         }
     }
@@ -180,16 +189,19 @@ impl<'a> Candidates<'a> {
         found.finish(|k| self.known.leerkrachten[k].id)
     }
 
-    /// `class_group`: the name of the pupil's incoming class group.
+    /// `class_group`: the name of the pupil's incoming class group; `eckid`: its incoming
+    /// ECK iD.
     pub fn leerling(
         &self,
         f: &LeerlingFields,
+        eckid: Option<&str>,
         class_group: Option<&str>,
         claims: &HashMap<usize, usize>,
     ) -> Vec<(usize, CandidateReason)> {
         let name = name_key(f.achternaam.as_deref(), f.voorvoegsel.as_deref(), f.roepnaam.as_deref());
         let class_group = lower(class_group);
         let mut found = Found::default();
+        found.add(self.leerling_eckid.get(nonempty(eckid).map(str::to_string)), claims, CandidateReason::SameEckid);
         for &k in self.leerlingen.get(name) {
             let l = &self.known.leerlingen[k];
             let reason = if f.geboortedatum.is_some() && l.geboortedatum == f.geboortedatum {

@@ -45,7 +45,7 @@ mod tests;
 pub use decision::{Decision, DecisionError};
 pub use proposal::{
     Candidate, CandidateReason, Category, Deactivation, FieldChange, Flag, GroepFields, Item, LeerkrachtFields,
-    LeerlingFields, LinkReason, Proposal, Safety, SkipReason, Summary, TabSummary,
+    LeerlingFields, LinkReason, Proposal, Safety, SkipReason, Summary, TabSummary, Undecided,
 };
 pub use render::render;
 pub use snapshot::{ExternalRef, KnownGroep, KnownLeerkracht, KnownLeerling, SkipMarker, Snapshot};

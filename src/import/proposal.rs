@@ -1,10 +1,10 @@
 //! The proposal as a value: what an admin reviews, what is stored as JSON with the decisions,
 //! and what an apply step later writes in one transaction.
 
-use super::{ExternalRef, FetchMode, RecordRef, Tab};
+use super::{Decision, ExternalRef, FetchMode, RecordRef, Tab};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 /// What a fetch would change, per tab, plus the records that would be deactivated.
@@ -43,6 +43,44 @@ impl Proposal {
             && !self.leerlingen.iter().any(|i| i.category.is_pending(&admin_groups))
     }
 
+    /// The new records that hold the proposal up (see [`Item::is_undecided`]), in proposal
+    /// order.
+    pub fn undecided(&self) -> Vec<Undecided> {
+        fn of<F>(items: &[Item<F>], name: impl Fn(&F) -> String, out: &mut Vec<Undecided>) {
+            for i in items.iter().filter(|i| i.is_undecided()) {
+                out.push(Undecided {
+                    record: i.record.clone(),
+                    name: name(&i.fields),
+                    candidates: i.strong_candidates().into_iter().cloned().collect(),
+                });
+            }
+        }
+        let person = |a: &Option<String>, v: &Option<String>, l: &Option<String>, r: &Option<String>| {
+            super::label::person(a.as_deref(), v.as_deref(), l.as_deref(), r.as_deref())
+        };
+        let mut out = Vec::new();
+        of(&self.groepen, |f| f.naam.clone(), &mut out);
+        of(&self.leerkrachten, |f| person(&f.achternaam, &f.voorvoegsel, &f.voorletters, &f.roepnaam), &mut out);
+        of(&self.leerlingen, |f| person(&f.achternaam, &f.voorvoegsel, &f.voorletters, &f.roepnaam), &mut out);
+        out
+    }
+
+    /// "Accept every suggestion": a link for every undecided record to its one strong
+    /// candidate. A record with several, and records that share their one candidate with
+    /// another undecided record, get none: which is which is for an admin to say.
+    pub fn suggested_links(&self) -> Vec<Decision> {
+        let undecided = self.undecided();
+        let mut wanted: HashMap<(Tab, i64), usize> = HashMap::new();
+        for u in undecided.iter().filter(|u| u.candidates.len() == 1) {
+            *wanted.entry((u.record.tab, u.candidates[0].id)).or_default() += 1;
+        }
+        undecided
+            .into_iter()
+            .filter(|u| u.candidates.len() == 1 && wanted[&(u.record.tab, u.candidates[0].id)] == 1)
+            .map(|u| Decision::Link { to: u.candidates[0].id, record: u.record })
+            .collect()
+    }
+
     /// Keys of the groups the admin skipped in this proposal (not earlier): their pupils'
     /// skips are news too.
     pub(crate) fn admin_skipped_groups(&self) -> HashSet<&str> {
@@ -66,11 +104,55 @@ pub struct Item<F> {
     pub fields: F,
     pub category: Category,
     /// Only for [`Category::New`]: known records that might be the same, by id. Suggestions
-    /// only; an admin links with [`super::Decision::Link`].
+    /// only; an admin links with [`super::Decision::Link`]. A strong one
+    /// ([`CandidateReason::is_strong`]) holds the proposal up until the admin decides: see
+    /// [`Item::is_undecided`].
     pub candidates: Vec<Candidate>,
+    /// Only for [`Category::New`]: an admin said create it new ([`super::Decision::New`]),
+    /// whatever its candidates.
+    #[serde(default)]
+    pub create_anyway: bool,
     /// Only for [`Category::Existing`]: field by field what applying changes.
     pub changes: Vec<FieldChange>,
     pub flags: Vec<Flag>,
+}
+
+impl<F> Item<F> {
+    /// New, with a strong candidate, and the admin has not said "create it anyway": applying
+    /// would make a second record of someone the school most likely has already (after
+    /// "Verwijder nummers", every pupil of the school looks like this).
+    pub fn is_undecided(&self) -> bool {
+        self.category == Category::New && !self.create_anyway && self.candidates.iter().any(|c| c.reason.is_strong())
+    }
+
+    /// The strong candidates, strongest first.
+    pub fn strong_candidates(&self) -> Vec<&Candidate> {
+        let mut v: Vec<&Candidate> = self.candidates.iter().filter(|c| c.reason.is_strong()).collect();
+        v.sort_by_key(|c| (c.reason, c.id));
+        v
+    }
+}
+
+/// A new record that holds the proposal up: it has strong candidates and no decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Undecided {
+    pub record: RecordRef,
+    /// The incoming record as a person reads it ("Piet de Vries").
+    pub name: String,
+    /// Its strong candidates, strongest first.
+    pub candidates: Vec<Candidate>,
+}
+
+impl fmt::Display for Undecided {
+    /// `leerlingen/L1 Piet de Vries: same name and birth date as 45 (de Vries, Piet (groep 5A))`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: ", self.record, self.name)?;
+        for (i, c) in self.candidates.iter().enumerate() {
+            let sep = if i == 0 { "" } else { " or " };
+            write!(f, "{sep}{} as {} ({})", c.reason, c.id, c.label)?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,15 +242,27 @@ pub struct Candidate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CandidateReason {
+    /// The ECK iD came in through another link of the school (or this one, for a record
+    /// already linked elsewhere).
+    SameEckid,
     NameAndBirthDate,
     NameAndGroup,
     SameEmail,
     SameName,
 }
 
+impl CandidateReason {
+    /// Same ECK iD, or same name and birth date: most likely the same child. A new record
+    /// with such a candidate is not created until an admin decides.
+    pub fn is_strong(self) -> bool {
+        matches!(self, CandidateReason::SameEckid | CandidateReason::NameAndBirthDate)
+    }
+}
+
 impl fmt::Display for CandidateReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            CandidateReason::SameEckid => "same eckid",
             CandidateReason::NameAndBirthDate => "same name and birth date",
             CandidateReason::NameAndGroup => "same name and group",
             CandidateReason::SameEmail => "same e-mail",
@@ -275,6 +369,10 @@ pub struct TabSummary {
     /// Skipped as before (a skip marker, or along with a group skipped earlier): no news.
     pub skipped_earlier: usize,
     pub deactivations: usize,
+    /// Of the new ones, how many have strong candidates and no decision yet: applying is
+    /// refused until this is 0.
+    #[serde(default)]
+    pub undecided: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -284,7 +382,8 @@ pub struct Summary {
     pub leerlingen: TabSummary,
     /// One human line per noteworthy change, in proposal order: "new: ...", "move: ...",
     /// "rename: ...", "update: ...", "back: ...", "skip: ...", "e-mail missing: ...",
-    /// "leaver: ...", "deactivate: ...".
+    /// "leaver: ...", "deactivate: ...", and last "undecided: ..." per new record that holds
+    /// the proposal up.
     pub changes: Vec<String>,
 }
 

@@ -70,19 +70,32 @@ fn write_proposal(p: &Proposal, out: &mut dyn Write) -> fmt::Result {
         line(
             out,
             &format!(
-                "  {:<12}  new {}, changed {}, unchanged {}, skip {}, skipped earlier {}, deactivate {}",
+                "  {:<12}  new {}, changed {}, unchanged {}, skip {}, skipped earlier {}, deactivate {}{}",
                 tab.as_str(),
                 t.new,
                 t.existing_changed,
                 t.unchanged,
                 t.skip,
                 t.skipped_earlier,
-                t.deactivations
+                t.deactivations,
+                if t.undecided > 0 { format!(", UNDECIDED {}", t.undecided) } else { String::new() }
             ),
         )?;
     }
     for c in &p.summary.changes {
         line(out, &format!("  - {c}"))?;
+    }
+
+    let undecided: usize = Tab::ALL.iter().map(|&t| p.summary.tab(t).undecided).sum();
+    if undecided > 0 {
+        line(out, "")?;
+        line(
+            out,
+            &format!(
+                "UNDECIDED: {undecided} new record(s) look like known ones (same eckid, or name and birth date): \
+                 link or create each"
+            ),
+        )?;
     }
 
     let s = &p.safety;
@@ -121,6 +134,11 @@ fn row<F>(p: &Proposal, i: &Item<F>, name: String, group: String) -> Row {
     let mut details = Vec::new();
     details.extend(i.changes.iter().map(|c| format!("· {c}")));
     details.extend(i.candidates.iter().map(|c| format!("? candidate {}, {}: {}", c.id, c.reason, c.label)));
+    if i.is_undecided() {
+        details.push("! undecided: link it to a candidate, or create it anyway (new)".into());
+    } else if i.create_anyway && !i.candidates.is_empty() {
+        details.push("· created anyway, as the admin decided".into());
+    }
     details.extend(i.flags.iter().map(|f| format!("! {f}")));
     Row { category, key: i.record.key.clone(), name, group, why, details }
 }

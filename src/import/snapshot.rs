@@ -76,6 +76,11 @@ pub struct KnownLeerling {
     /// only thing a dashboard knows the pupil by. `None` only in tests of the import engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boom_nummer: Option<String>,
+    /// The pupil's ECK iD as it came in through any link of the school, not only this one
+    /// (after a change of LAS, say): a new incoming pupil with the same ECK iD is a strong
+    /// candidate. `external` holds this link's keys, which link automatically.
+    #[serde(default)]
+    pub eckid: Option<String>,
 }
 
 /// A record an admin chose not to import, remembered so the next proposal skips it again.

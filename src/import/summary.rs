@@ -89,6 +89,9 @@ pub(crate) fn summarise(p: &Proposal, unchanged: [usize; 3]) -> Summary {
             Tab::Leerkrachten => format!("deactivate: leerkracht {}", d.label),
         });
     }
+    for u in p.undecided() {
+        lines.push(format!("undecided: {u}"));
+    }
     s.changes = lines;
     s
 }
@@ -96,6 +99,9 @@ pub(crate) fn summarise(p: &Proposal, unchanged: [usize; 3]) -> Summary {
 fn count<F>(items: &[Item<F>], unchanged: usize, admin_groups: &HashSet<&str>) -> TabSummary {
     let mut t = TabSummary { unchanged, ..TabSummary::default() };
     for i in items {
+        if i.is_undecided() {
+            t.undecided += 1;
+        }
         match &i.category {
             Category::New => t.new += 1,
             Category::Existing { .. } => t.existing_changed += 1,

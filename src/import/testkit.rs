@@ -112,6 +112,7 @@ pub(crate) fn known_leerling(
         active: true,
         external: las_key.and_then(|k| ext(Some(k), None)),
         boom_nummer: None,
+        eckid: None,
     }
 }
 
@@ -234,6 +235,7 @@ pub(crate) fn applied(before: &Snapshot, p: &Proposal) -> Snapshot {
                     active: true,
                     external: None,
                     boom_nummer: None,
+                    eckid: item.external.eckid.clone(),
                 });
                 id
             }

@@ -730,3 +730,102 @@ fn a_pupil_without_las_key_is_named_by_its_eckid() {
     assert_eq!(p.leerlingen[0].record, pupil("https://ketenid.nl/abc"));
     assert_eq!(p.leerlingen[0].category, skip(SkipReason::Earlier));
 }
+
+// Rule 8: a new record with a strong candidate (same eckid, or same name and birth date) is
+// undecided until an admin links it or says create it anyway; no silent duplicates.
+
+/// Piet (2015-03-02) known as 25 by name and birth date, and as 22 by name and group only.
+fn known_piet_twice() -> Snapshot {
+    let mut known = known_one_group();
+    known.groepen.push(known_groep(11, "6B", Some("6"), None));
+    known.leerlingen.push(known_leerling(25, &piet(), (2015, 3, 2), Some(11), None));
+    known.leerlingen.push(known_leerling(22, &piet(), (2014, 1, 1), Some(10), None));
+    known
+}
+
+#[test]
+fn a_new_pupil_with_a_strong_candidate_is_undecided_until_linked_or_created_anyway() {
+    let known = known_piet_twice();
+    let a = one_group(vec![
+        leerling("L1", piet(), (2015, 3, 2), Some("G5")),
+        // Only a weak candidate (22, same name and group): no hold-up.
+        leerling("L2", piet(), (2016, 6, 6), Some("G5")),
+    ]);
+    let p = full(&known, &a, &[]);
+    assert!(item(&p.leerlingen, "L1").is_undecided());
+    assert!(!item(&p.leerlingen, "L2").is_undecided(), "{:?}", item(&p.leerlingen, "L2").candidates);
+    assert_eq!(p.summary.leerlingen.undecided, 1);
+    let u = p.undecided();
+    assert_eq!(u.len(), 1);
+    assert_eq!(
+        u[0].to_string(),
+        "leerlingen/L1 Piet de Vries: same name and birth date as 25 (de Vries, Piet (groep 6B))"
+    );
+    assert!(
+        p.summary.changes.last().unwrap().starts_with("undecided: leerlingen/L1 Piet de Vries"),
+        "{:?}",
+        p.summary.changes
+    );
+    assert_eq!(p.suggested_links(), vec![Decision::Link { record: pupil("L1"), to: 25 }]);
+
+    // Linked: existing, nothing undecided.
+    let linked = full(&known, &a, &p.suggested_links());
+    assert_eq!(item(&linked.leerlingen, "L1").category, existing(25, LinkReason::Manual));
+    assert_eq!(linked.summary.leerlingen.undecided, 0);
+    // Created anyway: new, with its candidates still shown, and decided.
+    let anyway = full(&known, &a, &[Decision::New { record: pupil("L1") }]);
+    let l1 = item(&anyway.leerlingen, "L1");
+    assert_eq!((l1.category.clone(), l1.create_anyway, l1.is_undecided()), (Category::New, true, false));
+    assert!(!l1.candidates.is_empty());
+    assert!(anyway.undecided().is_empty());
+    // A link after "new" wins, and a "new" after a link drops it again.
+    let d = [Decision::New { record: pupil("L1") }, Decision::Link { record: pupil("L1"), to: 25 }];
+    assert!(!item(&full(&known, &a, &d).leerlingen, "L1").create_anyway);
+    let d = [Decision::Link { record: pupil("L1"), to: 25 }, Decision::New { record: pupil("L1") }];
+    assert!(full(&known, &a, &d).undecided().is_empty());
+}
+
+#[test]
+fn the_same_eckid_through_another_link_is_a_strong_candidate_even_under_another_name() {
+    let mut known = known_one_group();
+    let mut anna = known_leerling(30, &naam("Anna", None, "Smit"), (2015, 1, 1), Some(10), None);
+    anna.eckid = Some("https://ketenid.nl/anna".into());
+    anna.active = false; // archived: still the same child
+    known.leerlingen.push(anna);
+    let mut l = leerling("NEWKEY", naam("Anne", None, "Smit-Jansen"), (2015, 1, 1), Some("G5"));
+    l.eckid = Some("https://ketenid.nl/anna".into());
+    let p = full(&known, &one_group(vec![l]), &[]);
+    let item = item(&p.leerlingen, "NEWKEY");
+    assert_eq!(item.category, Category::New, "another link's key never links by itself");
+    assert_eq!(
+        item.candidates.iter().map(|c| (c.id, c.reason)).collect::<Vec<_>>(),
+        [(30, CandidateReason::SameEckid)]
+    );
+    assert!(item.is_undecided());
+    assert_eq!(p.suggested_links(), vec![Decision::Link { record: pupil("NEWKEY"), to: 30 }]);
+}
+
+#[test]
+fn accepting_suggestions_leaves_what_is_ambiguous_to_the_admin() {
+    // A doubled store: Piet twice with the same name and birth date.
+    let mut known = known_piet_twice();
+    known.leerlingen.push(known_leerling(27, &piet(), (2015, 3, 2), Some(11), None));
+    // Emma once, but sent twice by the LAS.
+    let emma = naam("Emma", None, "Jong");
+    known.leerlingen.push(known_leerling(40, &emma, (2014, 1, 9), Some(10), None));
+    let kees = naam("Kees", None, "Bos");
+    known.leerlingen.push(known_leerling(41, &kees, (2014, 5, 5), Some(10), None));
+    let a = one_group(vec![
+        leerling("L1", piet(), (2015, 3, 2), Some("G5")),
+        leerling("E1", emma.clone(), (2014, 1, 9), Some("G5")),
+        leerling("E2", emma, (2014, 1, 9), Some("G5")),
+        leerling("K1", kees, (2014, 5, 5), Some("G5")),
+    ]);
+    let p = full(&known, &a, &[]);
+    assert_eq!(p.summary.leerlingen.undecided, 4);
+    assert_eq!(p.suggested_links(), vec![Decision::Link { record: pupil("K1"), to: 41 }]);
+    let after = full(&known, &a, &p.suggested_links());
+    let left: Vec<String> = after.undecided().iter().map(|u| u.record.key.clone()).collect();
+    assert_eq!(left, ["L1", "E1", "E2"]);
+    assert_eq!(after.undecided()[0].candidates.len(), 2, "both Piets are named");
+}

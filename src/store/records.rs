@@ -131,6 +131,7 @@ pub async fn snapshot(
     {
         composed.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
     }
+    let eckids = eckids(conn, location).await?;
     // The group and jaargroep come from the pupil's enrolment in the year; a pupil not
     // enrolled in it (yet) has no group there, and its current jaargroep.
     let join = match scope {
@@ -161,9 +162,28 @@ pub async fn snapshot(
             active: r.try_get::<i64, _>("active")? != 0,
             external: ext("leerlingen", id),
             boom_nummer: r.try_get("boom_nummer")?,
+            eckid: eckids.get(&id).cloned(),
         });
     }
     Ok(Snapshot { groepen, leerkrachten, leerlingen, skipped })
+}
+
+/// The ECK iD each pupil of the location came in under, through any of its links (the
+/// newest link's, when they differ): what makes a strong candidate across links.
+async fn eckids(conn: &mut AnyConnection, location: &str) -> Result<HashMap<i64, String>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT e.record_id, e.eckid FROM external_keys e JOIN koppelingen k ON k.id = e.koppeling_id \
+         WHERE k.location = $1 AND e.tab = 'leerlingen' AND e.skipped = 0 AND e.record_id IS NOT NULL \
+         AND e.eckid IS NOT NULL ORDER BY e.id",
+    )
+    .bind(location)
+    .fetch_all(conn)
+    .await?;
+    let mut map = HashMap::with_capacity(rows.len());
+    for r in rows {
+        map.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    Ok(map)
 }
 
 fn date(s: Option<String>) -> Result<Option<NaiveDate>, StoreError> {

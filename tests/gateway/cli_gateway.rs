@@ -1,7 +1,8 @@
 //! The gateway commands as an operator runs them: the built `uwlr` binary against a data
 //! folder and a mock ParnasSys served in this process. Request with the key on standard
 //! input, approve, fetch, decide, apply, records, audit, JSON output, refusals with their
-//! exit codes and one-line messages, and the key in no output at all.
+//! exit codes and one-line messages, clear-numbers then accept every suggestion, and the key
+//! in no output at all.
 
 use crate::cli_support::{self, ok, refused, Run};
 use crate::serve_support;
@@ -187,6 +188,23 @@ fn request_approve_fetch_decide_apply_records_and_audit() {
     let r = uwlr(&dir, &["mail", "send"], None, &mut seen);
     assert!(ok(&r).contains("sent "), "{}", r.out);
     assert!(std::fs::read_dir(dir.join("mail")).unwrap().count() > 0);
+
+    // "Verwijder nummers", then a full fetch: every pupil is undecided, the apply is
+    // refused naming them, and accepting every suggestion lets it through without a
+    // duplicate.
+    ok(&uwlr(&dir, &["school", "clear-numbers", "99DE00"], None, &mut seen));
+    let r = uwlr(&dir, &["import", "fetch", "1", "--rows", "1"], None, &mut seen);
+    let out = ok(&r);
+    assert!(out.contains("UNDECIDED: 29 new record(s) look like known ones"), "{out}");
+    assert!(out.contains("uwlr import decide 3 --accept-suggestions --data-dir"), "{out}");
+    let r = uwlr(&dir, &["import", "apply", "3"], None, &mut seen);
+    let e = refused(&r, 1);
+    assert!(e.contains("29 new record(s)") && e.contains("same name and birth date as"), "{e}");
+    let r = uwlr(&dir, &["import", "decide", "3", "--accept-suggestions", "--rows", "1"], None, &mut seen);
+    assert!(!ok(&r).contains("UNDECIDED"), "{}", r.out);
+    ok(&uwlr(&dir, &["import", "apply", "3"], None, &mut seen));
+    let r = uwlr(&dir, &["school", "records", "99DE00"], None, &mut seen);
+    assert!(ok(&r).contains("LEERLINGEN: 30 (30 active)"), "29 linked again, the skipped one new: {}", r.out);
 
     // Not one byte of output held either key.
     assert!(!seen.contains(&key), "the first key leaked into the output");

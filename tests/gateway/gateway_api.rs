@@ -886,3 +886,29 @@ fn the_schema_check_is_not_vacuous() {
     assert!(ok("DeliveryReport", serde_json::to_value(report).unwrap()));
     assert!(!ok("DeliveryReport", json!({ "delivered": -1 })));
 }
+
+#[tokio::test]
+async fn undecided_records_hold_the_apply_until_every_suggestion_is_accepted_through_http() {
+    let env = start(12).await;
+    let (id, pupils) = imported(&env).await;
+    let c = env.post("/api/v1/locations/{location}/clear-external-numbers", "99DE00", json!({}), "admin").await;
+    assert_eq!(c.status, 200, "{c:?}");
+    let f = env.post("/api/v1/koppelingen/{id}/fetch", &id, json!({ "full": true }), "admin").await;
+    assert_eq!(f.body["proposal"]["summary"]["leerlingen"]["undecided"], 12, "{:?}", f.body["proposal"]["summary"]);
+    let pid = f.body["proposal_id"].to_string();
+    let refused = env.post("/api/v1/proposals/{id}/apply", &pid, json!({}), "admin").await;
+    assert_eq!(refused.status, 409);
+    let e = error_of(&refused);
+    assert!(e.contains("12 new record(s)") && e.contains("same name and birth date as"), "{e}");
+    let a = env.call(Method::POST, "/api/v1/proposals/{id}/accept-suggestions", &pid, None, "admin").await;
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(a.body["decisions"].as_array().unwrap().len(), 12);
+    assert_eq!(a.body["proposal"]["summary"]["leerlingen"]["undecided"], 0);
+    let applied = env.post("/api/v1/proposals/{id}/apply", &pid, json!({}), "admin").await;
+    assert_eq!(applied.status, 200, "{applied:?}");
+    let records = env.get("/api/v1/locations/{location}/records", "99DE00").await;
+    let ids: Vec<i64> =
+        records.body["leerlingen"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, pupils.iter().map(|p| p.0).collect::<Vec<_>>(), "the same records, no duplicate");
+    env.stop().await;
+}

@@ -3,7 +3,8 @@
 //! `uwlr demo` (a move, a new pupil, a leaver, a teacher without e-mail) show as exactly
 //! those; a manual link; a group skip cascades; a failure in the middle of apply leaves
 //! nothing; a stale proposal is refused; a delta never implies leavers; the safety gate;
-//! two instances fetching one link at once leave one open proposal.
+//! two instances fetching one link at once leave one open proposal; after "Verwijder
+//! nummers" no proposal doubles the school: undecided strong candidates hold the apply.
 
 use crate::store_support;
 
@@ -418,5 +419,70 @@ async fn two_instances_fetching_one_link_at_once_leave_one_open_proposal() {
             assert_eq!(open.len(), 1, "{}: round {round}: open proposals {open:?}", db.name);
             assert_eq!(open[0], list[0].0, "{}: the newest is the open one", db.name);
         }
+    }
+}
+
+#[tokio::test]
+async fn after_clear_numbers_a_full_fetch_cannot_double_the_school() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 200, clock.clone()).await;
+        let (link, pupils) = crate::results_support::imported(&gw, &las).await;
+        assert_eq!(pupils.len(), 200);
+        let r = uwlr::results::NewResult {
+            leerling_id: pupils[0],
+            toetscode: "REK".into(),
+            toetsonderdeel: None,
+            afname: "s1".into(),
+            afnamedatum: chrono::NaiveDate::from_ymd_opt(2025, 9, 20).unwrap(),
+            scores: uwlr::results::Scores::Raw { score: 7 },
+            normed_at: clock.now(),
+        };
+        gw.record_result(&r, "platform").await.unwrap();
+        gw.clear_external_numbers("99DE00", "admin", Some("new LAS link")).await.unwrap();
+
+        // Every pupil comes back new, each with its old record as a strong candidate.
+        let out = gw.fetch(link, false, "admin", &no_progress()).await.unwrap();
+        let s = &out.proposal.summary.leerlingen;
+        assert_eq!((s.new, s.undecided), (200, 200), "{}", db.name);
+        // What made 371 of 200: some linked by hand, the rest applied as new. Refused now,
+        // naming what is undecided.
+        let by_hand: Vec<Decision> = out.proposal.leerlingen[..29]
+            .iter()
+            .map(|i| Decision::Link { record: i.record.clone(), to: i.strong_candidates()[0].id })
+            .collect();
+        let view = gw.decide(out.proposal_id, &by_hand, "admin").await.unwrap();
+        assert_eq!(view.proposal.summary.leerlingen.undecided, 171);
+        let e = conflict(gw.apply_proposal(out.proposal_id, "admin", ApplyOptions::default()).await.unwrap_err());
+        let first = &view.proposal.undecided()[0];
+        assert!(e.contains("171 new record(s)") && e.contains("undecided"), "{e}");
+        assert!(e.contains(&first.to_string()), "names the first undecided record: {e}");
+        assert!(e.contains("and 151 more") && e.contains("--accept-suggestions"), "{e}");
+        assert_eq!(gw.records("99DE00").await.unwrap().leerlingen.len(), 200, "{}: nothing applied", db.name);
+
+        // Accept every suggestion: one step, then the apply goes through with no duplicate.
+        let view = gw.accept_suggestions(out.proposal_id, "admin").await.unwrap();
+        assert_eq!((view.decisions.len(), view.proposal.summary.leerlingen.undecided), (200, 0), "{}", db.name);
+        gw.apply_proposal(out.proposal_id, "admin", ApplyOptions::default()).await.unwrap();
+        let after = gw.records("99DE00").await.unwrap().leerlingen;
+        let mut ids: Vec<i64> = after.iter().map(|l| l.id).collect();
+        ids.sort_unstable();
+        let mut before = pupils.clone();
+        before.sort_unstable();
+        assert_eq!(ids, before, "{}: the same 200 records", db.name);
+        assert!(after.iter().all(|l| l.external.is_some()), "linked again under the new keys");
+        let mut conn = gw.store().pool().acquire().await.unwrap();
+        assert_eq!(uwlr::store::records::count_results(&mut conn, "99DE00").await.unwrap(), 1);
+        drop(conn);
+        let trail = gw.audit_trail("99DE00").await.unwrap();
+        let accepted = "0 decision(s) added; 171 suggestion(s) accepted";
+        assert!(trail
+            .iter()
+            .any(|a| a.action == "decide" && a.reason.as_deref().is_some_and(|r| r.contains(accepted))));
+        // Later full fetches link everyone automatically: nothing new, nothing undecided.
+        let again = gw.fetch(link, true, "admin", &no_progress()).await.unwrap();
+        assert_eq!((again.proposal.summary.leerlingen.new, again.proposal.summary.leerlingen.undecided), (0, 0));
+        las.server.shutdown().await;
     }
 }
