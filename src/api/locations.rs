@@ -1,15 +1,15 @@
 //! `/locations/{location}`: what the platform holds for one school location (BRIN +
 //! dependance, or schoolkey), its audit trail, "Verwijder nummers" before a new link, and
-//! the school admins who are mailed when an import waits for review, and the archive: the
-//! deactivated list and deleting deactivated records for good; the Boom pupil numbers (for
-//! a dashboard's bulk import) and merging two records of one pupil. Its school years are in
-//! `school_years`.
+//! the school admins who are mailed when an import waits for review, and the archive:
+//! archiving and reactivating by hand, the deactivated list and deleting deactivated records
+//! for good; the Boom pupil numbers (for a dashboard's bulk import) and merging two records
+//! of one pupil. Its school years are in `school_years`.
 
 use super::auth::Actor;
 use super::error::ApiError;
 use super::extract::{JsonBody, Location, Params};
 use super::koppelingen::ReasonBody;
-use crate::gateway::archive::{Deactivated, DeleteReport};
+use crate::gateway::archive::{ArchiveReport, Deactivated, DeleteReport};
 use crate::gateway::pupils::BoomNumber;
 use crate::gateway::Gateway;
 use crate::import::{Snapshot, Tab};
@@ -91,6 +91,37 @@ pub(super) struct DeleteBody {
     confirm: String,
     #[serde(default)]
     reason: Option<String>,
+}
+
+/// Pupils or groups to archive or reactivate by hand.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ArchiveBody {
+    tab: Tab,
+    ids: Vec<i64>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Archives (deactivates) pupils or groups by hand: all of `ids` or none (409 naming the
+/// ids that are unknown or already archived).
+pub(super) async fn archive(
+    State(gw): State<Gateway>,
+    Location(location): Location,
+    Actor(actor): Actor,
+    JsonBody(b): JsonBody<ArchiveBody>,
+) -> Answer<ArchiveReport> {
+    Ok(Json(gw.archive(&location, b.tab, &b.ids, &actor, b.reason.as_deref()).await?))
+}
+
+/// Reactivates archived pupils or groups: all of `ids` or none.
+pub(super) async fn reactivate(
+    State(gw): State<Gateway>,
+    Location(location): Location,
+    Actor(actor): Actor,
+    JsonBody(b): JsonBody<ArchiveBody>,
+) -> Answer<ArchiveReport> {
+    Ok(Json(gw.reactivate(&location, b.tab, &b.ids, &actor, b.reason.as_deref()).await?))
 }
 
 /// The deactivated pupils (with the results they keep) and groups.

@@ -130,6 +130,8 @@ fn table() -> Vec<Entry> {
         entry(Post, "/api/v1/locations/{location}/clear-external-numbers", guarded, locations::clear_external_numbers),
         entry(Get, "/api/v1/locations/{location}/audit", guarded, locations::audit),
         entry(Post, "/api/v1/locations/{location}/admins", guarded, locations::add_admin),
+        entry(Post, "/api/v1/locations/{location}/archive", guarded, locations::archive),
+        entry(Post, "/api/v1/locations/{location}/reactivate", guarded, locations::reactivate),
         entry(Get, "/api/v1/locations/{location}/deactivated", guarded, locations::deactivated),
         entry(Post, "/api/v1/locations/{location}/delete", guarded, locations::delete),
         entry(Get, "/api/v1/locations/{location}/numbers", guarded, locations::numbers),

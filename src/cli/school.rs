@@ -1,13 +1,14 @@
 //! `uwlr school …`: what the gateway holds per school location. Clearing external numbers
 //! ("Verwijder nummers") before a new link, the admins who hear about waiting proposals,
 //! the imported records (per school year) with the keys they came in under, the archive:
-//! the deactivated list and deleting deactivated records for good, the Boom pupil numbers
-//! (`uwlr school numbers`, for a dashboard's bulk import), merging two records of one pupil
-//! (`uwlr school merge`), and the school-year transition (`uwlr school year prepare | list | tick`).
+//! archiving and reactivating by hand, the deactivated list and deleting deactivated records
+//! for good, the Boom pupil numbers (`uwlr school numbers`, for a dashboard's bulk import),
+//! merging two records of one pupil (`uwlr school merge`), and the school-year transition
+//! (`uwlr school year prepare | list | tick`).
 
 use super::output::{opt_when, when as at, Table};
 use super::{Context, Failure, GatewayArgs};
-use crate::gateway::archive::{Deactivated, DeletePreview};
+use crate::gateway::archive::{ArchiveReport, Deactivated, DeletePreview};
 use crate::gateway::koppelingen::check_location;
 use crate::gateway::pupils::BoomNumber;
 use crate::gateway::school_years::{YearStart, YearTick};
@@ -77,6 +78,27 @@ pub enum SchoolCommand {
         #[command(subcommand)]
         command: YearCommand,
     },
+    /// Archive (deactivate) leerlingen or groepen by hand, singly or in bulk: they keep their
+    /// results, get no new ones, and move to the deactivated list.
+    Archive {
+        /// BRIN + dependance (99DE00) or schoolkey.
+        location: String,
+        #[command(flatten)]
+        which: Which,
+        /// Why, for the audit trail (ids only: no names).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Reactivate archived leerlingen or groepen.
+    Reactivate {
+        /// BRIN + dependance (99DE00) or schoolkey.
+        location: String,
+        #[command(flatten)]
+        which: Which,
+        /// Why, for the audit trail (ids only: no names).
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// The deactivated (archived) leerlingen, with the results they keep, and groepen.
     Deactivated {
         /// BRIN + dependance (99DE00) or schoolkey.
@@ -108,6 +130,27 @@ pub enum SchoolCommand {
 pub enum NumbersFormat {
     Table,
     Csv,
+}
+
+/// The records `archive` and `reactivate` act on: pupils or groups, by id.
+#[derive(Debug, Args)]
+pub struct Which {
+    /// Ids of pupils: 17,18.
+    #[arg(long, value_delimiter = ',', conflicts_with = "groepen", required_unless_present = "groepen")]
+    leerlingen: Vec<i64>,
+    /// Ids of groups: 4,5.
+    #[arg(long, value_delimiter = ',')]
+    groepen: Vec<i64>,
+}
+
+impl Which {
+    fn tab_and_ids(self) -> (Tab, Vec<i64>) {
+        if self.groepen.is_empty() {
+            (Tab::Leerlingen, self.leerlingen)
+        } else {
+            (Tab::Groepen, self.groepen)
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +249,16 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
             });
         }
         SchoolCommand::Year { command } => year_command(&cx, command).await?,
+        SchoolCommand::Archive { location, which, reason } => {
+            let (tab, ids) = which.tab_and_ids();
+            let report = gw.archive(&location, tab, &ids, &cx.actor, reason.as_deref()).await?;
+            cx.out.print(&report, || archive_text(&report, &cx.repeat));
+        }
+        SchoolCommand::Reactivate { location, which, reason } => {
+            let (tab, ids) = which.tab_and_ids();
+            let report = gw.reactivate(&location, tab, &ids, &cx.actor, reason.as_deref()).await?;
+            cx.out.print(&report, || archive_text(&report, &cx.repeat));
+        }
         SchoolCommand::Deactivated { location } => {
             let list = gw.deactivated(&location).await?;
             cx.out.print(&list, || deactivated_text(&list));
@@ -433,6 +486,25 @@ fn deactivated_text(d: &Deactivated) -> String {
     s.push_str(&format!("\nDEACTIVATED GROEPEN: {}\n", d.groepen.len()));
     s.push_str(&groepen_table(&d.groepen));
     s
+}
+
+/// `archived 2 leerling(en) of 99DE00 (17, 18): …`, with where to find them.
+fn archive_text(r: &ArchiveReport, repeat: &str) -> String {
+    let ids = r.ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let what = match r.tab {
+        Tab::Leerlingen => "leerling(en)",
+        _ => "groep(en)",
+    };
+    if r.active {
+        format!("reactivated {} {what} of {} ({ids})\n", r.ids.len(), r.location)
+    } else {
+        format!(
+            "archived {} {what} of {} ({ids}); their results stay. The deactivated list: uwlr school deactivated {}{repeat}\n",
+            r.ids.len(),
+            r.location,
+            r.location
+        )
+    }
 }
 
 fn preview_text(p: &DeletePreview) -> String {

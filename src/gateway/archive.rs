@@ -1,6 +1,7 @@
 //! The archive (DOMAIN.md §4, §5): pupils who left the LAS and groups of an old year are
-//! deactivated by an applied import, keep their results, and are listed apart. An admin may
-//! delete them for good: an explicit step, confirmed by typing what it does
+//! deactivated by an applied import, or archived by hand by an admin (singly or in bulk),
+//! keep their results, and are listed apart; an admin may reactivate them, or delete them
+//! for good: an explicit step, confirmed by typing what it does
 //! (`DELETE 3 leerlingen OF 99DE00`), audited with ids and counts only, and not undoable.
 //! A deleted pupil leaves nothing behind: its row, results, memberships, external keys, and
 //! its traces in kept LAS answers and proposals go. A deleted group takes no results with
@@ -43,12 +44,93 @@ pub struct DeleteReport {
     pub removed: Removed,
 }
 
+/// What archiving or reactivating by hand did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArchiveReport {
+    pub location: String,
+    pub tab: Tab,
+    /// The records changed, sorted.
+    pub ids: Vec<i64>,
+    /// Whether they are active now: false after archiving, true after reactivating.
+    pub active: bool,
+}
+
 /// The phrase that confirms deleting `n` records of `tab` at `location` for good.
 pub fn confirmation_phrase(location: &str, tab: Tab, n: usize) -> String {
     format!("DELETE {n} {} OF {location}", tab.as_str())
 }
 
 impl Gateway {
+    /// Deactivates (archives) pupils or groups of a location by hand, in one transaction:
+    /// all of `ids` or none (DOMAIN.md §4: leavers singly or in bulk; last year's groups).
+    /// An archived pupil keeps its results and gets no new one; an archived group takes no
+    /// new pupils. Both go to the deactivated list, from where they can be reactivated or
+    /// deleted for good. A pupil the LAS still sends comes back with the next import
+    /// ("back: …"), as any deactivated record does. One audit line per record; the reason
+    /// may not name a pupil (the trail outlives it, should it be deleted later).
+    pub async fn archive(
+        &self,
+        location: &str,
+        tab: Tab,
+        ids: &[i64],
+        actor: &str,
+        reason: Option<&str>,
+    ) -> Result<ArchiveReport, GatewayError> {
+        self.set_active(location, tab, ids, false, actor, reason).await
+    }
+
+    /// Reactivates archived pupils or groups of a location by hand, all of `ids` or none.
+    pub async fn reactivate(
+        &self,
+        location: &str,
+        tab: Tab,
+        ids: &[i64],
+        actor: &str,
+        reason: Option<&str>,
+    ) -> Result<ArchiveReport, GatewayError> {
+        self.set_active(location, tab, ids, true, actor, reason).await
+    }
+
+    async fn set_active(
+        &self,
+        location: &str,
+        tab: Tab,
+        ids: &[i64],
+        active: bool,
+        actor: &str,
+        reason: Option<&str>,
+    ) -> Result<ArchiveReport, GatewayError> {
+        let location = check_location(location)?;
+        let now = self.now();
+        let mut tx = self.store.pool().begin().await?;
+        let ids = check_switch(&mut tx, &location, tab, ids, active).await?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        check_reason(&mut tx, tab, &ids, reason).await?;
+        let (verb, action) = if active { ("reactivated", "reactivate") } else { ("archived", "archive") };
+        let action = format!("{action}-{}", tab.noun());
+        for &id in &ids {
+            rows::set_active(&mut tx, &location, tab, id, active, now).await?;
+            let what = format!("{} {id} {verb} by hand", tab.noun());
+            let text = match reason {
+                Some(r) => format!("{what}; reason: {r}"),
+                None => what,
+            };
+            let line = AuditLine {
+                koppeling_id: None,
+                location: &location,
+                actor,
+                action: &action,
+                from: None,
+                to: None,
+                reason: Some(&text),
+            };
+            links::audit(&mut tx, &line, now).await?;
+        }
+        tx.commit().await?;
+        tracing::info!(location = %location, tab = tab.as_str(), n = ids.len(), active, actor, "archive by hand");
+        Ok(ArchiveReport { location, tab, ids, active })
+    }
+
     /// The deactivated pupils (with the number of results each keeps) and groups of a location.
     pub async fn deactivated(&self, location: &str) -> Result<Deactivated, GatewayError> {
         let location = check_location(location)?;
@@ -110,15 +192,7 @@ impl Gateway {
             )));
         }
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        if let (Some(r), Tab::Leerlingen) = (reason, tab) {
-            for &id in &ids {
-                if rows::leerling_names(&mut tx, id).await?.iter().any(|n| names(r, n)) {
-                    return Err(GatewayError::Invalid(format!(
-                        "the reason names leerling {id}; the audit trail outlives the pupil, so give ids only"
-                    )));
-                }
-            }
-        }
+        check_reason(&mut tx, tab, &ids, reason).await?;
         let mut total = Removed::default();
         for &id in &ids {
             let removed = match tab {
@@ -182,14 +256,78 @@ async fn check_targets(
     }
     if !active.is_empty() {
         problems.push(format!(
-            "{} {} still active: only deactivated (archived) records are deleted, and a record is \
-             deactivated when an applied import no longer has it",
+            "{} {} still active: only deactivated (archived) records are deleted; a record is \
+             deactivated when an applied import no longer has it, or archived by hand",
             tab.noun(),
             active.join(", ")
         ));
     }
     if !problems.is_empty() {
         return Err(GatewayError::Conflict(format!("nothing deleted: {}", problems.join("; "))));
+    }
+    Ok(ids)
+}
+
+/// A reason for the audit trail may not name a pupil: the trail outlives it.
+async fn check_reason(
+    conn: &mut AnyConnection,
+    tab: Tab,
+    ids: &[i64],
+    reason: Option<&str>,
+) -> Result<(), GatewayError> {
+    if let (Some(r), Tab::Leerlingen) = (reason, tab) {
+        for &id in ids {
+            if rows::leerling_names(conn, id).await?.iter().any(|n| names(r, n)) {
+                return Err(GatewayError::Invalid(format!(
+                    "the reason names leerling {id}; the audit trail outlives the pupil, so give ids only"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The ids, sorted and without repeats, once each is a pupil or group of `location` that is
+/// not already as `active` asks; otherwise one refusal naming every id that is not.
+async fn check_switch(
+    conn: &mut AnyConnection,
+    location: &str,
+    tab: Tab,
+    ids: &[i64],
+    active: bool,
+) -> Result<Vec<i64>, GatewayError> {
+    let verb = if active { "reactivate" } else { "archive" };
+    if tab == Tab::Leerkrachten {
+        return Err(GatewayError::Invalid(
+            "only leerlingen and groepen are archived and reactivated by hand; a teacher follows the LAS".into(),
+        ));
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(GatewayError::Invalid(format!("name the {} to {verb} by id", tab.as_str())));
+    }
+    records::location_version(conn, location).await?;
+    let (mut unknown, mut already) = (vec![], vec![]);
+    for &id in &ids {
+        match rows::target(conn, tab, id).await? {
+            Some(t) if t.location == location && t.active != active => {}
+            Some(t) if t.location == location => already.push(id.to_string()),
+            _ => unknown.push(id.to_string()),
+        }
+    }
+    let mut problems = vec![];
+    if !unknown.is_empty() {
+        problems.push(format!("no {} {} at {location}", tab.noun(), unknown.join(", ")));
+    }
+    if !already.is_empty() {
+        let state = if active { "active" } else { "deactivated (archived)" };
+        problems.push(format!("{} {} already {state}", tab.noun(), already.join(", ")));
+    }
+    if !problems.is_empty() {
+        let done = if active { "reactivated" } else { "archived" };
+        return Err(GatewayError::Conflict(format!("nothing {done}: {}", problems.join("; "))));
     }
     Ok(ids)
 }

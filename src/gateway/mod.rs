@@ -11,7 +11,8 @@
 //!   remind.
 //! - [`pupils`]: the Boom pupil numbers of a school (for a dashboard), merging two records
 //!   of one pupil.
-//! - [`archive`]: the deactivated list, and deleting deactivated pupils and groups for good.
+//! - [`archive`]: archiving and reactivating pupils and groups by hand, the deactivated list,
+//!   and deleting deactivated pupils and groups for good.
 //!
 //! Every method is one unit of work: it either happens completely, with its audit line,
 //! or not at all.

@@ -1,4 +1,5 @@
-//! Deactivated (archived) pupils and groups of a location, and deleting them for good.
+//! Deactivated (archived) pupils and groups of a location, archiving and reactivating them
+//! by hand, and deleting them for good.
 //!
 //! A pupil's personal data lives in more places than its row: its results (with their
 //! versions and delivery rows), its group memberships, the external keys it came in under,
@@ -215,6 +216,33 @@ pub async fn delete_groep(conn: &mut AnyConnection, location: &str, id: i64) -> 
     exec(conn, "DELETE FROM groepen WHERE id = $1", id).await?;
     bump_location(conn, location).await?;
     Ok(removed)
+}
+
+/// Deactivates (archives) or reactivates pupil or group `id` of `location`, as an admin
+/// does by hand. A pupil's deactivation moment is kept (and cleared on reactivation); a
+/// group's is its last change. Returns whether a row changed.
+pub async fn set_active(
+    conn: &mut AnyConnection,
+    location: &str,
+    tab: Tab,
+    id: i64,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let sql = match (tab, active) {
+        (Tab::Leerlingen, false) => {
+            "UPDATE leerlingen SET active = 0, deactivated_at = $1, updated_at = $1 WHERE id = $2 AND location = $3"
+        }
+        (Tab::Leerlingen, true) => {
+            "UPDATE leerlingen SET active = 1, deactivated_at = NULL, updated_at = $1 WHERE id = $2 AND location = $3"
+        }
+        (Tab::Groepen, false) => "UPDATE groepen SET active = 0, updated_at = $1 WHERE id = $2 AND location = $3",
+        (Tab::Groepen, true) => "UPDATE groepen SET active = 1, updated_at = $1 WHERE id = $2 AND location = $3",
+        (Tab::Leerkrachten, _) => return Err(StoreError::Conflict("teachers are not archived by hand".into())),
+    };
+    let done = sqlx::query(sql).bind(super::ts(now)).bind(id).bind(location).execute(&mut *conn).await?;
+    bump_location(conn, location).await?;
+    Ok(done.rows_affected() == 1)
 }
 
 async fn exec(conn: &mut AnyConnection, sql: &str, id: i64) -> Result<u64, StoreError> {

@@ -206,6 +206,20 @@ fn request_approve_fetch_decide_apply_records_and_audit() {
     let r = uwlr(&dir, &["school", "records", "99DE00"], None, &mut seen);
     assert!(ok(&r).contains("LEERLINGEN: 30 (30 active)"), "29 linked again, the skipped one new: {}", r.out);
 
+    // Archiving by hand, in bulk, and back.
+    let r = uwlr(&dir, &["school", "records", "99DE00", "--json"], None, &mut seen);
+    let records: serde_json::Value = serde_json::from_str(ok(&r)).unwrap();
+    let ids: Vec<String> = records["leerlingen"].as_array().unwrap()[..2].iter().map(|p| p["id"].to_string()).collect();
+    let both = ids.join(",");
+    let r = uwlr(&dir, &["school", "archive", "99DE00", "--leerlingen", &both, "--reason", "left"], None, &mut seen);
+    assert!(ok(&r).contains(&format!("archived 2 leerling(en) of 99DE00 ({})", ids.join(", "))), "{}", r.out);
+    let r = uwlr(&dir, &["school", "deactivated", "99DE00"], None, &mut seen);
+    assert!(ok(&r).contains("DEACTIVATED LEERLINGEN: 2"), "{}", r.out);
+    let r = uwlr(&dir, &["school", "archive", "99DE00", "--leerlingen", &ids[0]], None, &mut seen);
+    assert!(refused(&r, 1).contains("already deactivated"), "{}", r.err);
+    let r = uwlr(&dir, &["school", "reactivate", "99DE00", "--leerlingen", &both], None, &mut seen);
+    assert!(ok(&r).contains("reactivated 2 leerling(en)"), "{}", r.out);
+
     // Not one byte of output held either key.
     assert!(!seen.contains(&key), "the first key leaked into the output");
     assert!(!seen.contains(&new_key), "the second key leaked into the output");

@@ -912,3 +912,34 @@ async fn undecided_records_hold_the_apply_until_every_suggestion_is_accepted_thr
     assert_eq!(ids, pupils.iter().map(|p| p.0).collect::<Vec<_>>(), "the same records, no duplicate");
     env.stop().await;
 }
+
+#[tokio::test]
+async fn pupils_and_groups_are_archived_and_reactivated_by_hand_through_http() {
+    let env = start(10).await;
+    let (_, pupils) = imported(&env).await;
+    let (a, b) = (pupils[0].0, pupils[1].0);
+    let body = json!({ "tab": "leerlingen", "ids": [a, b], "reason": "left" });
+    let r = env.post("/api/v1/locations/{location}/archive", "99DE00", body.clone(), "admin@school").await;
+    assert_eq!((r.status, &r.body["ids"], &r.body["active"]), (200, &json!([a, b]), &json!(false)), "{r:?}");
+    let list = env.get("/api/v1/locations/{location}/deactivated", "99DE00").await;
+    assert_eq!(list.body["leerlingen"].as_array().unwrap().len(), 2);
+    let again = env.post("/api/v1/locations/{location}/archive", "99DE00", body, "admin@school").await;
+    assert_eq!(again.status, 409);
+    assert!(error_of(&again).contains("already deactivated"), "{again:?}");
+    let back = json!({ "tab": "leerlingen", "ids": [b] });
+    let r = env.post("/api/v1/locations/{location}/reactivate", "99DE00", back, "admin@school").await;
+    assert_eq!((r.status, &r.body["active"]), (200, &json!(true)), "{r:?}");
+    let groep = env.get("/api/v1/locations/{location}/records", "99DE00").await.body["groepen"][0]["id"].clone();
+    let g = json!({ "tab": "groepen", "ids": [groep] });
+    let r = env.post("/api/v1/locations/{location}/archive", "99DE00", g, "admin@school").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let list = env.get("/api/v1/locations/{location}/deactivated", "99DE00").await;
+    assert_eq!(
+        (list.body["leerlingen"].as_array().unwrap().len(), list.body["groepen"].as_array().unwrap().len()),
+        (1, 1)
+    );
+    let bad = json!({ "tab": "leerkrachten", "ids": [1] });
+    let r = env.post("/api/v1/locations/{location}/archive", "99DE00", bad, "admin@school").await;
+    assert_eq!(r.status, 400, "{r:?}");
+    env.stop().await;
+}

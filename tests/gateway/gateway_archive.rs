@@ -2,7 +2,8 @@
 //! leave the LAS are deactivated, keep their results, get no new one and are listed apart;
 //! deleting them for good needs the typed phrase, refuses active and unknown ids as a
 //! whole, is audited without personal data, and leaves nothing of them in any table.
-//! Deleting a group keeps its pupils' results and clears their class group.
+//! Deleting a group keeps its pupils' results and clears their class group. An admin
+//! archives and reactivates pupils and groups by hand, in bulk, all or nothing, audited.
 
 use crate::store_support;
 
@@ -405,6 +406,91 @@ async fn a_deleted_group_takes_no_results_with_it() {
         // The pupils stay deactivated and can be deleted on their own later.
         assert_eq!(gw.deactivated(LOCATION).await.unwrap().leerlingen.len(), members.len());
         full_import(&gw, link).await;
+        las.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn an_admin_archives_and_reactivates_pupils_and_groups_by_hand() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 10, clock.clone()).await;
+        imported(&gw, &las).await;
+        let records = gw.records(LOCATION).await.unwrap();
+        let ids: Vec<i64> = records.leerlingen.iter().map(|l| l.id).collect();
+        let (a, b, c) = (ids[0], ids[1], ids[2]);
+        let groep = records.groepen[0].id;
+        clock.advance(Duration::minutes(1));
+        gw.record_result(&result(a, "s1", 10, clock.now()), "platform").await.unwrap();
+
+        // In bulk, in the order given or not: both or neither.
+        let r = gw.archive(LOCATION, Tab::Leerlingen, &[b, a, b], "admin", Some("left for secondary school")).await;
+        let r = r.unwrap();
+        assert_eq!((r.ids.clone(), r.active), (vec![a, b], false), "{}", db.name);
+        let list = gw.deactivated(LOCATION).await.unwrap();
+        let listed: Vec<(i64, i64)> = list.leerlingen.iter().map(|l| (l.id, l.results)).collect();
+        assert_eq!(listed, [(a, 1), (b, 0)], "{}: listed, results kept", db.name);
+        assert!(list.leerlingen.iter().all(|l| l.deactivated_at == Some(clock.now())));
+        // An archived pupil gets no new result.
+        assert!(gw.record_result(&result(a, "s2", 11, clock.now()), "platform").await.is_err());
+
+        // One id already archived, one unknown: nothing happens, and the refusal names them.
+        let e = conflict(gw.archive(LOCATION, Tab::Leerlingen, &[a, c, 999_999], "admin", None).await.unwrap_err());
+        assert!(e.contains(&format!("leerling {a} already deactivated")) && e.contains("no leerling 999999"), "{e}");
+        assert!(gw.records(LOCATION).await.unwrap().leerlingen.iter().find(|l| l.id == c).unwrap().active);
+        // Another school's admin learns nothing: an id of another location is unknown there.
+        gw.add_school_admin("99DF00", "admin@other.school", "admin").await.unwrap();
+        let e = conflict(gw.reactivate("99DF00", Tab::Leerlingen, &[a], "admin", None).await.unwrap_err());
+        assert!(e.contains(&format!("no leerling {a} at 99DF00")), "{e}");
+        // A reason that names the pupil is refused; teachers follow the LAS.
+        let pupil = gw.records(LOCATION).await.unwrap().leerlingen.into_iter().find(|l| l.id == c).unwrap();
+        let named = format!("{} moved away", pupil.achternaam.clone().unwrap());
+        let e = gw.archive(LOCATION, Tab::Leerlingen, &[c], "admin", Some(&named)).await.unwrap_err();
+        assert!(matches!(e, GatewayError::Invalid(ref m) if m.contains("ids only")), "{e:?}");
+        assert!(matches!(
+            gw.archive(LOCATION, Tab::Leerkrachten, &[1], "admin", None).await,
+            Err(GatewayError::Invalid(_))
+        ));
+
+        // Reactivated: active again, off the list, and takes results again.
+        let r = gw.reactivate(LOCATION, Tab::Leerlingen, &[b], "admin", None).await.unwrap();
+        assert_eq!((r.ids, r.active), (vec![b], true));
+        let list = gw.deactivated(LOCATION).await.unwrap();
+        assert_eq!(list.leerlingen.iter().map(|l| l.id).collect::<Vec<_>>(), [a]);
+        gw.record_result(&result(b, "s1", 12, clock.now()), "platform").await.unwrap();
+        let e = conflict(gw.reactivate(LOCATION, Tab::Leerlingen, &[b], "admin", None).await.unwrap_err());
+        assert!(e.contains("already active"), "{e}");
+
+        // A group, the same way.
+        gw.archive(LOCATION, Tab::Groepen, &[groep], "admin", Some("school year 2024-2025")).await.unwrap();
+        assert_eq!(gw.deactivated(LOCATION).await.unwrap().groepen.iter().map(|g| g.id).collect::<Vec<_>>(), [groep]);
+        gw.reactivate(LOCATION, Tab::Groepen, &[groep], "admin", None).await.unwrap();
+        assert!(gw.deactivated(LOCATION).await.unwrap().groepen.is_empty());
+
+        // Every step audited, one line per record, ids only.
+        let trail = gw.audit_trail(LOCATION).await.unwrap();
+        let actions: Vec<&str> = trail
+            .iter()
+            .map(|t| t.action.as_str())
+            .filter(|a| a.contains("activate") || a.starts_with("archive"))
+            .collect();
+        assert_eq!(
+            actions,
+            ["archive-leerling", "archive-leerling", "reactivate-leerling", "archive-groep", "reactivate-groep"]
+        );
+        let line = trail.iter().find(|t| t.action == "archive-leerling").unwrap();
+        assert_eq!(
+            line.reason.as_deref(),
+            Some(format!("leerling {a} archived by hand; reason: left for secondary school").as_str())
+        );
+
+        // Deleting for good is as before: only with the phrase, and the results go with it.
+        let e = gw.delete_deactivated(LOCATION, Tab::Leerlingen, &[a], "yes", "admin", None).await.unwrap_err();
+        assert!(matches!(e, GatewayError::Invalid(ref m) if m.contains("DELETE 1 leerlingen OF 99DE00")), "{e:?}");
+        let phrase = confirmation_phrase(LOCATION, Tab::Leerlingen, 1);
+        let report = gw.delete_deactivated(LOCATION, Tab::Leerlingen, &[a], &phrase, "admin", None).await.unwrap();
+        assert_eq!((report.deleted, report.removed.results), (vec![a], 1), "{}", db.name);
         las.server.shutdown().await;
     }
 }
