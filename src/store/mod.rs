@@ -241,6 +241,57 @@ mod tests {
         assert_eq!(years, [(1, "2024-2025".to_string()), (2, "2025-2026".to_string())]);
     }
 
+    /// A dashboard link left open after its LAS link closed (before dashboards followed their
+    /// LAS link) is closed on upgrade, with its queued results as delivery errors and an
+    /// audit line; one whose LAS link is active stays.
+    #[tokio::test]
+    async fn dashboard_links_left_without_their_las_link_close_on_upgrade() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.sqlite3").display());
+        let pool = AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+        SQLITE.run_to(4, &pool).await.unwrap();
+        for sql in [
+            "INSERT INTO locations (location, created_at) VALUES ('99DE00', 't'), ('99DF00', 't')",
+            "INSERT INTO koppelingen (id, location, schooljaar, kind, status, key_sealed, klantcode, klantnaam, \
+             requested_at) VALUES (1, '99DE00', '2025-2026', 'parnassys', 'revoked', NULL, 'B', 'B', 't0'), \
+             (2, '99DE00', '2025-2026', 'schoolkr8', 'active', x'01', 'B', 'B', 't1'), \
+             (3, '99DF00', '2025-2026', 'esis', 'active', x'02', 'B', 'B', 't0'), \
+             (4, '99DF00', '2025-2026', 'focus-po', 'active', x'03', 'B', 'B', 't1')",
+            "INSERT INTO audit (koppeling_id, location, at, actor, action) VALUES (1, '99DE00', 't9', 'a', 'revoke')",
+            "INSERT INTO leerlingen (id, location, created_at, updated_at) VALUES (1, '99DE00', 't', 't')",
+            "INSERT INTO resultaten (id, leerling_id, resultaat_key, toetscode, normed_at, recorded_at) \
+             VALUES (1, 1, 'k', 'REK', 't', 't')",
+            "INSERT INTO deliveries (koppeling_id, resultaat_id, version, status, next_attempt_at, created_at) \
+             VALUES (2, 1, 1, 'pending', 't', 't'), (4, 1, 1, 'pending', 't', 't')",
+        ] {
+            pool.execute(sql).await.unwrap();
+        }
+        SQLITE.run(&pool).await.unwrap();
+        let links: Vec<(i64, String, Option<Vec<u8>>)> =
+            sqlx::query_as("SELECT id, status, key_sealed FROM koppelingen ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let status: Vec<(i64, &str, bool)> = links.iter().map(|(i, s, k)| (*i, s.as_str(), k.is_some())).collect();
+        assert_eq!(status, [(1, "revoked", false), (2, "revoked", false), (3, "active", true), (4, "active", true)]);
+        let deliveries: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT koppeling_id, status, error_kind FROM deliveries ORDER BY koppeling_id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(deliveries[0], (2, "failed".into(), Some("koppeling_gesloten".into())));
+        assert_eq!(deliveries[1], (4, "pending".into(), None));
+        let audit: (i64, String, String, String) = sqlx::query_as(
+            "SELECT koppeling_id, at, from_status, reason FROM audit WHERE action = 'revoke' AND koppeling_id = 2",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!((audit.0, audit.1.as_str(), audit.2.as_str()), (2, "t9", "active"));
+        assert!(audit.3.ends_with("1 queued result(s) kept as delivery errors"), "{}", audit.3);
+    }
+
     #[test]
     fn urls_lose_their_password() {
         assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
