@@ -5,9 +5,11 @@
 //! to at most one incoming record; the eckid pass runs over the whole answer before the key
 //! pass, so an eckid link is never lost to a key link of an earlier record.
 //!
-//! Everything else is a suggestion ([`Candidates`]): same name and birth date, same e-mail.
-//! Those are never applied by themselves, because two pupils called Emma de Jong in one
-//! school are common and linking the wrong one moves test results to another child.
+//! Everything else is a suggestion ([`Candidates`]): the same eckid through another link,
+//! same name and birth date, same e-mail. Those are never applied by themselves, because two
+//! pupils called Emma de Jong in one school are common and linking the wrong one moves test
+//! results to another child; but the strong ones hold the proposal up until an admin decides
+//! (`Item::is_undecided`), so that nobody is doubled silently either.
 
 use super::incoming::{text, Answer};
 use super::proposal::{CandidateReason, GroepFields, LeerkrachtFields, LeerlingFields, LinkReason, SkipReason};
