@@ -334,7 +334,7 @@ impl Gateway {
                 self.settings.max_deactivation_share * 100.0
             )));
         }
-        check_decided(id, &proposal)?;
+        check_decided(id, &proposal, &parse_json::<Vec<Decision>>(&row.decisions)?)?;
         let report = apply::apply(&mut tx, k.id, (&k.location, &k.schooljaar), &proposal, now, opts.fail).await?;
         for (name, email) in &report.invitations {
             let n = Notification::TeacherInvitation {
@@ -500,9 +500,14 @@ impl Gateway {
 const NAMED_UNDECIDED: usize = 20;
 
 /// No silent duplicates: a proposal whose new records have strong candidates applies only
-/// once each is linked or explicitly created anyway. The refusal names them.
-fn check_decided(id: i64, p: &Proposal) -> Result<(), GatewayError> {
-    let undecided = p.undecided();
+/// once each is linked or explicitly created anyway. The refusal names them. A `new`
+/// decision counts also for a proposal stored before items carried `create_anyway`.
+fn check_decided(id: i64, p: &Proposal, decisions: &[Decision]) -> Result<(), GatewayError> {
+    let said_new = |r: &crate::import::RecordRef| {
+        let same = |d: &crate::import::RecordRef| d.tab == r.tab && d.key.trim() == r.key;
+        decisions.iter().any(|d| matches!(d, Decision::New { record } if same(record)))
+    };
+    let undecided: Vec<_> = p.undecided().into_iter().filter(|u| !said_new(&u.record)).collect();
     if undecided.is_empty() {
         return Ok(());
     }

@@ -486,3 +486,24 @@ async fn after_clear_numbers_a_full_fetch_cannot_double_the_school() {
         las.server.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn a_record_created_anyway_is_an_explicit_decision() {
+    let db = sqlite();
+    let clock = clock();
+    let gw = gateway(&db, clock.clone()).await;
+    let las = las(Profile::Parnassys, 12, clock.clone()).await;
+    let (link, _) = crate::results_support::imported(&gw, &las).await;
+    gw.clear_external_numbers("99DE00", "admin", None).await.unwrap();
+    let out = gw.fetch(link, false, "admin", &no_progress()).await.unwrap();
+    let twin = out.proposal.leerlingen[0].record.clone();
+    // Created anyway (the school says it is another child), the rest linked in one step.
+    let view = gw.decide_with(out.proposal_id, &[Decision::New { record: twin.clone() }], true, "admin").await.unwrap();
+    let item = view.proposal.leerlingen.iter().find(|i| i.record == twin).unwrap();
+    assert!(item.create_anyway && !item.is_undecided() && !item.candidates.is_empty());
+    assert_eq!((view.decisions.len(), view.proposal.summary.leerlingen.undecided), (12, 0));
+    let report = gw.apply_proposal(out.proposal_id, "admin", ApplyOptions::default()).await.unwrap();
+    assert_eq!(report.created[2], 1);
+    assert_eq!(gw.records("99DE00").await.unwrap().leerlingen.len(), 13);
+    las.server.shutdown().await;
+}
