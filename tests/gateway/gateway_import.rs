@@ -487,6 +487,9 @@ async fn after_clear_numbers_a_full_fetch_cannot_double_the_school() {
     }
 }
 
+/// "Create anyway" is an explicit decision, but it cannot break the store's rule that an ECK
+/// iD belongs to one active pupil of a school: a twin by ECK iD is refused at apply (nothing
+/// written), while a twin by name and birth date only (another ECK iD) is created.
 #[tokio::test]
 async fn a_record_created_anyway_is_an_explicit_decision() {
     let db = sqlite();
@@ -502,6 +505,19 @@ async fn a_record_created_anyway_is_an_explicit_decision() {
     let item = view.proposal.leerlingen.iter().find(|i| i.record == twin).unwrap();
     assert!(item.create_anyway && !item.is_undecided() && !item.candidates.is_empty());
     assert_eq!((view.decisions.len(), view.proposal.summary.leerlingen.undecided), (12, 0));
+    // Same ECK iD: the store keeps one active pupil per ECK iD, so the apply is refused whole.
+    let e = gw.apply_proposal(out.proposal_id, "admin", ApplyOptions::default()).await.unwrap_err().to_string();
+    assert!(e.contains("already belongs to another active pupil"), "{e}");
+    assert_eq!(gw.records("99DE00").await.unwrap().leerlingen.len(), 12, "nothing written");
+
+    // The LAS gives the pupil another ECK iD: now only name and birth date match.
+    let upd =
+        LeerlingUpdate { eckid: Some(format!("https://ketenid.nl/201703/{}", "f".repeat(128))), ..Default::default() };
+    las.las.update_leerling("99DE00", &twin.key, upd).await.unwrap();
+    let out = gw.fetch(link, false, "admin", &no_progress()).await.unwrap();
+    let view = gw.decide_with(out.proposal_id, &[Decision::New { record: twin.clone() }], true, "admin").await.unwrap();
+    let item = view.proposal.leerlingen.iter().find(|i| i.record == twin).unwrap();
+    assert!(item.create_anyway && !item.candidates.is_empty(), "still a candidate by name and birth date");
     let report = gw.apply_proposal(out.proposal_id, "admin", ApplyOptions::default()).await.unwrap();
     assert_eq!(report.created[2], 1);
     assert_eq!(gw.records("99DE00").await.unwrap().leerlingen.len(), 13);
