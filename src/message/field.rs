@@ -27,7 +27,12 @@ impl Text {
     pub fn check(&self, v: &str) -> Result<(), String> {
         // Printable ASCII is the common case: one pass over the bytes, and the byte length
         // is the character count.
-        let printable_ascii = v.bytes().all(|b| (0x20..0x7f).contains(&b));
+        self.check_known(v, v.bytes().all(|b| (0x20..0x7f).contains(&b)))
+    }
+
+    /// [`Text::check`] for a caller that has already scanned `v` and knows whether it is
+    /// all printable ASCII (the writer, which scans each value once for escaping too).
+    pub fn check_known(&self, v: &str, printable_ascii: bool) -> Result<(), String> {
         if !printable_ascii {
             if let Some(c) = v.chars().find(|&c| !is_xml_char(c)) {
                 return Err(format!("contains the character U+{:04X}, which XML cannot carry", c as u32));

@@ -144,12 +144,26 @@ impl<W: Write> XmlWriter<W> {
         });
     }
 
-    /// A text element checked against its facets.
+    /// A text element checked against its facets. One pass over the value tells whether it
+    /// is plain (see [`PLAIN_TEXT`]); a plain value skips the character checks and is copied
+    /// without escaping.
     pub fn field(&mut self, name: &str, v: &str, spec: Text) {
-        if let Err(m) = spec.check(v) {
+        let plain = is_plain(v, false);
+        let checked = if plain { spec.check_known(v, true) } else { spec.check(v) };
+        if let Err(m) = checked {
             self.problem(Some(name), format!("<{name}> {m}"));
         }
-        self.leaf(name, v);
+        self.open(name, &[]);
+        self.buf.push(b'>');
+        if plain {
+            self.buf.extend_from_slice(v.as_bytes());
+        } else {
+            escape_into(&mut self.buf, v, false);
+        }
+        self.buf.extend_from_slice(b"</");
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.push(b'>');
+        self.open_leaf = false;
     }
 
     pub fn opt_field(&mut self, name: &str, v: Option<&str>, spec: Text) {
@@ -160,7 +174,8 @@ impl<W: Write> XmlWriter<W> {
 
     /// An attribute value checked against its facets (the caller writes it).
     pub fn check_attr(&mut self, name: &str, v: &str, spec: Text) {
-        if let Err(m) = spec.check(v) {
+        let checked = if is_plain(v, true) { spec.check_known(v, true) } else { spec.check(v) };
+        if let Err(m) = checked {
             self.problem(Some(&format!("@{name}")), format!("attribute {name} {m}"));
         }
     }
@@ -195,13 +210,38 @@ impl<W: Write> XmlWriter<W> {
     }
 }
 
+/// Which bytes a value can be copied with as they are: printable ASCII other than the
+/// markup characters (`<`, `>`, `&`), and in attributes also not `"`. A value made only of
+/// these (nearly every value) needs neither escaping nor the character-level facet checks,
+/// so one table-driven pass over it decides both.
+const fn plain_table(attr: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        t[b] = !matches!(b as u8, b'<' | b'>' | b'&') && !(attr && b as u8 == b'"');
+        b += 1;
+    }
+    t
+}
+static PLAIN_TEXT: [bool; 256] = plain_table(false);
+static PLAIN_ATTR: [bool; 256] = plain_table(true);
+
+fn is_plain(s: &str, attr: bool) -> bool {
+    let table = if attr { &PLAIN_ATTR } else { &PLAIN_TEXT };
+    s.bytes().all(|b| table[b as usize])
+}
+
 /// Escapes markup characters; in attributes also quotes and the white space that attribute
 /// normalisation would otherwise turn into spaces. `\r` is always a reference because
 /// readers normalise line ends.
 fn escape_into(buf: &mut Vec<u8>, s: &str, attr: bool) {
-    let bytes = s.as_bytes();
-    let mut from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let table = if attr { &PLAIN_ATTR } else { &PLAIN_TEXT };
+    let mut rest = s.as_bytes();
+    // Runs of bytes that need no reference are copied whole; non-ASCII and the control
+    // characters that are not escaped fall out of the table too and are copied one by one.
+    while let Some(i) = rest.iter().position(|&b| !table[b as usize]) {
+        buf.extend_from_slice(&rest[..i]);
+        let b = rest[i];
         let rep: &[u8] = match b {
             b'<' => b"&lt;",
             b'>' => b"&gt;",
@@ -210,13 +250,12 @@ fn escape_into(buf: &mut Vec<u8>, s: &str, attr: bool) {
             b'"' if attr => b"&quot;",
             b'\n' if attr => b"&#10;",
             b'\t' if attr => b"&#9;",
-            _ => continue,
+            _ => std::slice::from_ref(&rest[i]),
         };
-        buf.extend_from_slice(&bytes[from..i]);
         buf.extend_from_slice(rep);
-        from = i + 1;
+        rest = &rest[i + 1..];
     }
-    buf.extend_from_slice(&bytes[from..]);
+    buf.extend_from_slice(rest);
 }
 
 #[cfg(test)]
@@ -233,5 +272,19 @@ mod tests {
         w.end().unwrap();
         let out = String::from_utf8(w.finish().unwrap()).unwrap();
         assert_eq!(out, "<a k=\"x&quot;&lt;&#10;\">\n  <b>1 &lt; 2 &amp; 3&#13;\n</b>\n  <c></c>\n</a>\n");
+    }
+
+    #[test]
+    fn copies_what_needs_no_reference() {
+        let mut w = XmlWriter::new(Vec::new(), false);
+        w.empty("a", &[("k", "é\t\"x")]);
+        w.field("b", "Zoë\t\"<", crate::message::field::ANY);
+        w.field("c", "plain", crate::message::field::S6);
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(out, "<a k=\"é&#9;&quot;x\"/><b>Zoë\t\"&lt;</b><c>plain</c>");
+        let mut w = XmlWriter::new(Vec::new(), false);
+        w.field("c", "toolong", crate::message::field::S6);
+        w.field("d", "a\u{1}", crate::message::field::ANY);
+        assert_eq!(w.problems.len(), 2);
     }
 }
