@@ -218,7 +218,8 @@ const fn plain_table(attr: bool) -> [bool; 256] {
     let mut t = [false; 256];
     let mut b = 0x20;
     while b < 0x7f {
-        t[b] = !matches!(b as u8, b'<' | b'>' | b'&') && !(attr && b as u8 == b'"');
+        let markup = matches!(b as u8, b'<' | b'>' | b'&') || (attr && b as u8 == b'"');
+        t[b] = !markup;
         b += 1;
     }
     t
