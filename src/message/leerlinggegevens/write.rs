@@ -275,8 +275,7 @@ fn naam<T: Write>(w: W<T>, n: &Naam) {
 }
 
 fn key_ref<T: Write>(w: W<T>, name: &str, key: &str) {
-    w.check_attr("key", key, S256);
-    w.empty(name, &[("key", key)]);
+    w.empty_checked(name, &[("key", key)], S256);
 }
 
 fn date<T: Write>(w: W<T>, name: &str, d: Option<chrono::NaiveDate>) {
@@ -289,16 +288,14 @@ fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
     let mut attrs: [(&str, &str); 2] = [("", ""); 2];
     let mut n = 0;
     if let Some(k) = &l.key {
-        w.check_attr("key", k, S256);
         attrs[n] = ("key", k);
         n += 1;
     }
     if let Some(k) = &l.eckid {
-        w.check_attr("eckid", k, S256);
         attrs[n] = ("eckid", k);
         n += 1;
     }
-    w.start("leerling", &attrs[..n]);
+    w.start_checked("leerling", &attrs[..n], S256);
     naam(w, &l.naam);
     date(w, "geboortedatum", l.geboortedatum);
     if let Some(g) = l.geslacht {
