@@ -40,6 +40,9 @@
 //! - [`private`]: files we write (database, keys, token, mail) 0600 in folders 0700,
 //!   whatever the umask.
 //! - [`api`]: the gateway's admin API, JSON over HTTP behind a bearer token (axum).
+//! - [`console`]: the admin console, HTML pages for school admins and support served beside
+//!   the API: accounts with roles, argon2id passwords, sessions in the store, CSRF on every
+//!   form, the sign-in throttle.
 //! - [`cli`]: the gateway's commands (`koppeling`, `school`, `import`, `results`, `mail`, `serve`) for the
 //!   binary: clap arguments, one [`gateway::Gateway`] call each, tables or JSON, exit codes.
 //! - `src/main.rs`: the thin `uwlr` binary (`demo`, the gateway commands of [`cli`],
@@ -54,6 +57,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod conformance;
+pub mod console;
 pub mod demo;
 pub mod free_text;
 pub mod gateway;

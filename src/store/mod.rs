@@ -17,12 +17,17 @@
 //! - [`pupils`]: Boom pupil numbers, enrolments per school year, merging two records of one pupil.
 //! - [`upgrade`]: the once-only step after migration 0005 (doubles merged, pupils numbered).
 //! - [`archive`]: deactivated pupils and groups, and deleting them (and all that names them) for good.
+//! - [`accounts`]: console accounts, their granted locations, sessions (token digests only) and
+//!   the sign-in throttle.
+//! - [`overview`]: each link's last fetch, last delivery and open proposal, for the console.
 
+pub mod accounts;
 pub mod apply;
 pub mod archive;
 pub mod imports;
 pub mod koppelingen;
 pub mod outbox;
+pub mod overview;
 pub mod pupils;
 pub mod records;
 pub mod results;

@@ -1,0 +1,270 @@
+//! The admin console: the web pages that school admins and the platform's support desk
+//! (klantenservice) use, served by `uwlr serve` beside the admin API, from the same process
+//! and store. Server-rendered HTML from compile-time checked templates (askama, under
+//! `templates/console/`), no JavaScript, one small stylesheet compiled into the binary.
+//!
+//! - [`accounts`]: roles, argon2id passwords, sessions in the store, the sign-in throttle.
+//! - `pages`: the handlers, one [`Gateway`] call each, as the signed-in person.
+//! - `views`: the templates' data and the Dutch labels.
+//!
+//! Every page but the sign-in needs a session (cookie `uwlr_session`: HttpOnly,
+//! SameSite=Strict, Secure when [`ConsoleSettings::secure_cookies`]); the store keeps only
+//! the token's SHA-256. Every POST carries a CSRF token derived from the session token
+//! (the sign-in form: a double-submit token in its own cookie), checked here, before any
+//! handler, so a new form cannot forget it. A person sees only the locations granted to
+//! their account (support: all); another location's pages answer 404, as if it did not
+//! exist, and support-only actions answer 403.
+//!
+//! ```text
+//!   request ──► headers + log ──► session (cookie → account) ──► CSRF (POST) ──► page ──► Gateway
+//!                                      └─ none: 303 to /console/aanmelden   └─ bad: 403
+//! ```
+
+pub mod accounts;
+mod pages;
+mod views;
+
+use crate::gateway::Gateway;
+use accounts::Account;
+use axum::body::{to_bytes, Body};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+use subtle::ConstantTimeEq;
+
+/// Every page is under this prefix.
+pub const PREFIX: &str = "/console";
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "uwlr_session";
+/// The sign-in form's double-submit cookie.
+pub const SIGN_IN_COOKIE: &str = "uwlr_signin";
+/// The largest form accepted: the biggest real one (a link request) is well under it.
+pub const FORM_LIMIT: usize = 16 * 1024;
+
+/// How the console is served.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleSettings {
+    /// Mark cookies `Secure`: set when the console is reached over HTTPS (directly or
+    /// behind a proxy that terminates TLS), so the browser never sends them in the clear.
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub(crate) struct ConsoleState {
+    pub gw: Gateway,
+    pub settings: Arc<ConsoleSettings>,
+}
+
+/// The signed-in person of a request, put there by the session middleware.
+#[derive(Clone)]
+pub(crate) struct Signed {
+    pub account: Account,
+    pub token: String,
+    pub csrf: String,
+}
+
+/// One console route, for the docs and the authorization tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// Open without a session (the sign-in and the stylesheet).
+    pub public: bool,
+}
+
+/// Every route the console serves.
+pub const ROUTES: &[Route] = &[
+    Route { method: "GET", path: "/console/", public: false },
+    Route { method: "GET", path: "/console/console.css", public: true },
+    Route { method: "GET", path: "/console/aanmelden", public: true },
+    Route { method: "POST", path: "/console/aanmelden", public: true },
+    Route { method: "POST", path: "/console/afmelden", public: false },
+    Route { method: "POST", path: "/console/overal-afmelden", public: false },
+    Route { method: "GET", path: "/console/locaties", public: false },
+    Route { method: "GET", path: "/console/locaties/{location}/koppelen", public: false },
+    Route { method: "POST", path: "/console/locaties/{location}/koppelen", public: false },
+    Route { method: "POST", path: "/console/koppelingen/{id}/goedkeuren", public: false },
+    Route { method: "POST", path: "/console/koppelingen/{id}/afwijzen", public: false },
+    Route { method: "POST", path: "/console/koppelingen/{id}/sleutel", public: false },
+    Route { method: "POST", path: "/console/koppelingen/{id}/intrekken", public: false },
+];
+
+/// The console's pages over `gateway`: `/` redirects to `/console/`. Merge it with the
+/// admin API's router ([`crate::api::router`]) and serve both with the client's address
+/// (`into_make_service_with_connect_info::<SocketAddr>()`, as [`crate::api::serve_router`]
+/// does), which the sign-in throttle counts by.
+pub fn router(gateway: Gateway, settings: ConsoleSettings) -> Router {
+    let state = ConsoleState { gw: gateway, settings: Arc::new(settings) };
+    let guarded = Router::new()
+        .route("/", get(|| async { Redirect::to("/console/locaties") }))
+        .route("/afmelden", post(pages::sign_out))
+        .route("/overal-afmelden", post(pages::sign_out_everywhere))
+        .route("/locaties", get(pages::locations))
+        .route("/locaties/{location}/koppelen", get(pages::koppelen).post(pages::request))
+        .route("/koppelingen/{id}/goedkeuren", post(pages::approve))
+        .route("/koppelingen/{id}/afwijzen", post(pages::reject))
+        .route("/koppelingen/{id}/sleutel", post(pages::key))
+        .route("/koppelingen/{id}/intrekken", post(pages::revoke))
+        .route_layer(middleware::from_fn(check_csrf))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_session));
+    let pages = Router::new()
+        .route("/console.css", get(stylesheet))
+        .route("/aanmelden", get(pages::sign_in_form).post(pages::sign_in))
+        .merge(guarded)
+        .fallback(pages::not_found)
+        .with_state(state);
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console/") }))
+        .nest(PREFIX, pages)
+        .layer(middleware::from_fn(headers_and_log))
+}
+
+const STYLESHEET: &str = include_str!("console.css");
+
+async fn stylesheet() -> Response {
+    let headers = [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")];
+    (headers, STYLESHEET).into_response()
+}
+
+/// A cookie's value from the request, if sent.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// A `Set-Cookie` value: HttpOnly and SameSite=Strict always, Secure under TLS. `max_age`
+/// 0 deletes it.
+pub(crate) fn set_cookie(settings: &ConsoleSettings, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path={PREFIX}; HttpOnly; SameSite=Strict");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if settings.secure_cookies {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// The client's address, as the throttle counts it.
+pub(crate) fn address(req_ext: &axum::http::Extensions) -> String {
+    req_ext.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+}
+
+/// Resolves the session cookie to the signed-in person; without one, a GET goes to the
+/// sign-in page and anything else is refused.
+async fn require_session(State(state): State<ConsoleState>, mut req: Request, next: Next) -> Response {
+    let token = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
+    let account = match &token {
+        Some(t) if t.len() == 64 => match accounts::session_account(&state.gw, t).await {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(error = %e, "console: the session could not be read");
+                return pages::failure(StatusCode::INTERNAL_SERVER_ERROR, None);
+            }
+        },
+        _ => None,
+    };
+    let (Some(account), Some(token)) = (account, token) else {
+        if req.method() == Method::GET {
+            return Redirect::to("/console/aanmelden").into_response();
+        }
+        return pages::failure(StatusCode::UNAUTHORIZED, None);
+    };
+    let csrf = accounts::csrf_token(&token);
+    req.extensions_mut().insert(Signed { account, token, csrf });
+    next.run(req).await
+}
+
+/// Refuses a POST whose form does not carry the session's CSRF token (field `csrf`).
+async fn check_csrf(req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(signed) = req.extensions().get::<Signed>().cloned() else {
+        return pages::failure(StatusCode::UNAUTHORIZED, None);
+    };
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {
+        return pages::failure(StatusCode::PAYLOAD_TOO_LARGE, Some(&signed));
+    };
+    if !csrf_matches(&bytes, &signed.csrf) {
+        tracing::info!(path = parts.uri.path(), account = signed.account.id, "console: form refused, no valid CSRF token");
+        return pages::failure(StatusCode::FORBIDDEN, Some(&signed));
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Whether the url-encoded form `body` has `csrf` equal to `expected` (compared in
+/// constant time).
+pub(crate) fn csrf_matches(body: &[u8], expected: &str) -> bool {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let given: Vec<&str> = fields.iter().filter(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).collect();
+    matches!(given.as_slice(), [one] if one.len() == expected.len() && bool::from(one.as_bytes().ct_eq(expected.as_bytes())))
+}
+
+/// Security headers on every answer, and one log line per request: method, path, status,
+/// time. Never a cookie, a query string or a form field.
+async fn headers_and_log(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+             base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::info!(%method, path, status, ms, "console");
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_needs_exactly_one_matching_field() {
+        let t = "a".repeat(64);
+        assert!(csrf_matches(format!("x=1&csrf={t}").as_bytes(), &t));
+        assert!(!csrf_matches(b"x=1", &t));
+        assert!(!csrf_matches(format!("csrf={t}&csrf={t}").as_bytes(), &t));
+        assert!(!csrf_matches(format!("csrf={}", "b".repeat(64)).as_bytes(), &t));
+        assert!(!csrf_matches(b"csrf=", &t));
+        assert!(!csrf_matches(b"%%%", &t));
+    }
+
+    #[test]
+    fn cookies_are_read_and_set_strictly() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; uwlr_session=abc; b=2"));
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "c"), None);
+        let plain = set_cookie(&ConsoleSettings::default(), SESSION_COOKIE, "v", None);
+        assert_eq!(plain, "uwlr_session=v; Path=/console; HttpOnly; SameSite=Strict");
+        let tls = set_cookie(&ConsoleSettings { secure_cookies: true }, SESSION_COOKIE, "", Some(0));
+        assert_eq!(tls, "uwlr_session=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0; Secure");
+    }
+}
