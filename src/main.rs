@@ -39,7 +39,9 @@ enum Command {
     /// Results: record them and their tests, deliver them to LAS systems and dashboards,
     /// delivery errors, retry, backfill, status.
     Results(uwlr::cli::results::ResultsArgs),
-    /// Run the gateway: the admin API, scheduled fetches, results delivery and mail.
+    /// Console accounts: add, grant a location, reset a password, list.
+    Account(uwlr::cli::account::AccountArgs),
+    /// Run the gateway: the admin API and console, scheduled fetches, results delivery and mail.
     Serve(uwlr::cli::serve::ServeArgs),
     /// Validate UWLR message files (bare or in a SOAP envelope).
     ///
@@ -124,6 +126,7 @@ fn main() -> ExitCode {
         Command::Import(args) => uwlr::cli::run(uwlr::cli::import::run(args)),
         Command::Mail(args) => uwlr::cli::run(uwlr::cli::mail::run(args)),
         Command::Results(args) => uwlr::cli::run(uwlr::cli::results::run(args)),
+        Command::Account(args) => uwlr::cli::run(uwlr::cli::account::run(args)),
         Command::Serve(args) => uwlr::cli::run(uwlr::cli::serve::run(args)),
     }
 }

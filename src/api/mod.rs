@@ -216,7 +216,20 @@ pub async fn serve(
     policy: ConnectionPolicy,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let running = spawn(gateway, token, listener, policy)?;
+    serve_router(router(gateway, token), listener, policy, shutdown).await
+}
+
+/// Serves `app` (the API's [`router`], merged with others such as the console's) under
+/// `policy`, until `shutdown` resolves. Each request carries its client address
+/// (`ConnectInfo<SocketAddr>`, set by `server::listener`), which the console's sign-in
+/// throttle counts by.
+pub async fn serve_router(
+    app: Router,
+    listener: tokio::net::TcpListener,
+    policy: ConnectionPolicy,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let running = spawn_router(app, listener, policy)?;
     shutdown.await;
     running.shutdown().await
 }
@@ -250,8 +263,17 @@ pub fn spawn(
     listener: tokio::net::TcpListener,
     policy: ConnectionPolicy,
 ) -> std::io::Result<RunningApi> {
+    spawn_router(router(gateway, token), listener, policy)
+}
+
+/// [`serve_router`] on a task of the current tokio runtime.
+pub fn spawn_router(
+    app: Router,
+    listener: tokio::net::TcpListener,
+    policy: ConnectionPolicy,
+) -> std::io::Result<RunningApi> {
     let local_addr = listener.local_addr()?;
-    let server = crate::server::listener::serve(Arc::new(RouterApp(router(gateway, token))), listener, None, policy)?;
+    let server = crate::server::listener::serve(Arc::new(RouterApp(app)), listener, None, policy)?;
     tracing::info!(addr = %local_addr, "admin API listening on http://{local_addr}{PREFIX}");
     Ok(RunningApi { local_addr, server })
 }

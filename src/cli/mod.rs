@@ -1,5 +1,5 @@
 //! The gateway on the command line: `uwlr koppeling | school | import | mail | results |
-//! serve`. The same operations as the admin JSON API, run against the store directly, so an
+//! account | serve`. The same operations as the admin JSON API, run against the store directly, so an
 //! operator needs nothing but the binary and the data folder.
 //!
 //! - [`koppeling`]: request, approve, reject, key, rotate, revoke, list, audit trail.
@@ -8,7 +8,8 @@
 //! - [`import`]: fetch (with a progress spinner), show, decide, apply.
 //! - [`mail`]: drain the outbox, list it.
 //! - [`results`]: record results and tests, deliver them, delivery errors, retry, backfill.
-//! - [`serve`]: the gateway process: admin API plus the [`schedule`]d jobs.
+//! - [`account`]: console accounts: add, grant, reset a password, list.
+//! - [`serve`]: the gateway process: admin API and console plus the [`schedule`]d jobs.
 //! - [`output`]: tables, `--json`, and proposals shortened for a terminal.
 //!
 //! Each command parses its arguments (clap derive), opens the [`Gateway`] from the global
@@ -18,6 +19,7 @@
 //! LAS; for `mail send`, the mail server) could not be reached or refused (for `results
 //! deliver`: the run itself failed; results the receiver refused are kept, exit 0).
 
+pub mod account;
 pub mod import;
 pub mod koppeling;
 pub mod mail;

@@ -1,4 +1,5 @@
-//! `uwlr serve`: the gateway process. It serves the admin API ([`crate::api`]) and runs the
+//! `uwlr serve`: the gateway process. It serves the admin API ([`crate::api`]) and the
+//! console ([`crate::console`]) on one listener, and runs the
 //! [`schedule`](super::schedule): a fetch through every active LAS koppeling every
 //! `--fetch-every`, the results delivery nightly at `--deliver-at` (and, when given, every
 //! `--deliver-every` too), the school-year pass every `--year-tick-every` (years due on
@@ -57,6 +58,10 @@ pub struct ServeArgs {
     /// the day's reminders (each goes once a day, however often this runs).
     #[arg(long, default_value = "1h", value_parser = parse_period, value_name = "PERIOD")]
     pub year_tick_every: Duration,
+    /// Mark the console's cookies Secure: set this when browsers reach the console over
+    /// HTTPS (a proxy in front that terminates TLS).
+    #[arg(long)]
+    pub secure_cookies: bool,
 }
 
 /// Reads a time of day: `02:00`, `2:00`, `23:30`.
@@ -83,6 +88,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     let mut stdout = std::io::stdout();
     // Ignore a closed stdout (a supervisor that does not read it): serving matters, not printing.
     let _ = writeln!(stdout, "admin API: http://{addr}{PREFIX}");
+    let _ = writeln!(stdout, "console: http://{addr}/console/ (accounts: `uwlr account add`)");
     if created {
         // Where the token is, never the token itself: this output ends up in logs.
         let file = cx.data_dir.join(crate::api::auth::TOKEN_FILE);
@@ -127,7 +133,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         tracing::info!(job = %name, timing = ?timing, "scheduled");
     }
     let running = schedule.start();
-    let served = crate::api::serve(cx.gateway.clone(), token, listener, Default::default(), stop_signal()).await;
+    let console = crate::console::ConsoleSettings { secure_cookies: args.secure_cookies };
+    let app = crate::api::router(cx.gateway.clone(), token).merge(crate::console::router(cx.gateway.clone(), console));
+    let served = crate::api::serve_router(app, listener, Default::default(), stop_signal()).await;
     tracing::info!("stopping");
     running.stop(GRACE).await;
     cx.gateway.store().close().await;

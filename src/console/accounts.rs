@@ -231,8 +231,9 @@ pub async fn add_account(
     let hash = password.map(hash_password).transpose()?;
     let now = gw.now();
     let mut tx = gw.store().pool().begin().await?;
-    let id = rows::insert(&mut tx, &email, if name.is_empty() { &email } else { name }, role.as_str(), hash.as_deref(), now)
-        .await?;
+    let id =
+        rows::insert(&mut tx, &email, if name.is_empty() { &email } else { name }, role.as_str(), hash.as_deref(), now)
+            .await?;
     write_audit(&mut tx, "", actor, "account-add", Some(&format!("{email} ({})", role.as_str())), now).await?;
     let row = rows::by_id(&mut tx, id).await?.ok_or_else(|| GatewayError::NotFound(format!("no account {id}")))?;
     tx.commit().await?;

@@ -201,7 +201,11 @@ async fn check_csrf(req: Request, next: Next) -> Response {
         return pages::failure(StatusCode::PAYLOAD_TOO_LARGE, Some(&signed));
     };
     if !csrf_matches(&bytes, &signed.csrf) {
-        tracing::info!(path = parts.uri.path(), account = signed.account.id, "console: form refused, no valid CSRF token");
+        tracing::info!(
+            path = parts.uri.path(),
+            account = signed.account.id,
+            "console: form refused, no valid CSRF token"
+        );
         return pages::failure(StatusCode::FORBIDDEN, Some(&signed));
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await

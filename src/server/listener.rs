@@ -331,7 +331,10 @@ async fn serve_connection<A, IO>(
     let (app, max_requests, max_connections) =
         (shared.app.clone(), policy.max_requests_per_connection.max(1), policy.max_connections);
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        let req = req.map(|body| exchanges.request(body));
+        let mut req = req.map(|body| exchanges.request(body));
+        // The client's address, as axum's `ConnectInfo` extractor reads it (the console's
+        // sign-in throttle counts by it).
+        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
         let n = served.fetch_add(1, Ordering::Relaxed) + 1;
         let (app, exchanges) = (app.clone(), exchanges.clone());
         async move {
