@@ -80,7 +80,7 @@ pub struct Route {
 
 /// Every route the console serves.
 pub const ROUTES: &[Route] = &[
-    Route { method: "GET", path: "/console/", public: false },
+    Route { method: "GET", path: "/console/", public: true },
     Route { method: "GET", path: "/console/console.css", public: true },
     Route { method: "GET", path: "/console/aanmelden", public: true },
     Route { method: "POST", path: "/console/aanmelden", public: true },
@@ -95,14 +95,13 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/console/koppelingen/{id}/intrekken", public: false },
 ];
 
-/// The console's pages over `gateway`: `/` redirects to `/console/`. Merge it with the
+/// The console's pages over `gateway`: `/` and `/console/` redirect to the overview. Merge it with the
 /// admin API's router ([`crate::api::router`]) and serve both with the client's address
 /// (`into_make_service_with_connect_info::<SocketAddr>()`, as [`crate::api::serve_router`]
 /// does), which the sign-in throttle counts by.
 pub fn router(gateway: Gateway, settings: ConsoleSettings) -> Router {
     let state = ConsoleState { gw: gateway, settings: Arc::new(settings) };
     let guarded = Router::new()
-        .route("/", get(|| async { Redirect::to("/console/locaties") }))
         .route("/afmelden", post(pages::sign_out))
         .route("/overal-afmelden", post(pages::sign_out_everywhere))
         .route("/locaties", get(pages::locations))
@@ -119,9 +118,8 @@ pub fn router(gateway: Gateway, settings: ConsoleSettings) -> Router {
         .merge(guarded)
         .fallback(pages::not_found)
         .with_state(state);
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/console/") }))
-        .nest(PREFIX, pages)
+    let home = || async { Redirect::to("/console/locaties") };
+    Router::new().route("/", get(home)).route("/console/", get(home)).nest(PREFIX, pages)
         .layer(middleware::from_fn(headers_and_log))
 }
 

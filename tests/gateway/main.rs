@@ -18,6 +18,7 @@ mod store_support;
 mod api_connections;
 mod cli_gateway;
 mod cli_results;
+mod console;
 mod demo;
 mod free_text;
 mod gateway_api;
