@@ -119,7 +119,10 @@ pub fn router(gateway: Gateway, settings: ConsoleSettings) -> Router {
         .fallback(pages::not_found)
         .with_state(state);
     let home = || async { Redirect::to("/console/locaties") };
-    Router::new().route("/", get(home)).route("/console/", get(home)).nest(PREFIX, pages)
+    Router::new()
+        .route("/", get(home))
+        .route("/console/", get(home))
+        .nest(PREFIX, pages)
         .layer(middleware::from_fn(headers_and_log))
 }
 

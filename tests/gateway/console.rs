@@ -21,12 +21,12 @@ use uwlr::gateway::Gateway;
 use uwlr::koppeling::{Kind, Status};
 use uwlr::mock::{ManualClock, Profile};
 
-const A: &str = "99DE00";
-const B: &str = "99DF00";
-const SUPPORT: (&str, &str) = ("support@boom.nl", "klantenservice-wachtwoord");
-const ADMIN_A: (&str, &str) = ("beheer@school-a.nl", "wachtwoord-van-school-a");
-const ADMIN_B: (&str, &str) = ("beheer@school-b.nl", "wachtwoord-van-school-b");
-const TEACHER_A: (&str, &str) = ("juf@school-a.nl", "wachtwoord-van-de-juf");
+pub const A: &str = "99DE00";
+pub const B: &str = "99DF00";
+pub const SUPPORT: (&str, &str) = ("support@boom.nl", "klantenservice-wachtwoord");
+pub const ADMIN_A: (&str, &str) = ("beheer@school-a.nl", "wachtwoord-van-school-a");
+pub const ADMIN_B: (&str, &str) = ("beheer@school-b.nl", "wachtwoord-van-school-b");
+pub const TEACHER_A: (&str, &str) = ("juf@school-a.nl", "wachtwoord-van-de-juf");
 
 /// The gateway with its API and console on loopback, four accounts, and a mock ParnasSys
 /// that serves both schools.
@@ -57,7 +57,7 @@ pub async fn start() -> Env {
     let app = api::router(gw.clone(), AdminToken::new("test-admin-token-0123456789".into()))
         .merge(console::router(gw.clone(), ConsoleSettings::default()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api = api::spawn_router(app, listener).unwrap();
+    let api = api::spawn_router(app, listener, Default::default()).unwrap();
     Env { gw, api, las, clock, _db: db }
 }
 
@@ -182,6 +182,9 @@ pub fn csrf_of(body: &str) -> Option<String> {
     Some(body[at..].split('"').next()?.to_string())
 }
 
+/// A form of the matrix: its route, the path filled in, its fields (without `csrf`).
+type Post<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+
 /// What a person may do, as the matrix expects it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Who {
@@ -264,7 +267,7 @@ async fn the_authorization_matrix_over_every_console_route() {
 
             // Every form: without a CSRF token refused before anything happens; with a
             // wrong one as well.
-            let posts: [(&str, String, Vec<(&str, &str)>); 5] = [
+            let posts: [Post; 5] = [
                 (
                     "/console/locaties/{location}/koppelen",
                     format!("/console/locaties/{loc}/koppelen"),
@@ -378,7 +381,12 @@ async fn a_school_requests_and_support_approves_rejects_and_both_manage_the_link
     let bad = admin
         .submit(
             &format!("/console/locaties/{A}/koppelen"),
-            &[("kind", "parnassys"), ("schooljaar", "2025"), ("endpoint", &env.las.endpoint), ("autorisatiesleutel", &key)],
+            &[
+                ("kind", "parnassys"),
+                ("schooljaar", "2025"),
+                ("endpoint", &env.las.endpoint),
+                ("autorisatiesleutel", &key),
+            ],
         )
         .await;
     assert_eq!(bad.status, 400, "{}", bad.body);
@@ -497,7 +505,8 @@ async fn signing_out_ends_the_session_and_everywhere_ends_them_all() {
     let stolen = laptop.session().unwrap().to_string();
     // The store holds only the token's digest.
     let mut conn = env.gw.store().pool().acquire().await.unwrap();
-    let digests: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM sessions").fetch_all(&mut *conn).await.unwrap();
+    let digests: Vec<(String,)> =
+        sqlx::query_as("SELECT token_hash FROM sessions").fetch_all(&mut *conn).await.unwrap();
     drop(conn);
     assert_eq!(digests.len(), 2);
     assert!(digests.iter().any(|(d,)| d == &accounts::token_digest(&stolen)));
@@ -560,8 +569,12 @@ async fn no_key_password_or_session_token_in_any_page_log_line_or_audit_entry() 
     secrets.push("een-fout-wachtwoord-123".into());
 
     let (k1, k2) = (env.las.issue_key(A).await, env.las.issue_key(A).await);
-    let fields =
-        [("kind", "parnassys"), ("schooljaar", SCHOOLJAAR), ("endpoint", &env.las.endpoint), ("autorisatiesleutel", &k2)];
+    let fields = [
+        ("kind", "parnassys"),
+        ("schooljaar", SCHOOLJAAR),
+        ("endpoint", &env.las.endpoint),
+        ("autorisatiesleutel", &k2),
+    ];
     let r = admin.submit(&format!("/console/locaties/{A}/koppelen"), &fields).await;
     assert_eq!(r.status, 303);
     let id = env.gw.koppelingen(Some(A)).await.unwrap()[0].id;
@@ -601,7 +614,9 @@ async fn no_key_password_or_session_token_in_any_page_log_line_or_audit_entry() 
     .unwrap();
     let stored: String = tables.into_iter().map(|(s,)| s + "\n").collect();
     for s in &secrets {
-        for (what, text) in [("a page", &pages), ("the log", &logs), ("the audit trail", &audit), ("the store", &stored)] {
+        for (what, text) in
+            [("a page", &pages), ("the log", &logs), ("the audit trail", &audit), ("the store", &stored)]
+        {
             assert!(!text.contains(s.as_str()), "{what} holds a secret ({} characters)", s.len());
         }
     }
