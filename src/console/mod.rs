@@ -87,6 +87,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/console/afmelden", public: false },
     Route { method: "POST", path: "/console/overal-afmelden", public: false },
     Route { method: "GET", path: "/console/locaties", public: false },
+    Route { method: "GET", path: "/console/locatie", public: false },
     Route { method: "GET", path: "/console/locaties/{location}/koppelen", public: false },
     Route { method: "POST", path: "/console/locaties/{location}/koppelen", public: false },
     Route { method: "POST", path: "/console/koppelingen/{id}/goedkeuren", public: false },
@@ -105,6 +106,7 @@ pub fn router(gateway: Gateway, settings: ConsoleSettings) -> Router {
         .route("/afmelden", post(pages::sign_out))
         .route("/overal-afmelden", post(pages::sign_out_everywhere))
         .route("/locaties", get(pages::locations))
+        .route("/locatie", get(pages::open_location))
         .route("/locaties/{location}/koppelen", get(pages::koppelen).post(pages::request))
         .route("/koppelingen/{id}/goedkeuren", post(pages::approve))
         .route("/koppelingen/{id}/afwijzen", post(pages::reject))

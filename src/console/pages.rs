@@ -177,14 +177,56 @@ pub async fn locations(
     Extension(s): Extension<Signed>,
     Query(notice): Query<Notice>,
 ) -> Response {
-    match visible(&state, &s, None).await {
+    locations_page(&state, &s, StatusCode::OK, notice.text(), None).await
+}
+
+async fn locations_page(
+    state: &ConsoleState,
+    s: &Signed,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    match visible(state, s, None).await {
         Ok(by_location) => {
-            let mut page = Chrome::new("Locaties", Some(&s));
-            page.notice = notice.text();
+            let mut page = Chrome::new("Locaties", Some(s));
+            page.notice = notice;
+            page.error = error;
             let locations = by_location.into_iter().map(|(location, links)| LocationView { location, links }).collect();
-            render(StatusCode::OK, &LocationsPage { page, locations })
+            render(status, &LocationsPage { page, locations, support: s.account.is_support() })
         }
-        Err(e) => failure(refusal(&e).0, Some(&s)),
+        Err(e) => failure(refusal(&e).0, Some(s)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Open {
+    #[serde(default)]
+    code: String,
+}
+
+/// "Locatie openen": the Koppelen met LAS page of a location by its code, also one without
+/// a link yet (support acting for a school). Only letters, digits, `-` and `_`, so the code
+/// is safe in the redirect.
+pub async fn open_location(
+    State(state): State<ConsoleState>,
+    Extension(s): Extension<Signed>,
+    Query(open): Query<Open>,
+) -> Response {
+    let code = open.code.trim();
+    let plain = code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    match crate::gateway::koppelingen::check_location(code) {
+        Ok(location) if plain => {
+            if !s.account.sees(&location) {
+                return failure(StatusCode::NOT_FOUND, Some(&s));
+            }
+            Redirect::to(&format!("/console/locaties/{location}/koppelen")).into_response()
+        }
+        Ok(_) => {
+            let message = "een locatie is een BRIN met dependance (99DE00) of een schoolkey van letters en cijfers";
+            locations_page(&state, &s, StatusCode::BAD_REQUEST, None, Some(message.into())).await
+        }
+        Err(e) => locations_page(&state, &s, StatusCode::BAD_REQUEST, None, Some(e.to_string())).await,
     }
 }
 

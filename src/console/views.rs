@@ -49,6 +49,8 @@ pub struct SignInPage {
 pub struct LocationsPage {
     pub page: Chrome,
     pub locations: Vec<LocationView>,
+    /// Support opens any location by its code (a school without a link yet).
+    pub support: bool,
 }
 
 pub struct LocationView {

@@ -42,13 +42,13 @@ pub async fn start() -> Env {
     let db = sqlite();
     let clock = clock();
     let gw = gateway(&db, clock.clone()).await;
-    for ((email, pw), role, location) in [
-        (SUPPORT, Role::Support, None),
-        (ADMIN_A, Role::SchoolAdmin, Some(A)),
-        (ADMIN_B, Role::SchoolAdmin, Some(B)),
-        (TEACHER_A, Role::Teacher, Some(A)),
+    for ((email, pw), name, role, location) in [
+        (SUPPORT, "Sanne de Vries", Role::Support, None),
+        (ADMIN_A, "Beheerder school A", Role::SchoolAdmin, Some(A)),
+        (ADMIN_B, "Beheerder school B", Role::SchoolAdmin, Some(B)),
+        (TEACHER_A, "Juf Anna", Role::Teacher, Some(A)),
     ] {
-        accounts::add_account(&gw, email, "", role, Some(pw), "test").await.unwrap();
+        accounts::add_account(&gw, email, name, role, Some(pw), "test").await.unwrap();
         if let Some(l) = location {
             accounts::grant(&gw, email, l, "test").await.unwrap();
         }
@@ -248,6 +248,17 @@ async fn the_authorization_matrix_over_every_console_route() {
         for loc in [A, B] {
             let id = link_of(loc);
             let visible = sees(who, loc);
+            // Opening a location by its code: only one the person may see.
+            let open = c.get(&format!("/console/locatie?code={loc}")).await;
+            covered.insert(("GET", "/console/locatie".into()));
+            match (who, visible) {
+                (Who::Anonymous, _) => assert_eq!(open.location.as_deref(), Some("/console/aanmelden")),
+                (_, true) => assert_eq!(open.location, Some(format!("/console/locaties/{loc}/koppelen")), "{who:?}"),
+                (_, false) => {
+                    assert_eq!(open.status, 404, "{who:?} opens {loc}");
+                    assert_nothing_of(&open.body, loc, id);
+                }
+            }
             let page = c.get(&format!("/console/locaties/{loc}/koppelen")).await;
             covered.insert(("GET", "/console/locaties/{location}/koppelen".into()));
             match (who, visible) {

@@ -103,6 +103,24 @@ async fn text_of(c: &fantoccini::Client, css: &str) -> String {
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
 
+/// Waits until the browser shows `path` (path and query): a click on a submit button
+/// returns before the next page has loaded.
+async fn arrive(c: &fantoccini::Client, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = c.current_url().await.unwrap();
+        let at = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        if at == path && c.find(Locator::Css("main")).await.is_ok() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the browser stayed at {at}, expected {path}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn support_signs_in_and_approves_a_request_in_chromium() {
     let (driver, chromium) = match binaries() {
@@ -123,6 +141,7 @@ async fn support_signs_in_and_approves_a_request_in_chromium() {
 
     // Signing in.
     c.goto(&format!("{base}/console/")).await.unwrap();
+    arrive(&c, "/console/aanmelden").await;
     assert_eq!(text_of(&c, "h1").await, "Aanmelden");
     shoot(&c, "aanmelden").await;
     c.find(Locator::Id("email")).await.unwrap().send_keys(SUPPORT.0).await.unwrap();
@@ -130,6 +149,7 @@ async fn support_signs_in_and_approves_a_request_in_chromium() {
     c.find(Locator::XPath("//button[normalize-space()='AANMELDEN']")).await.unwrap().click().await.unwrap();
 
     // The overview: the school's request waits.
+    arrive(&c, "/console/locaties").await;
     assert_eq!(text_of(&c, "h1").await, "Locaties");
     let row = text_of(&c, "tbody tr").await;
     assert!(row.contains("ParnasSys UWLR") && row.contains("Aangevraagd"), "{row}");
@@ -137,10 +157,12 @@ async fn support_signs_in_and_approves_a_request_in_chromium() {
 
     // Koppelen met LAS: approve.
     c.find(Locator::Css(&format!("a[href='/console/locaties/{A}/koppelen']"))).await.unwrap().click().await.unwrap();
+    arrive(&c, &format!("/console/locaties/{A}/koppelen")).await;
     assert!(text_of(&c, "h1").await.starts_with("Koppelen met LAS"));
     shoot(&c, "koppelen-aanvraag").await;
     let approve = format!("form[action='/console/koppelingen/{id}/goedkeuren'] button");
     c.find(Locator::Css(&approve)).await.unwrap().click().await.unwrap();
+    arrive(&c, &format!("/console/locaties/{A}/koppelen?melding=goedgekeurd")).await;
     assert_eq!(text_of(&c, ".melding").await, "De aanvraag is goedgekeurd.");
     assert!(text_of(&c, ".feiten").await.contains("Actief"));
     shoot(&c, "koppelen-actief").await;
@@ -151,14 +173,17 @@ async fn support_signs_in_and_approves_a_request_in_chromium() {
 
     // Signing out, and a school admin's first visit: the request form.
     c.find(Locator::XPath("//button[normalize-space()='Afmelden']")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/console/aanmelden?melding=afgemeld").await;
     assert_eq!(text_of(&c, ".melding").await, "Je bent afgemeld.");
     c.find(Locator::Id("email")).await.unwrap().send_keys(ADMIN_B.0).await.unwrap();
     c.find(Locator::Id("wachtwoord")).await.unwrap().send_keys(ADMIN_B.1).await.unwrap();
     c.find(Locator::XPath("//button[normalize-space()='AANMELDEN']")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/console/locaties").await;
     assert_eq!(text_of(&c, "h1").await, "Locaties");
     let body = text_of(&c, "main").await;
     assert!(!body.contains(A), "school B sees nothing of A: {body}");
     c.find(Locator::Css("a.knop")).await.unwrap().click().await.unwrap();
+    arrive(&c, &format!("/console/locaties/{}/koppelen", crate::console::B)).await;
     assert!(text_of(&c, "h2#aanvragen").await.contains("Koppeling aanvragen"));
     shoot(&c, "koppelen-aanvragen").await;
 
