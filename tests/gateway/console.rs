@@ -662,3 +662,57 @@ async fn sessions_are_shared_by_instances_on_one_database() {
         assert!(list[0].0.has_password);
     }
 }
+
+/// `uwlr account`: the first support account and a school admin from the command line, the
+/// password only ever on standard input; then signing in with them through `serve`'s code.
+#[tokio::test]
+async fn the_account_commands() {
+    use crate::cli_support::{ok, refused, uwlr};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ok(&uwlr(
+        d,
+        &["account", "add", "Support@Boom.nl", "--role", "support", "--name", "Sanne"],
+        Some("een-lang-wachtwoord\n"),
+    ))
+    .to_string();
+    assert!(out.contains("support@boom.nl added as support"), "{out}");
+    let out = ok(&uwlr(
+        d,
+        &["account", "add", "beheer@school-a.nl", "--role", "school-admin", "--location", A],
+        Some("wachtwoord-van-school-a\n"),
+    ))
+    .to_string();
+    assert!(out.contains(&format!("for {A}")), "{out}");
+    ok(&uwlr(d, &["account", "grant", "beheer@school-a.nl", B], None));
+    let list = ok(&uwlr(d, &["account", "list"], None)).to_string();
+    assert!(list.contains(&format!("{A}, {B}")) && list.contains("all"), "{list}");
+    assert!(!list.contains("wachtwoord"), "{list}");
+    let json: serde_json::Value = serde_json::from_str(ok(&uwlr(d, &["account", "list", "--json"], None))).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+
+    // What to fix, one line each.
+    assert!(refused(&uwlr(d, &["account", "add", "x@y.nl", "--role", "support"], Some("kort\n")), 2)
+        .contains("12 characters"));
+    assert!(refused(
+        &uwlr(d, &["account", "add", "support@boom.nl", "--role", "support"], Some("een-lang-wachtwoord\n")),
+        1
+    )
+    .contains("already an account"));
+    assert!(refused(&uwlr(d, &["account", "grant", "niemand@school.nl", A], None), 1).contains("uwlr account add"));
+    assert_eq!(uwlr(d, &["account", "add", "x@y.nl", "--role", "admin"], None).code, 2);
+    assert_eq!(
+        uwlr(d, &["account", "add", "x@y.nl", "--role", "support", "--password", "p"], None).code,
+        2,
+        "no such option"
+    );
+
+    // A reset sets the new password; the audit trail names the operator.
+    ok(&uwlr(d, &["account", "reset", "beheer@school-a.nl"], Some("een-nieuw-wachtwoord\n")));
+    let gw = uwlr::gateway::Gateway::open(d, None, Default::default()).await.unwrap();
+    assert!(accounts::sign_in(&gw, "beheer@school-a.nl", "een-nieuw-wachtwoord", "127.0.0.1").await.is_ok());
+    assert!(accounts::sign_in(&gw, "beheer@school-a.nl", "wachtwoord-van-school-a", "127.0.0.1").await.is_err());
+    let trail = gw.audit_trail("").await.unwrap();
+    assert!(trail.iter().any(|a| a.action == "password-reset" && a.actor == "tester"), "{trail:?}");
+    assert!(gw.audit_trail(B).await.unwrap().iter().any(|a| a.action == "account-grant"));
+}
