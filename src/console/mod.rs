@@ -27,7 +27,7 @@ mod views;
 use crate::gateway::Gateway;
 use accounts::Account;
 use axum::body::{to_bytes, Body};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -119,6 +119,7 @@ pub fn router(gateway: Gateway, settings: ConsoleSettings) -> Router {
         .route("/aanmelden", get(pages::sign_in_form).post(pages::sign_in))
         .merge(guarded)
         .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .with_state(state);
     let home = || async { Redirect::to("/console/locaties") };
     Router::new()

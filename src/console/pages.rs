@@ -98,8 +98,9 @@ pub async fn sign_in_form(State(state): State<ConsoleState>, Query(notice): Quer
 
 pub async fn sign_in(State(state): State<ConsoleState>, headers: HeaderMap, req: Request) -> Response {
     let addr = address(req.extensions());
-    let Ok(Form(form)) = Form::<SignInForm>::from_request(req, &()).await else {
-        return failure(StatusCode::BAD_REQUEST, None);
+    let form = match Form::<SignInForm>::from_request(req, &()).await {
+        Ok(Form(form)) => form,
+        Err(rejection) => return failure(rejection.status(), None),
     };
     let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or("");
     let csrf_ok = expected.len() == 64 && bool::from(form.csrf.as_bytes().ct_eq(expected.as_bytes()));

@@ -716,3 +716,18 @@ async fn the_account_commands() {
     assert!(trail.iter().any(|a| a.action == "password-reset" && a.actor == "tester"), "{trail:?}");
     assert!(gw.audit_trail(B).await.unwrap().iter().any(|a| a.action == "account-grant"));
 }
+
+/// A form larger than any real one is refused before it is read, signed in or not.
+#[tokio::test]
+async fn oversized_forms_are_refused() {
+    let env = start().await;
+    let big = "x".repeat(console::FORM_LIMIT + 1);
+    let mut anon = env.client("127.0.0.1");
+    let r = anon.sign_in(SUPPORT.0, &big).await;
+    assert_eq!(r.status, 413, "{}", r.body);
+    let mut admin = env.signed_in(ADMIN_A).await;
+    let r = admin.submit("/console/afmelden", &[("x", &big)]).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(admin.get("/console/locaties").await.status, 200, "still signed in");
+    env.api.shutdown().await.unwrap();
+}

@@ -131,6 +131,11 @@ async fn traces(gw: &Gateway, g: &Gone) -> Vec<String> {
         "boom_numbers",
         // Which once-only upgrades ran, with counts.
         "upgrades",
+        // No pupil in them: console accounts (staff), their locations, sessions, sign-in throttle.
+        "accounts",
+        "account_locations",
+        "sessions",
+        "sign_in_throttle",
     ]
     .into_iter()
     .map(String::from)
