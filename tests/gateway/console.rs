@@ -731,3 +731,40 @@ async fn oversized_forms_are_refused() {
     assert_eq!(admin.get("/console/locaties").await.status, 200, "still signed in");
     env.api.shutdown().await.unwrap();
 }
+
+/// `uwlr serve` serves the console beside the API on one listener, and says where; a
+/// support account added with `uwlr account add` signs in there.
+#[test]
+fn serve_serves_the_console() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    crate::cli_support::ok(&crate::cli_support::uwlr(
+        dir.path(),
+        &["account", "add", SUPPORT.0, "--role", "support"],
+        Some(&format!("{}\n", SUPPORT.1)),
+    ));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_uwlr"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (mut api_line, mut console_line) = (String::new(), String::new());
+    stdout.read_line(&mut api_line).unwrap();
+    stdout.read_line(&mut console_line).unwrap();
+    let base = api_line.trim().strip_prefix("admin API: ").unwrap().trim_end_matches("/api/v1").to_string();
+    assert_eq!(console_line.trim(), format!("console: {base}/console/ (accounts: `uwlr account add`)"));
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let mut client = Client { http: c, base: base.clone(), cookies: HashMap::new(), seen: Arc::default() };
+        assert_eq!(client.sign_in(SUPPORT.0, SUPPORT.1).await.status, 303);
+        assert_eq!(client.get("/console/locaties").await.status, 200);
+        assert_eq!(client.get("/api/v1/health").await.status, 200);
+    });
+    let stopped = crate::serve_support::stop(&mut child, &mut stdout);
+    assert!(stopped.status.success(), "{}", stopped.err);
+}
