@@ -31,7 +31,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -74,59 +74,70 @@ pub(crate) struct Signed {
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
-    /// Open without a session (the sign-in and the stylesheet).
+    /// Open without a session (the sign-in, the stylesheet, the redirect home).
     pub public: bool,
 }
 
-/// Every route the console serves.
-pub const ROUTES: &[Route] = &[
-    Route { method: "GET", path: "/console/", public: true },
-    Route { method: "GET", path: "/console/console.css", public: true },
-    Route { method: "GET", path: "/console/aanmelden", public: true },
-    Route { method: "POST", path: "/console/aanmelden", public: true },
-    Route { method: "POST", path: "/console/afmelden", public: false },
-    Route { method: "POST", path: "/console/overal-afmelden", public: false },
-    Route { method: "GET", path: "/console/locaties", public: false },
-    Route { method: "GET", path: "/console/locatie", public: false },
-    Route { method: "GET", path: "/console/locaties/{location}/koppelen", public: false },
-    Route { method: "POST", path: "/console/locaties/{location}/koppelen", public: false },
-    Route { method: "POST", path: "/console/koppelingen/{id}/goedkeuren", public: false },
-    Route { method: "POST", path: "/console/koppelingen/{id}/afwijzen", public: false },
-    Route { method: "POST", path: "/console/koppelingen/{id}/sleutel", public: false },
-    Route { method: "POST", path: "/console/koppelingen/{id}/intrekken", public: false },
-];
+/// A route and its handler, stated once: the router is built from [`table`], and
+/// [`routes`] lists the same, so the tests cannot miss a route.
+struct Entry {
+    route: Route,
+    handler: MethodRouter<ConsoleState>,
+}
 
-/// The console's pages over `gateway`: `/` and `/console/` redirect to the overview. Merge it with the
-/// admin API's router ([`crate::api::router`]) and serve both with the client's address
-/// (`into_make_service_with_connect_info::<SocketAddr>()`, as [`crate::api::serve_router`]
-/// does), which the sign-in throttle counts by.
+fn entry(method: &'static str, path: &'static str, public: bool, handler: MethodRouter<ConsoleState>) -> Entry {
+    Entry { route: Route { method, path, public }, handler }
+}
+
+/// Every page and form. Paths are written out in full, as a browser asks for them.
+fn table() -> Vec<Entry> {
+    let (open, guarded) = (true, false);
+    let home = || async { Redirect::to("/console/locaties") };
+    vec![
+        entry("GET", "/console/", open, get(home)),
+        entry("GET", "/console/console.css", open, get(stylesheet)),
+        entry("GET", "/console/aanmelden", open, get(pages::sign_in_form)),
+        entry("POST", "/console/aanmelden", open, post(pages::sign_in)),
+        entry("POST", "/console/afmelden", guarded, post(pages::sign_out)),
+        entry("POST", "/console/overal-afmelden", guarded, post(pages::sign_out_everywhere)),
+        entry("GET", "/console/locaties", guarded, get(pages::locations)),
+        entry("GET", "/console/locatie", guarded, get(pages::open_location)),
+        entry("GET", "/console/locaties/{location}/koppelen", guarded, get(pages::koppelen)),
+        entry("POST", "/console/locaties/{location}/koppelen", guarded, post(pages::request)),
+        entry("POST", "/console/koppelingen/{id}/goedkeuren", guarded, post(pages::approve)),
+        entry("POST", "/console/koppelingen/{id}/afwijzen", guarded, post(pages::reject)),
+        entry("POST", "/console/koppelingen/{id}/sleutel", guarded, post(pages::key)),
+        entry("POST", "/console/koppelingen/{id}/intrekken", guarded, post(pages::revoke)),
+    ]
+}
+
+/// Every route the console serves, in table order.
+pub fn routes() -> Vec<Route> {
+    table().into_iter().map(|e| e.route).collect()
+}
+
+/// The console's pages over `gateway`: `/` and `/console/` redirect to the overview. Merge
+/// it with the admin API's router ([`crate::api::router`]) and serve both with the client's
+/// address (`into_make_service_with_connect_info::<SocketAddr>()`, as
+/// [`crate::api::serve_router`] does), which the sign-in throttle counts by.
 pub fn router(gateway: Gateway, settings: ConsoleSettings) -> Router {
     let state = ConsoleState { gw: gateway, settings: Arc::new(settings) };
-    let guarded = Router::new()
-        .route("/afmelden", post(pages::sign_out))
-        .route("/overal-afmelden", post(pages::sign_out_everywhere))
-        .route("/locaties", get(pages::locations))
-        .route("/locatie", get(pages::open_location))
-        .route("/locaties/{location}/koppelen", get(pages::koppelen).post(pages::request))
-        .route("/koppelingen/{id}/goedkeuren", post(pages::approve))
-        .route("/koppelingen/{id}/afwijzen", post(pages::reject))
-        .route("/koppelingen/{id}/sleutel", post(pages::key))
-        .route("/koppelingen/{id}/intrekken", post(pages::revoke))
+    let (mut public, mut guarded) = (Router::new(), Router::new());
+    let mut outer = Router::new().route("/", get(|| async { Redirect::to("/console/locaties") }));
+    for Entry { route, handler } in table() {
+        // `/console/` itself is outside the nest: nested, `/` would answer `/console`.
+        match route.path.strip_prefix(PREFIX).unwrap_or(route.path) {
+            "/" => outer = outer.route(route.path, handler.with_state(state.clone())),
+            inner if route.public => public = public.route(inner, handler),
+            inner => guarded = guarded.route(inner, handler),
+        }
+    }
+    let guarded = guarded
         .route_layer(middleware::from_fn(check_csrf))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_session));
-    let pages = Router::new()
-        .route("/console.css", get(stylesheet))
-        .route("/aanmelden", get(pages::sign_in_form).post(pages::sign_in))
-        .merge(guarded)
-        .fallback(pages::not_found)
-        .layer(DefaultBodyLimit::max(FORM_LIMIT))
-        .with_state(state);
-    let home = || async { Redirect::to("/console/locaties") };
-    Router::new()
-        .route("/", get(home))
-        .route("/console/", get(home))
-        .nest(PREFIX, pages)
-        .layer(middleware::from_fn(headers_and_log))
+    let pages =
+        public.merge(guarded).fallback(pages::not_found).layer(DefaultBodyLimit::max(FORM_LIMIT)).with_state(state);
+    outer.nest(PREFIX, pages).layer(middleware::from_fn(headers_and_log))
 }
 
 const STYLESHEET: &str = include_str!("console.css");
