@@ -517,8 +517,8 @@ fn check_decided(id: i64, p: &Proposal, decisions: &[Decision]) -> Result<(), Ga
     }
     let links = p.suggested_links().len();
     Err(GatewayError::Conflict(format!(
-        "proposal {id} is not applied: {} new record(s) look like records the school already has (same eckid, or same \
-         name and birth date) and are undecided:\n{}\nLink each to its candidate (uwlr import decide {id} --link \
+        "proposal {id} is not applied: {} new record(s) look like records the school already has (same eckid, name \
+         and birth date, a teacher's e-mail address or name, a group's name) and are undecided:\n{}\nLink each to its candidate (uwlr import decide {id} --link \
          TAB/KEY=ID), accept every suggestion in one step ({links} of them: uwlr import decide {id} \
          --accept-suggestions, or POST /api/v1/proposals/{id}/accept-suggestions), or create a record anyway \
          (--new TAB/KEY)",

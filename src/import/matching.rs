@@ -6,9 +6,10 @@
 //! pass, so an eckid link is never lost to a key link of an earlier record.
 //!
 //! Everything else is a suggestion ([`Candidates`]): the same eckid through another link,
-//! same name and birth date, same e-mail. Those are never applied by themselves, because two
-//! pupils called Emma de Jong in one school are common and linking the wrong one moves test
-//! results to another child; but the strong ones hold the proposal up until an admin decides
+//! same name and birth date, same e-mail, the same group name in the year. Those are never
+//! applied by themselves, because two pupils called Emma de Jong in one school are common and
+//! linking the wrong one moves test results to another child; but the strong ones
+//! (`CandidateReason::is_strong`) hold the proposal up until an admin decides
 //! (`Item::is_undecided`), so that nobody is doubled silently either.
 
 use super::incoming::{text, Answer};
@@ -179,7 +180,7 @@ impl<'a> Candidates<'a> {
     /// Known groups (positions) that might be this new one, by id.
     pub fn groep(&self, f: &GroepFields, claims: &HashMap<usize, usize>) -> Vec<(usize, CandidateReason)> {
         let mut found = Found::default();
-        found.add(self.groepen.get(lower(Some(&f.naam))), claims, CandidateReason::SameName);
+        found.add(self.groepen.get(lower(Some(&f.naam))), claims, CandidateReason::SameGroupName);
         found.finish(|k| self.known.groepen[k].id)
     }
 

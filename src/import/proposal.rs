@@ -247,15 +247,30 @@ pub enum CandidateReason {
     SameEckid,
     NameAndBirthDate,
     NameAndGroup,
+    /// A teacher with the same e-mail address: an address is one person's.
     SameEmail,
+    /// A group of the year with the same name: a school has one "5A" a year.
+    SameGroupName,
+    /// A teacher with the same name (a LAS often sends no e-mail address).
     SameName,
 }
 
 impl CandidateReason {
-    /// Same ECK iD, or same name and birth date: most likely the same child. A new record
-    /// with such a candidate is not created until an admin decides.
+    /// Same ECK iD, or same name and birth date: most likely the same child; the same e-mail
+    /// address or name: the same teacher; the same name in the year: the same group. (Same
+    /// name and group is not enough for a pupil: twins.) A new record
+    /// with such a candidate is not created until an admin decides (after "Verwijder
+    /// nummers" every record of the school comes back like this, and creating them would
+    /// double the school and invite every teacher again).
     pub fn is_strong(self) -> bool {
-        matches!(self, CandidateReason::SameEckid | CandidateReason::NameAndBirthDate)
+        matches!(
+            self,
+            CandidateReason::SameEckid
+                | CandidateReason::NameAndBirthDate
+                | CandidateReason::SameEmail
+                | CandidateReason::SameGroupName
+                | CandidateReason::SameName
+        )
     }
 }
 
@@ -266,6 +281,7 @@ impl fmt::Display for CandidateReason {
             CandidateReason::NameAndBirthDate => "same name and birth date",
             CandidateReason::NameAndGroup => "same name and group",
             CandidateReason::SameEmail => "same e-mail",
+            CandidateReason::SameGroupName => "same group name",
             CandidateReason::SameName => "same name",
         })
     }

@@ -92,8 +92,8 @@ fn write_proposal(p: &Proposal, out: &mut dyn Write) -> fmt::Result {
         line(
             out,
             &format!(
-                "UNDECIDED: {undecided} new record(s) look like known ones (same eckid, or name and birth date): \
-                 link or create each"
+                "UNDECIDED: {undecided} new record(s) look like known ones (the candidates say why): link or create \
+                 each"
             ),
         )?;
     }

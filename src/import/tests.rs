@@ -159,7 +159,10 @@ fn teacher_candidates_by_email_then_name_and_group_candidates_by_name() {
     );
     let g = &p.groepen[0];
     assert_eq!(g.category, Category::New);
-    assert_eq!(g.candidates.iter().map(|c| (c.id, c.reason)).collect::<Vec<_>>(), [(10, CandidateReason::SameName)]);
+    assert_eq!(
+        g.candidates.iter().map(|c| (c.id, c.reason)).collect::<Vec<_>>(),
+        [(10, CandidateReason::SameGroupName)]
+    );
 }
 
 // Rule 3: changes of existing records.

@@ -195,16 +195,18 @@ fn request_approve_fetch_decide_apply_records_and_audit() {
     ok(&uwlr(&dir, &["school", "clear-numbers", "99DE00"], None, &mut seen));
     let r = uwlr(&dir, &["import", "fetch", "1", "--rows", "1"], None, &mut seen);
     let out = ok(&r);
-    assert!(out.contains("UNDECIDED: 29 new record(s) look like known ones"), "{out}");
+    // The groups (same name) and teachers (same e-mail or name) too: 7 + 11 + 29.
+    assert!(out.contains("UNDECIDED: 47 new record(s) look like known ones"), "{out}");
     assert!(out.contains("uwlr import decide 3 --accept-suggestions --data-dir"), "{out}");
     let r = uwlr(&dir, &["import", "apply", "3"], None, &mut seen);
     let e = refused(&r, 1);
-    assert!(e.contains("29 new record(s)") && e.contains("same name and birth date as"), "{e}");
+    assert!(e.contains("47 new record(s)") && e.contains("same name and birth date as"), "{e}");
     let r = uwlr(&dir, &["import", "decide", "3", "--accept-suggestions", "--rows", "1"], None, &mut seen);
     assert!(!ok(&r).contains("UNDECIDED"), "{}", r.out);
     ok(&uwlr(&dir, &["import", "apply", "3"], None, &mut seen));
     let r = uwlr(&dir, &["school", "records", "99DE00"], None, &mut seen);
     assert!(ok(&r).contains("LEERLINGEN: 30 (30 active)"), "29 linked again, the skipped one new: {}", r.out);
+    assert!(r.out.contains("GROEPEN: 7 (7 active)") && r.out.contains("LEERKRACHTEN: 11 (11 active)"), "{}", r.out);
 
     // Archiving by hand, in bulk, and back.
     let r = uwlr(&dir, &["school", "records", "99DE00", "--json"], None, &mut seen);

@@ -895,21 +895,34 @@ async fn undecided_records_hold_the_apply_until_every_suggestion_is_accepted_thr
     assert_eq!(c.status, 200, "{c:?}");
     let f = env.post("/api/v1/koppelingen/{id}/fetch", &id, json!({ "full": true }), "admin").await;
     assert_eq!(f.body["proposal"]["summary"]["leerlingen"]["undecided"], 12, "{:?}", f.body["proposal"]["summary"]);
+    // Groups (same name in the year) and teachers (same e-mail address) come back too.
+    let undecided = |tab: &str| f.body["proposal"]["summary"][tab]["undecided"].as_u64().unwrap();
+    let (groepen, leerkrachten) = (undecided("groepen"), undecided("leerkrachten"));
+    assert!(groepen > 0 && leerkrachten > 0, "{:?}", f.body["proposal"]["summary"]);
+    let total = 12 + groepen + leerkrachten;
+    let before = env.get("/api/v1/locations/{location}/records", "99DE00").await;
     let pid = f.body["proposal_id"].to_string();
     let refused = env.post("/api/v1/proposals/{id}/apply", &pid, json!({}), "admin").await;
     assert_eq!(refused.status, 409);
     let e = error_of(&refused);
-    assert!(e.contains("12 new record(s)") && e.contains("same name and birth date as"), "{e}");
+    assert!(e.contains(&format!("{total} new record(s)")) && e.contains("same name and birth date as"), "{e}");
     let a = env.call(Method::POST, "/api/v1/proposals/{id}/accept-suggestions", &pid, None, "admin").await;
     assert_eq!(a.status, 200, "{a:?}");
-    assert_eq!(a.body["decisions"].as_array().unwrap().len(), 12);
-    assert_eq!(a.body["proposal"]["summary"]["leerlingen"]["undecided"], 0);
+    assert_eq!(a.body["decisions"].as_array().unwrap().len() as u64, total);
+    for tab in ["groepen", "leerkrachten", "leerlingen"] {
+        assert_eq!(a.body["proposal"]["summary"][tab]["undecided"], 0, "{tab}");
+    }
     let applied = env.post("/api/v1/proposals/{id}/apply", &pid, json!({}), "admin").await;
     assert_eq!(applied.status, 200, "{applied:?}");
     let records = env.get("/api/v1/locations/{location}/records", "99DE00").await;
     let ids: Vec<i64> =
         records.body["leerlingen"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, pupils.iter().map(|p| p.0).collect::<Vec<_>>(), "the same records, no duplicate");
+    for tab in ["groepen", "leerkrachten"] {
+        let ids =
+            |v: &serde_json::Value| v[tab].as_array().unwrap().iter().map(|r| r["id"].clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&records.body), ids(&before.body), "{tab}: the same records, no duplicate");
+    }
     env.stop().await;
 }
 
