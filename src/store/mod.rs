@@ -122,19 +122,32 @@ impl Store {
             .connect_with(options)
             .await?;
         let store = Store { pool, dialect };
+        // Several processes may open one store at once (a `uwlr` command beside `uwlr
+        // serve`, instances starting together): the schema steps run one process at a time,
+        // and the others then find them done. sqlx locks PostgreSQL's migrations itself, not
+        // SQLite's (a second process read the applied list before the first committed, and
+        // failed on "table already exists"), so SQLite takes a lock file beside the database.
+        let _lock = match sqlite_file(url) {
+            Some(db) => Some(schema_lock(&db).await?),
+            None => None,
+        };
         store.migrate().await?;
         Ok(store)
     }
 
     /// Applies the migrations this database has not seen yet.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
+    async fn migrate(&self) -> Result<(), StoreError> {
         let migrator = match self.dialect {
             Dialect::Sqlite => &SQLITE,
             Dialect::Postgres => &POSTGRES,
         };
         migrator.run(&self.pool).await?;
-        // What 0005 cannot say in SQL, once, in one transaction.
+        // What 0005 cannot say in SQL, once, in one transaction; on PostgreSQL under a lock
+        // held to the commit, so a second instance waits and then finds it done.
         let mut tx = self.pool.begin().await?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(UPGRADE_LOCK).execute(&mut *tx).await?;
+        }
         if let Some(up) = upgrade::run(&mut tx, Utc::now()).await? {
             tracing::info!(?up, "store upgraded: pupils carry on across school years");
         }
@@ -153,6 +166,34 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The key of the PostgreSQL advisory lock the upgrade step runs under (any constant that no
+/// other lock of this database uses; sqlx's migration lock derives its own from the name).
+const UPGRADE_LOCK: i64 = 0x75_776c_725f_7570; // "uwlr_up"
+
+/// The database file of a `sqlite:` URL (not an in-memory one).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| std::path::PathBuf::from(path))
+}
+
+/// An exclusive lock on `<database>.schema-lock` (0600), held while the schema steps run;
+/// released when the returned file is dropped (or the process ends).
+async fn schema_lock(db: &Path) -> Result<std::fs::File, StoreError> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".schema-lock");
+    let path = std::path::PathBuf::from(name);
+    let opened = tokio::task::spawn_blocking(move || {
+        crate::private::ensure_file(&path)?;
+        let file = std::fs::OpenOptions::new().write(true).open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(format!("schema lock: {e}")))?;
+    opened.map_err(|e| StoreError::Url(format!("{} (cannot lock it for the schema steps: {e})", db.display())))
 }
 
 /// A URL with its password replaced, for error messages.

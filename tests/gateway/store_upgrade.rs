@@ -108,7 +108,15 @@ async fn the_upgrade_merges_on_sqlite_and_postgresql() {
             pool.execute(sql).await.unwrap_or_else(|e| panic!("{}: {e}", db.name));
         }
         pool.close().await;
-        let store = db.store().await;
+        // Two instances open the old store at once: the upgrade runs once, and both open.
+        let (store, other) = tokio::join!(Store::connect(&db.url), async {
+            tokio::task::yield_now().await;
+            Store::connect(&db.url).await
+        });
+        let (store, other) =
+            (store.unwrap(), other.unwrap_or_else(|e| panic!("{}: the second instance: {e}", db.name)));
+        other.close().await;
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM upgrades").await, 1, "{}", db.name);
         let rows: Vec<(i64, String, Option<String>)> =
             sqlx::query_as("SELECT id, schooljaar, las_key FROM leerlingen ORDER BY id")
                 .fetch_all(store.pool())
