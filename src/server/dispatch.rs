@@ -271,7 +271,7 @@ fn refusal(e: &DecodeError) -> Fault {
 const MAX_FAULT_LINE: usize = 500;
 
 /// A SOAP 1.1 fault of SOAP's own (`VersionMismatch`, `MustUnderstand`), not a UWLR code.
-fn soap_fault(code: &str, message: impl Into<String>) -> Fault {
+pub(crate) fn soap_fault(code: &str, message: impl Into<String>) -> Fault {
     Fault { code: None, raw_code: code.into(), message: message.into(), actor: None, detail: None }
 }
 

@@ -7,6 +7,7 @@
 //! | request | answer |
 //! |---|---|
 //! | `POST` (any path), `Content-Type` `text/xml` / `application/xml` / absent | [`dispatch::handle_with_injection`]: 200 answer or 500 fault, `text/xml; charset=utf-8` |
+//! | `POST` as SOAP 1.2 (`application/soap+xml`) | **500** + SOAP 1.1's `VersionMismatch` fault (SOAP 1.2 Appendix A: a SOAP 1.1 node answers a SOAP 1.2 message so); body not read, connection closed |
 //! | `POST` with another content type, or a charset other than UTF-8 | **415** + fault `Client.OngeldigBericht` naming the expected type |
 //! | `POST` with a body over `max_body_bytes` | **413** + fault `Client.OngeldigBericht` naming the limit; connection closed |
 //! | `POST` whose body does not arrive within `body_read_timeout` | **408** + fault `Client.OngeldigBericht`; connection closed |
@@ -154,10 +155,9 @@ async fn route<P: LasProvider>(
 async fn post<P: LasProvider>(shared: &Shared<P>, req: Request<RequestBody>) -> Result<Resp, CloseConnection> {
     let cfg = &shared.config;
     if let Some(refusal) = content_type_refusal(req.headers().get(CONTENT_TYPE)) {
-        let mut r = soap(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            fault_response(&Fault::new(FaultCode::OngeldigBericht, refusal)).body,
-        );
+        let status =
+            if refusal.soap12 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::UNSUPPORTED_MEDIA_TYPE };
+        let mut r = soap(status, fault_response(&refusal.fault).body);
         // The body was not read: do not try to reuse the connection.
         close(&mut r);
         return Ok(r);
@@ -224,20 +224,36 @@ async fn post<P: LasProvider>(shared: &Shared<P>, req: Request<RequestBody>) -> 
     }
 }
 
+/// A content type this server does not take, and the fault that says so.
+struct ContentTypeRefusal {
+    fault: Fault,
+    /// `application/soap+xml`: a SOAP 1.2 client, answered with SOAP 1.1's `VersionMismatch`.
+    soap12: bool,
+}
+
 /// `None` when the content type is acceptable for SOAP 1.1: `text/xml` (the standard),
 /// `application/xml` (harmless), or absent (some scripts omit it; the body decides).
 /// A charset other than UTF-8 is refused: UWLR is UTF-8 only.
-fn content_type_refusal(ct: Option<&HeaderValue>) -> Option<String> {
+fn content_type_refusal(ct: Option<&HeaderValue>) -> Option<ContentTypeRefusal> {
     let ct = ct?;
     let text = String::from_utf8_lossy(ct.as_bytes());
     let mut parts = text.split(';');
     let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
     let expected = "expected Content-Type: text/xml; charset=utf-8 (SOAP 1.1)";
     let shown: String = text.chars().take(100).filter(|c| !c.is_control()).collect();
+    let refuse = |message: String| {
+        Some(ContentTypeRefusal { fault: Fault::new(FaultCode::OngeldigBericht, message), soap12: false })
+    };
+    if mime == "application/soap+xml" {
+        let fault = dispatch::soap_fault(
+            "VersionMismatch",
+            format!("the request is sent as SOAP 1.2 (Content-Type '{shown}'); UWLR uses SOAP 1.1: {expected}, with the SOAP 1.1 envelope (namespace http://schemas.xmlsoap.org/soap/envelope/)"),
+        );
+        return Some(ContentTypeRefusal { fault, soap12: true });
+    }
     if mime != "text/xml" && mime != "application/xml" {
-        let hint = if mime == "application/soap+xml" { " (that is SOAP 1.2; UWLR uses SOAP 1.1)" } else { "" };
-        return Some(format!(
-            "{}: Content-Type '{shown}' is not accepted{hint}; {expected}",
+        return refuse(format!(
+            "{}: Content-Type '{shown}' is not accepted; {expected}",
             FaultCode::OngeldigBericht.default_message()
         ));
     }
@@ -245,7 +261,7 @@ fn content_type_refusal(ct: Option<&HeaderValue>) -> Option<String> {
         if let Some((k, v)) = p.split_once('=') {
             let v = v.trim().trim_matches('"').to_ascii_lowercase();
             if k.trim().eq_ignore_ascii_case("charset") && v != "utf-8" && v != "utf8" {
-                return Some(format!(
+                return refuse(format!(
                     "{}: charset '{v}' is not accepted; UWLR messages are UTF-8; {expected}",
                     FaultCode::OngeldigBericht.default_message()
                 ));
@@ -413,8 +429,11 @@ mod tests {
         assert!(ok("application/xml"));
         assert!(!ok("application/json"));
         assert!(!ok("text/xml; charset=iso-8859-1"));
-        let msg = content_type_refusal(Some(&HeaderValue::from_static("application/soap+xml"))).unwrap();
-        assert!(msg.contains("SOAP 1.2") && msg.contains("text/xml"), "{msg}");
+        let r = content_type_refusal(Some(&HeaderValue::from_static("application/soap+xml"))).unwrap();
+        assert!(r.soap12 && r.fault.raw_code == "VersionMismatch", "{:?}", r.fault);
+        assert!(r.fault.message.contains("SOAP 1.2") && r.fault.message.contains("text/xml"), "{}", r.fault.message);
+        let r = content_type_refusal(Some(&HeaderValue::from_static("application/json"))).unwrap();
+        assert!(!r.soap12 && r.fault.code == Some(FaultCode::OngeldigBericht));
     }
 
     #[test]
