@@ -6,6 +6,8 @@
 //! - [`accounts`]: roles, argon2id passwords, sessions in the store, the sign-in throttle.
 //! - `pages`: the handlers, one [`Gateway`] call each, as the signed-in person.
 //! - `views`: the templates' data and the Dutch labels.
+//! - `beheer`: a location's management pages: deactivated pupils and groups, the school
+//!   year, results with delivery errors, a dashboard's setting, "Verwijder nummers".
 //!
 //! Every page but the sign-in needs a session (cookie `uwlr_session`: HttpOnly,
 //! SameSite=Strict, Secure when [`ConsoleSettings::secure_cookies`]); the store keeps only
@@ -21,6 +23,7 @@
 //! ```
 
 pub mod accounts;
+mod beheer;
 mod pages;
 mod views;
 
@@ -108,6 +111,18 @@ fn table() -> Vec<Entry> {
         entry("POST", "/console/koppelingen/{id}/afwijzen", guarded, post(pages::reject)),
         entry("POST", "/console/koppelingen/{id}/sleutel", guarded, post(pages::key)),
         entry("POST", "/console/koppelingen/{id}/intrekken", guarded, post(pages::revoke)),
+        // Beheer of a location (src/console/beheer.rs): deactivated pupils and groups, the
+        // school-year transition, results with delivery errors, dashboard setting, numbers.
+        entry("GET", "/console/locaties/{location}/gedeactiveerd", guarded, get(beheer::deactivated)),
+        entry("POST", "/console/locaties/{location}/deactiveren", guarded, post(beheer::archive)),
+        entry("POST", "/console/locaties/{location}/heractiveren", guarded, post(beheer::reactivate)),
+        entry("POST", "/console/locaties/{location}/verwijderen", guarded, post(beheer::delete)),
+        entry("GET", "/console/locaties/{location}/schooljaar", guarded, get(beheer::school_year)),
+        entry("POST", "/console/locaties/{location}/schooljaar", guarded, post(beheer::prepare)),
+        entry("GET", "/console/locaties/{location}/resultaten", guarded, get(beheer::results)),
+        entry("POST", "/console/koppelingen/{id}/opnieuw-aanbieden", guarded, post(beheer::retry)),
+        entry("POST", "/console/koppelingen/{id}/wijzigingen-verwerken", guarded, post(beheer::process_changes)),
+        entry("POST", "/console/locaties/{location}/nummers-verwijderen", guarded, post(beheer::clear_numbers)),
     ]
 }
 

@@ -26,12 +26,17 @@ pub struct Notice {
 }
 
 impl Notice {
-    fn text(&self) -> Option<String> {
+    pub(super) fn text(&self) -> Option<String> {
         self.melding.as_deref().and_then(views::notice).map(str::to_string)
+    }
+
+    /// The code itself, for pages with notices of their own.
+    pub(super) fn code(&self) -> Option<&str> {
+        self.melding.as_deref()
     }
 }
 
-fn render(status: StatusCode, t: &impl Template) -> Response {
+pub(super) fn render(status: StatusCode, t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -61,7 +66,7 @@ pub(super) async fn not_found(req: Request) -> Response {
 }
 
 /// The status and message of a gateway refusal; store trouble is logged, not shown.
-fn refusal(e: &GatewayError) -> (StatusCode, String) {
+pub(super) fn refusal(e: &GatewayError) -> (StatusCode, String) {
     match e {
         GatewayError::Invalid(m) => (StatusCode::BAD_REQUEST, m.clone()),
         GatewayError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
@@ -275,6 +280,17 @@ async fn koppelen_page(
     render(status, &view)
 }
 
+/// The Koppelen met LAS page again with a refusal (for the forms of other modules on it).
+pub(super) async fn koppelen_refused(
+    state: &ConsoleState,
+    s: &Signed,
+    location: &str,
+    status: StatusCode,
+    error: String,
+) -> Response {
+    koppelen_page(state, s, location, status, None, Some(error), Kept::default()).await
+}
+
 pub async fn koppelen(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
@@ -331,13 +347,13 @@ pub async fn request(
     }
 }
 
-fn to_koppelen(location: &str, melding: &str) -> Response {
+pub(super) fn to_koppelen(location: &str, melding: &str) -> Response {
     Redirect::to(&format!("/console/locaties/{location}/koppelen?melding={melding}")).into_response()
 }
 
 /// The link `id` if the person may see it; else the answer to give (404 either way, so
 /// another school's links cannot be told from links that do not exist).
-async fn link(state: &ConsoleState, s: &Signed, id: i64) -> Result<Koppeling, Response> {
+pub(super) async fn link(state: &ConsoleState, s: &Signed, id: i64) -> Result<Koppeling, Response> {
     match state.gw.koppeling(id).await {
         Ok(k) if s.account.sees(&k.location) => Ok(k),
         Ok(_) | Err(GatewayError::NotFound(_)) => Err(failure(StatusCode::NOT_FOUND, Some(s))),

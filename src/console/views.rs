@@ -96,6 +96,11 @@ pub struct LinkView {
     pub can_revoke: bool,
     /// The label of the key form's button: a new key for an active link, else the first.
     pub key_button: &'static str,
+    /// A dashboard link: "Boom wijzigingen verwerken" applies, and whether it is on.
+    pub dashboard: bool,
+    pub process_changes: bool,
+    /// An ESIS link without its key yet: the page explains the verification code.
+    pub esis_waiting: bool,
 }
 
 impl LinkView {
@@ -116,6 +121,9 @@ impl LinkView {
             can_key: manages && matches!(k.status, Status::Requested | Status::Approved | Status::Active),
             can_revoke: manages && !k.status.is_final(),
             key_button: if k.status == Status::Active { "NIEUWE SLEUTEL OPSLAAN" } else { "SLEUTEL OPSLAAN" },
+            dashboard: k.kind.is_dashboard(),
+            process_changes: k.process_changes,
+            esis_waiting: k.kind == Kind::Esis && !k.has_key && !k.status.is_final(),
         }
     }
 }
@@ -161,6 +169,9 @@ pub fn notice(code: &str) -> Option<&'static str> {
         "afgewezen" => "De aanvraag is afgewezen; de school krijgt de reden per e-mail.",
         "sleutel" => "De autorisatiesleutel is opgeslagen.",
         "ingetrokken" => "De koppeling is ingetrokken.",
+        "wijzigingen-aan" => "Boom wijzigingen verwerken staat aan: hernormeringen worden ook aangeboden.",
+        "wijzigingen-uit" => "Boom wijzigingen verwerken staat uit: alleen nieuwe resultaten worden aangeboden.",
+        "nummers-verwijderd" => "De nummers zijn verwijderd. Toetsgegevens zijn niet verwijderd.",
         "afgemeld" => "Je bent afgemeld.",
         "overal-afgemeld" => "Je bent op alle apparaten afgemeld.",
         _ => return None,

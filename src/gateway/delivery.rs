@@ -16,7 +16,7 @@ use crate::message::values::Schooljaar;
 use crate::message::{Body, EncodeOptions};
 use crate::results::{by_pupil, message, Audience, NewResult, Outgoing, ToetsDef};
 use crate::store::koppelingen::{self as links, AuditLine, Koppeling};
-use crate::store::results::{self as rows, DeliveryError, Recorded};
+use crate::store::results::{self as rows, DeliveryBatch, DeliveryError, Recorded};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -211,6 +211,44 @@ impl Gateway {
         links::audit(&mut tx, &line, now).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// Queues one delivery error of a link again (the console's retry of a single row).
+    /// Refused as [`Gateway::retry_deliveries`] is for a link that sends nothing; an id that
+    /// is not a delivery error of this link is not found.
+    pub async fn retry_delivery(&self, koppeling_id: i64, delivery_id: i64, actor: &str) -> Result<(), GatewayError> {
+        let now = self.now();
+        let mut tx = self.store.pool().begin().await?;
+        let k = links::get(&mut tx, koppeling_id).await?;
+        if k.status != Status::Active {
+            return Err(GatewayError::Conflict(format!(
+                "koppeling {} is {}; nothing is sent through it, so its delivery errors stay as a record",
+                k.id, k.status
+            )));
+        }
+        if rows::retry_one(&mut tx, koppeling_id, delivery_id, now).await? == 0 {
+            return Err(GatewayError::NotFound(format!(
+                "koppeling {koppeling_id} has no delivery error {delivery_id}"
+            )));
+        }
+        let reason = format!("delivery error {delivery_id} queued again");
+        let line = AuditLine {
+            koppeling_id: Some(k.id),
+            location: &k.location,
+            actor,
+            action: "retry-delivery",
+            from: None,
+            to: None,
+            reason: Some(&reason),
+        };
+        links::audit(&mut tx, &line, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What was offered to a link when: its latest `limit` results messages, newest first.
+    pub async fn delivery_batches(&self, koppeling_id: i64, limit: i64) -> Result<Vec<DeliveryBatch>, GatewayError> {
+        Ok(rows::batches(&mut *self.store.pool().acquire().await?, koppeling_id, limit).await?)
     }
 
     /// Delivery rows per status for a link (pending, sent, failed, superseded).

@@ -6,7 +6,7 @@
 //! LOCKED`, so two gateway instances never claim the same row; SQLite has one writer), and
 //! marks them sent only while it still holds the lease.
 
-use super::{ts, Dialect, StoreError};
+use super::{parse_ts, ts, Dialect, StoreError};
 use crate::results::{NewResult, Outgoing, Scores, ToetsDef};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -499,6 +499,62 @@ pub async fn retry(conn: &mut AnyConnection, koppeling_id: i64, now: DateTime<Ut
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Puts one delivery error of a link back in the queue, due now; 0 when the link has no
+/// such error (another link's, or not failed).
+pub async fn retry_one(
+    conn: &mut AnyConnection,
+    koppeling_id: i64,
+    delivery_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = $1, attempts = 0, error_kind = NULL \
+         WHERE koppeling_id = $2 AND id = $3 AND status = 'failed'",
+    )
+    .bind(ts(now))
+    .bind(koppeling_id)
+    .bind(delivery_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// One results message offered to a link: when, how many results, and how it went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeliveryBatch {
+    pub id: i64,
+    pub started_at: DateTime<Utc>,
+    pub results: i64,
+    pub bytes: i64,
+    /// `delivered`, `transient`, `refused`, `abandoned`; `None` while it is being sent.
+    pub outcome: Option<String>,
+    pub fault: Option<String>,
+}
+
+/// A link's latest `limit` batches, newest first.
+pub async fn batches(conn: &mut AnyConnection, koppeling_id: i64, limit: i64) -> Result<Vec<DeliveryBatch>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, started_at, results, bytes, outcome, fault FROM delivery_batches WHERE koppeling_id = $1 \
+         ORDER BY id DESC LIMIT $2",
+    )
+    .bind(koppeling_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DeliveryBatch {
+                id: r.try_get(0)?,
+                started_at: parse_ts(&r.try_get::<String, _>(1)?)?,
+                results: r.try_get(2)?,
+                bytes: r.try_get(3)?,
+                outcome: r.try_get(4)?,
+                fault: r.try_get(5)?,
+            })
+        })
+        .collect()
 }
 
 /// Rows per status for a link.

@@ -287,3 +287,57 @@ async fn a_revoked_link_keeps_its_queued_results_as_delivery_errors() {
         );
     }
 }
+
+/// The console's retry of one delivery error, and the per-link history of messages.
+#[tokio::test]
+async fn one_delivery_error_is_retried_alone_and_every_message_offered_is_in_the_history() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 4, clock.clone()).await;
+        let (link, pupils) = imported(&gw, &las).await;
+        clock.advance(Duration::minutes(1));
+        // Two pupils left the LAS: their results are refused for good, the others arrive.
+        for gone in las.las.leerlingen("99DE00").await.unwrap().iter().take(2) {
+            las.las.remove_leerling("99DE00", gone.key.as_deref().unwrap()).await.unwrap();
+        }
+        for p in &pupils {
+            gw.record_result(&result(*p, "s1", 5, clock.now()), "platform").await.unwrap();
+        }
+        let report = gw.deliver(&fast()).await.unwrap();
+        assert_eq!((report.delivered, report.refused), (2, 2), "{}", db.name);
+        let errors = gw.delivery_errors(Some(link)).await.unwrap();
+        assert_eq!(errors.len(), 2);
+
+        // Not this link's error, or none at all: not found, nothing queued.
+        let missing = gw.retry_delivery(link, errors[1].delivery_id + 1000, "admin").await.unwrap_err();
+        assert!(matches!(missing, uwlr::gateway::GatewayError::NotFound(_)), "{missing:?}");
+        gw.retry_delivery(link, errors[0].delivery_id, "admin").await.unwrap();
+        let left = gw.delivery_errors(Some(link)).await.unwrap();
+        assert_eq!(left, vec![errors[1].clone()], "{}: only the one retried left the list", db.name);
+        let again = gw.retry_delivery(link, errors[0].delivery_id, "admin").await.unwrap_err();
+        assert!(matches!(again, uwlr::gateway::GatewayError::NotFound(_)), "queued already: {again:?}");
+        let trail = gw.audit_trail("99DE00").await.unwrap();
+        assert!(trail.iter().any(|a| a.action == "retry-delivery" && a.actor == "admin"), "{trail:?}");
+
+        // The history: every message offered, newest first, with its count and outcome.
+        let batches = gw.delivery_batches(link, 100).await.unwrap();
+        assert_eq!(batches.len() as usize, report.messages, "{}", db.name);
+        assert!(batches.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+        assert_eq!(batches.last().unwrap().results, 4, "the first message carried all four");
+        assert!(batches.iter().all(|b| b.outcome.is_some()));
+        let delivered: i64 =
+            batches.iter().filter(|b| b.outcome.as_deref() == Some("delivered")).map(|b| b.results).sum();
+        assert_eq!(delivered, 2);
+        assert!(batches.iter().any(|b| b.outcome.as_deref() == Some("refused") && b.fault.is_some()));
+        assert_eq!(gw.delivery_batches(link, 1).await.unwrap().len(), 1, "the limit holds");
+        revoke_and_retry_is_refused(&gw, link, errors[1].delivery_id).await;
+        las.server.shutdown().await;
+    }
+}
+
+async fn revoke_and_retry_is_refused(gw: &Gateway, link: i64, delivery: i64) {
+    gw.revoke_koppeling(link, "admin", None).await.unwrap();
+    let e = conflict(gw.retry_delivery(link, delivery, "admin").await.unwrap_err());
+    assert!(e.contains("is revoked"), "{e}");
+}

@@ -19,6 +19,7 @@ mod api_connections;
 mod cli_gateway;
 mod cli_results;
 mod console;
+mod console_beheer;
 mod console_browser;
 mod demo;
 mod free_text;
