@@ -373,30 +373,22 @@ async fn year_page(
         (Err(e), _) | (_, Err(e)) => return failure(refusal(&e).0, Some(s)),
     };
     let las = |k: &&crate::store::koppelingen::Koppeling| !k.kind.is_dashboard() && k.status == Status::Active;
-    let current = links.iter().filter(las).map(|k| k.schooljaar.clone()).max();
+    // The newest year with an active LAS link; a year started and waiting for its import
+    // is not current yet (as the records count it), and nothing can be prepared after it.
+    let newest = links.iter().filter(las).map(|k| k.schooljaar.clone()).max();
+    let waiting = |y: &str| years.iter().any(|s| s.schooljaar == y && s.completed_at.is_none());
     let today = crate::clock::dutch_date(state.gw.now());
-    let next = current.as_deref().and_then(|c| Schooljaar::parse(c).ok()).and_then(calendar::next);
-    let (window, can_prepare) = match next {
-        None => ("Er is nog geen actieve koppeling met het LAS: eerst koppelen.".to_string(), false),
-        Some(n) if years.iter().any(|y| y.schooljaar == n.to_string()) => {
-            (format!("Schooljaar {n} is al klaargezet."), false)
+    let (current, next, window, can_prepare) = match newest {
+        Some(n) if waiting(&n) => {
+            let current = links.iter().filter(las).map(|k| k.schooljaar.clone()).filter(|y| *y != n).max();
+            let text = format!("Schooljaar {n} is klaargezet en wacht op het afronden van de import.");
+            (current, Some(n), text, false)
         }
-        Some(n) => match calendar::window(n, today) {
-            Window::NotYet { opens } => (format!("Schooljaar {n} klaarzetten kan vanaf {}.", datum(opens)), false),
-            Window::Open { closes } => (
-                format!(
-                    "Schooljaar {n} klaarzetten kan tot {}. Doe je dit niet, dan zet het Boom testcentrum het \
-                     schooljaar op {} zelf klaar en start de leerlingimport; afronden doe je zelf.",
-                    datum(closes),
-                    datum(closes)
-                ),
-                true,
-            ),
-            Window::Closed { since } => (
-                format!("Sinds {} zet het Boom testcentrum schooljaar {n} zelf klaar.", datum(since)),
-                false,
-            ),
-        },
+        newest => {
+            let next = newest.as_deref().and_then(|c| Schooljaar::parse(c).ok()).and_then(calendar::next);
+            let (text, can) = prepare_window(next, today, &years);
+            (newest, next.map(|n| n.to_string()), text, can)
+        }
     };
     let mut pending = Vec::new();
     for y in years.iter().filter(|y| y.completed_at.is_none()) {
@@ -431,13 +423,43 @@ async fn year_page(
         page,
         location: location.to_string(),
         current,
-        next: next.map(|n| n.to_string()),
+        next,
         window,
         can_prepare,
         years,
         pending,
     };
     render(status, &view)
+}
+
+/// When the next year can be prepared, and whether now.
+fn prepare_window(
+    next: Option<Schooljaar>,
+    today: chrono::NaiveDate,
+    years: &[crate::store::school_years::SchoolYear],
+) -> (String, bool) {
+    match next {
+        None => ("Er is nog geen actieve koppeling met het LAS: eerst koppelen.".to_string(), false),
+        Some(n) if years.iter().any(|y| y.schooljaar == n.to_string()) => {
+            (format!("Schooljaar {n} is al klaargezet."), false)
+        }
+        Some(n) => match calendar::window(n, today) {
+            Window::NotYet { opens } => (format!("Schooljaar {n} klaarzetten kan vanaf {}.", datum(opens)), false),
+            Window::Open { closes } => (
+                format!(
+                    "Schooljaar {n} klaarzetten kan tot {}. Doe je dit niet, dan zet het Boom testcentrum het \
+                     schooljaar op {} zelf klaar en start de leerlingimport; afronden doe je zelf.",
+                    datum(closes),
+                    datum(closes)
+                ),
+                true,
+            ),
+            Window::Closed { since } => (
+                format!("Sinds {} zet het Boom testcentrum schooljaar {n} zelf klaar.", datum(since)),
+                false,
+            ),
+        },
+    }
 }
 
 fn datum(d: chrono::NaiveDate) -> String {

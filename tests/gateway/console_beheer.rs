@@ -298,6 +298,8 @@ async fn an_admin_prepares_the_next_school_year_only_in_its_window() {
     assert!(r.body.contains("Het nieuwe schooljaar is klaargezet"));
     assert!(r.body.contains("Nog af te ronden") && r.body.contains("Wacht op afronden van de import"), "{}", r.body);
     assert!(!r.body.contains("GA VERDER"), "started once");
+    assert!(r.body.contains("<dt>Huidig schooljaar</dt><dd>2025-2026</dd>"), "not current before its import: {}", r.body);
+    assert!(r.body.contains("Schooljaar 2026-2027 is klaargezet en wacht op het afronden van de import"));
     let r = admin.submit(&page, &[]).await;
     assert_eq!(r.status, 409);
     assert!(r.body.contains("already started"), "{}", r.body);
@@ -396,5 +398,145 @@ async fn a_dashboard_is_requested_with_its_key_and_its_setting_saved_and_numbers
     assert_eq!(r.status, 303, "{}", r.body);
     let page = admin_b.get(&format!("/console/locaties/{B}/koppelen")).await;
     assert!(page.body.contains("verificatiecode") && page.body.contains("20 tot 50 tekens"), "{}", page.body);
+    env.api.shutdown().await.unwrap();
+}
+
+/// A school admin in headless Chromium on each beheer page: archives two pupils with the
+/// checkboxes, deletes one for good with the typed phrase, offers a delivery error again,
+/// sees the school year, switches "Boom wijzigingen verwerken" off; support opens the
+/// results too. Screenshots under target/console-screenshots/ (docs/console/ with
+/// `UWLR_UPDATE_SCREENSHOTS=1`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_school_admin_manages_its_location_in_chromium() {
+    use crate::console_browser::{arrive, binaries, browser, shoot, start_driver, text_of};
+    use fantoccini::Locator;
+    let (driver, chromium) = match binaries() {
+        Ok(b) => b,
+        Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("the browser test needs Chromium under CI=true: {why}")
+        }
+        Err(why) => {
+            eprintln!("note: browser test skipped: {why}");
+            return;
+        }
+    };
+    let env = start().await;
+    let link = imported_a(&env).await;
+    two_delivery_errors(&env, link).await;
+    let req = uwlr::gateway::koppelingen::KoppelingRequest {
+        location: A.into(),
+        schooljaar: SCHOOLJAAR.into(),
+        kind: uwlr::koppeling::Kind::Schoolkr8,
+        endpoint: Some("https://schoolkr8.example/uwlr".into()),
+        key: Some("SchoolKr8-sleutel-0123456789".into()),
+        reason: None,
+    };
+    let dash = env.gw.request_koppeling(&req, "setup").await.unwrap().id;
+    // The pupils archived and deleted here are not those with a delivery error, so the
+    // results page still shows both.
+    let refused: Vec<i64> = env.gw.delivery_errors(Some(link)).await.unwrap().iter().map(|e| e.leerling_id).collect();
+    let records = env.gw.records(A).await.unwrap();
+    let pupils: Vec<i64> = records.leerlingen.iter().map(|l| l.id).filter(|id| !refused.contains(id)).collect();
+    let driver = start_driver(&driver);
+    let c = browser(&driver, &chromium).await;
+    c.set_window_size(1280, 1200).await.unwrap();
+    let base = env.api.base_url();
+    let click = |xpath: String| {
+        let c = c.clone();
+        async move { c.find(Locator::XPath(&xpath)).await.unwrap().click().await.unwrap() }
+    };
+    let sign_in = |who: (&'static str, &'static str)| {
+        let (c, base) = (c.clone(), base.clone());
+        async move {
+            c.goto(&format!("{base}/console/aanmelden")).await.unwrap();
+            c.find(Locator::Id("email")).await.unwrap().send_keys(who.0).await.unwrap();
+            c.find(Locator::Id("wachtwoord")).await.unwrap().send_keys(who.1).await.unwrap();
+            c.find(Locator::XPath("//button[normalize-space()='AANMELDEN']")).await.unwrap().click().await.unwrap();
+            arrive(&c, "/console/locaties").await;
+        }
+    };
+    sign_in(ADMIN_A).await;
+
+    // Gedeactiveerde leerlingen en groepen: from the Koppelen page's menu.
+    c.goto(&format!("{base}/console/locaties/{A}/koppelen")).await.unwrap();
+    click("//nav[contains(@class,'beheer')]//a[normalize-space()='Gedeactiveerde leerlingen en groepen']".into()).await;
+    let page = format!("/console/locaties/{A}/gedeactiveerd");
+    arrive(&c, &page).await;
+    assert!(text_of(&c, "h1").await.starts_with("Gedeactiveerde leerlingen en groepen"));
+    for p in &pupils[..2] {
+        c.find(Locator::Id(&format!("al-{p}"))).await.unwrap().click().await.unwrap();
+    }
+    click("//form[input[@name='tab' and @value='leerlingen']]//button[normalize-space()='DEACTIVEREN']".into()).await;
+    arrive(&c, &format!("{page}?melding=gedeactiveerd")).await;
+    assert!(text_of(&c, ".melding").await.contains("gedeactiveerd"));
+    shoot(&c, "gedeactiveerd").await;
+
+    // Delete one for good: the confirmation with the seed's warning and the phrase.
+    c.find(Locator::Id(&format!("gl-{}", pupils[0]))).await.unwrap().click().await.unwrap();
+    click("//section[@aria-labelledby='gd-ll']//button[normalize-space()='VERWIJDEREN']".into()).await;
+    arrive(&c, &format!("/console/locaties/{A}/verwijderen")).await;
+    let phrase = text_of(&c, "label[for='bevestiging'] code").await;
+    assert_eq!(phrase, "DELETE 1 leerlingen OF 99DE00");
+    assert!(text_of(&c, ".waarschuwing").await.contains("nooit meer terug te halen"));
+    shoot(&c, "verwijderen").await;
+    c.find(Locator::Id("bevestiging")).await.unwrap().send_keys(&phrase).await.unwrap();
+    click("//button[normalize-space()='DEFINITIEF VERWIJDEREN']".into()).await;
+    arrive(&c, &format!("{page}?melding=verwijderd")).await;
+    let left: Vec<i64> = env.gw.deactivated(A).await.unwrap().leerlingen.iter().map(|l| l.id).collect();
+    assert_eq!(left, vec![pupils[1]]);
+
+    // Resultaten: offer one delivery error again.
+    click("//nav[contains(@class,'beheer')]//a[normalize-space()='Resultaten']".into()).await;
+    let results = format!("/console/locaties/{A}/resultaten");
+    arrive(&c, &results).await;
+    assert!(text_of(&c, "main").await.contains("Boom-leerlingnummer niet vindbaar"));
+    shoot(&c, "resultaten").await;
+    let before = env.gw.delivery_errors(Some(link)).await.unwrap().len();
+    assert_eq!(before, 2);
+    click("(//button[normalize-space()='OPNIEUW AANBIEDEN'])[1]".into()).await;
+    arrive(&c, &format!("{results}?melding=aangeboden")).await;
+    assert_eq!(env.gw.delivery_errors(Some(link)).await.unwrap().len(), before - 1);
+
+    // Overgang nieuw schooljaar.
+    click("//nav[contains(@class,'beheer')]//a[normalize-space()='Overgang nieuw schooljaar']".into()).await;
+    arrive(&c, &format!("/console/locaties/{A}/schooljaar")).await;
+    assert!(text_of(&c, "main").await.contains("Schooljaar 2026-2027 klaarzetten kan vanaf 01-08-2026"));
+    shoot(&c, "schooljaar").await;
+
+    // The dashboard on Koppelen met LAS: Boom wijzigingen verwerken off.
+    c.goto(&format!("{base}/console/locaties/{A}/koppelen#k-{dash}")).await.unwrap();
+    arrive(&c, &format!("/console/locaties/{A}/koppelen")).await;
+    shoot(&c, "koppelen-dashboard").await;
+    c.find(Locator::Id(&format!("wijz-{dash}"))).await.unwrap().click().await.unwrap();
+    click(format!("//form[@action='/console/koppelingen/{dash}/wijzigingen-verwerken']//button")).await;
+    arrive(&c, &format!("/console/locaties/{A}/koppelen?melding=wijzigingen-uit")).await;
+    assert!(!env.gw.koppeling(dash).await.unwrap().process_changes);
+    c.goto(&format!("{base}/console/locaties/{A}/koppelen#nummers")).await.unwrap();
+    arrive(&c, &format!("/console/locaties/{A}/koppelen")).await;
+    shoot(&c, "verwijder-nummers").await;
+
+    // Support opens the same results page.
+    click("//button[normalize-space()='Afmelden']".into()).await;
+    arrive(&c, "/console/aanmelden?melding=afgemeld").await;
+    sign_in(SUPPORT).await;
+    c.goto(&format!("{base}{results}")).await.unwrap();
+    arrive(&c, &results).await;
+    assert!(text_of(&c, "h1").await.starts_with("Resultaten"));
+    assert!(text_of(&c, "main").await.contains("leveringsfout"));
+
+    // Mid-August next year: the admin prepares 2026-2027 (GA VERDER); its import waits.
+    env.clock.advance(Duration::days(318));
+    sign_in(ADMIN_A).await;
+    let year = format!("/console/locaties/{A}/schooljaar");
+    c.goto(&format!("{base}{year}")).await.unwrap();
+    arrive(&c, &year).await;
+    click("//button[normalize-space()='GA VERDER']".into()).await;
+    arrive(&c, &format!("{year}?melding=klaargezet")).await;
+    assert!(text_of(&c, "main").await.contains("Wacht op afronden van de import"));
+    shoot(&c, "schooljaar-klaargezet").await;
+    assert_eq!(env.gw.school_years(A).await.unwrap()[0].started_by, ADMIN_A.0);
+
+    c.close().await.unwrap();
+    drop(driver);
     env.api.shutdown().await.unwrap();
 }
