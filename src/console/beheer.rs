@@ -60,16 +60,16 @@ fn reason(fields: &Fields) -> Option<&str> {
     Some(field(fields, "reden").trim()).filter(|r| !r.is_empty())
 }
 
-/// Whether the person may manage `location`: else the refusal (404 for another school's,
-/// as if it did not exist; 403 for a teacher of this one).
-fn admin(s: &Signed, location: &str) -> Result<(), Response> {
+/// The refusal if the person may not manage `location`: 404 for another school's, as if
+/// it did not exist; 403 for a teacher of this one.
+fn refused(s: &Signed, location: &str) -> Option<Response> {
     if !s.account.sees(location) {
-        return Err(failure(StatusCode::NOT_FOUND, Some(s)));
+        return Some(failure(StatusCode::NOT_FOUND, Some(s)));
     }
     if !s.account.manages(location) {
-        return Err(failure(StatusCode::FORBIDDEN, Some(s)));
+        return Some(failure(StatusCode::FORBIDDEN, Some(s)));
     }
-    Ok(())
+    None
 }
 
 fn to(location: &str, page: &str, melding: &str) -> Response {
@@ -130,7 +130,7 @@ async fn deactivated_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Response {
-    if let Err(r) = admin(s, location) {
+    if let Some(r) = refused(s, location) {
         return r;
     }
     let records = match state.gw.records(location).await {
@@ -180,7 +180,13 @@ async fn deactivated_page(
     let groepen = gone
         .1
         .into_iter()
-        .map(|g| Row { id: g.id, naam: g.naam, detail: String::new(), since: when(g.deactivated_at), count: g.leerlingen })
+        .map(|g| Row {
+            id: g.id,
+            naam: g.naam,
+            detail: String::new(),
+            since: when(g.deactivated_at),
+            count: g.leerlingen,
+        })
         .collect();
     let mut page = Chrome::new(&format!("Gedeactiveerde leerlingen en groepen — {location}"), Some(s));
     page.notice = notice;
@@ -207,7 +213,7 @@ pub async fn deactivated(
 
 /// Archive (`active` false) or reactivate (true) the checked pupils or groups.
 async fn switch(state: &ConsoleState, s: &Signed, location: &str, fields: &Fields, active: bool) -> Response {
-    if let Err(r) = admin(s, location) {
+    if let Some(r) = refused(s, location) {
         return r;
     }
     let (tab, ids) = match selection(fields) {
@@ -295,7 +301,7 @@ pub async fn delete(
     Path(location): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    if let Err(r) = admin(&s, &location) {
+    if let Some(r) = refused(&s, &location) {
         return r;
     }
     let (tab, ids) = match selection(&fields) {
@@ -365,7 +371,7 @@ async fn year_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Response {
-    if let Err(r) = admin(s, location) {
+    if let Some(r) = refused(s, location) {
         return r;
     }
     let (links, years) = match (state.gw.koppelingen(Some(location)).await, state.gw.school_years(location).await) {
@@ -419,16 +425,7 @@ async fn year_page(
     let mut page = Chrome::new(&format!("Overgang nieuw schooljaar — {location}"), Some(s));
     page.notice = notice;
     page.error = error;
-    let view = YearPage {
-        page,
-        location: location.to_string(),
-        current,
-        next,
-        window,
-        can_prepare,
-        years,
-        pending,
-    };
+    let view = YearPage { page, location: location.to_string(), current, next, window, can_prepare, years, pending };
     render(status, &view)
 }
 
@@ -454,10 +451,9 @@ fn prepare_window(
                 ),
                 true,
             ),
-            Window::Closed { since } => (
-                format!("Sinds {} zet het Boom testcentrum schooljaar {n} zelf klaar.", datum(since)),
-                false,
-            ),
+            Window::Closed { since } => {
+                (format!("Sinds {} zet het Boom testcentrum schooljaar {n} zelf klaar.", datum(since)), false)
+            }
         },
     }
 }
@@ -480,7 +476,7 @@ pub async fn prepare(
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
 ) -> Response {
-    if let Err(r) = admin(&s, &location) {
+    if let Some(r) = refused(&s, &location) {
         return r;
     }
     match state.gw.prepare_school_year(&location, &s.account.email).await {
@@ -562,7 +558,11 @@ fn count_label(status: &str) -> &'static str {
     }
 }
 
-async fn link_results(gw: &Gateway, k: &crate::store::koppelingen::Koppeling, names: &Snapshot) -> Result<LinkResults, GatewayError> {
+async fn link_results(
+    gw: &Gateway,
+    k: &crate::store::koppelingen::Koppeling,
+    names: &Snapshot,
+) -> Result<LinkResults, GatewayError> {
     let counts = gw.delivery_counts(k.id).await?;
     let counts = if counts.is_empty() {
         "Nog niets aangeboden".to_string()
@@ -626,7 +626,7 @@ async fn results_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Response {
-    if let Err(r) = admin(s, location) {
+    if let Some(r) = refused(s, location) {
         return r;
     }
     let gathered = async {
@@ -669,7 +669,7 @@ pub async fn retry(
         Ok(k) => k,
         Err(r) => return r,
     };
-    if let Err(r) = admin(&s, &k.location) {
+    if let Some(r) = refused(&s, &k.location) {
         return r;
     }
     let one = field(&fields, "levering").trim();
@@ -704,7 +704,7 @@ pub async fn process_changes(
         Ok(k) => k,
         Err(r) => return r,
     };
-    if let Err(r) = admin(&s, &k.location) {
+    if let Some(r) = refused(&s, &k.location) {
         return r;
     }
     let on = field(&fields, "aan") == "ja";
@@ -725,7 +725,7 @@ pub async fn clear_numbers(
     Path(location): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    if let Err(r) = admin(&s, &location) {
+    if let Some(r) = refused(&s, &location) {
         return r;
     }
     if field(&fields, "bevestig") != "ja" {
@@ -747,7 +747,8 @@ mod tests {
 
     #[test]
     fn a_selection_needs_a_tab_and_numbers() {
-        let f = |pairs: &[(&str, &str)]| -> Fields { pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+        let f =
+            |pairs: &[(&str, &str)]| -> Fields { pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
         assert_eq!(selection(&f(&[("tab", "groepen"), ("id", "3"), ("id", "7")])), Ok((Tab::Groepen, vec![3, 7])));
         assert!(selection(&f(&[("tab", "leerkrachten"), ("id", "3")])).is_err());
         assert!(selection(&f(&[("tab", "leerlingen")])).unwrap_err().contains("Vink"));

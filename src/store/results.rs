@@ -534,7 +534,11 @@ pub struct DeliveryBatch {
 }
 
 /// A link's latest `limit` batches, newest first.
-pub async fn batches(conn: &mut AnyConnection, koppeling_id: i64, limit: i64) -> Result<Vec<DeliveryBatch>, StoreError> {
+pub async fn batches(
+    conn: &mut AnyConnection,
+    koppeling_id: i64,
+    limit: i64,
+) -> Result<Vec<DeliveryBatch>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, started_at, results, bytes, outcome, fault FROM delivery_batches WHERE koppeling_id = $1 \
          ORDER BY id DESC LIMIT $2",

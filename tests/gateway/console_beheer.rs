@@ -68,6 +68,9 @@ async fn gone(gw: &uwlr::gateway::Gateway) -> (Vec<String>, usize) {
     (d.leerlingen.iter().map(|l| l.id.to_string()).collect(), d.groepen.len())
 }
 
+/// A form of the matrix: its route, the path filled in, its fields (without `csrf`).
+type Post<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Who {
     Anonymous,
@@ -151,9 +154,17 @@ async fn the_authorization_matrix_over_the_beheer_pages() {
 
             let on_link = |action: &str| format!("/console/koppelingen/{id}/{action}");
             let on_loc = |action: &str| format!("/console/locaties/{loc}/{action}");
-            let posts: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
-                ("/console/locaties/{location}/deactiveren", on_loc("deactiveren"), vec![("tab", "leerlingen"), ("id", &pupil)]),
-                ("/console/locaties/{location}/heractiveren", on_loc("heractiveren"), vec![("tab", "groepen"), ("id", &groep)]),
+            let posts: Vec<Post> = vec![
+                (
+                    "/console/locaties/{location}/deactiveren",
+                    on_loc("deactiveren"),
+                    vec![("tab", "leerlingen"), ("id", &pupil)],
+                ),
+                (
+                    "/console/locaties/{location}/heractiveren",
+                    on_loc("heractiveren"),
+                    vec![("tab", "groepen"), ("id", &groep)],
+                ),
                 (
                     "/console/locaties/{location}/verwijderen",
                     on_loc("verwijderen"),
@@ -161,8 +172,16 @@ async fn the_authorization_matrix_over_the_beheer_pages() {
                 ),
                 ("/console/locaties/{location}/schooljaar", on_loc("schooljaar"), vec![]),
                 ("/console/koppelingen/{id}/opnieuw-aanbieden", on_link("opnieuw-aanbieden"), vec![]),
-                ("/console/koppelingen/{id}/wijzigingen-verwerken", on_link("wijzigingen-verwerken"), vec![("aan", "ja")]),
-                ("/console/locaties/{location}/nummers-verwijderen", on_loc("nummers-verwijderen"), vec![("bevestig", "ja")]),
+                (
+                    "/console/koppelingen/{id}/wijzigingen-verwerken",
+                    on_link("wijzigingen-verwerken"),
+                    vec![("aan", "ja")],
+                ),
+                (
+                    "/console/locaties/{location}/nummers-verwijderen",
+                    on_loc("nummers-verwijderen"),
+                    vec![("bevestig", "ja")],
+                ),
             ];
             for (route, path, fields) in &posts {
                 covered.insert(("POST", route.to_string()));
@@ -298,7 +317,11 @@ async fn an_admin_prepares_the_next_school_year_only_in_its_window() {
     assert!(r.body.contains("Het nieuwe schooljaar is klaargezet"));
     assert!(r.body.contains("Nog af te ronden") && r.body.contains("Wacht op afronden van de import"), "{}", r.body);
     assert!(!r.body.contains("GA VERDER"), "started once");
-    assert!(r.body.contains("<dt>Huidig schooljaar</dt><dd>2025-2026</dd>"), "not current before its import: {}", r.body);
+    assert!(
+        r.body.contains("<dt>Huidig schooljaar</dt><dd>2025-2026</dd>"),
+        "not current before its import: {}",
+        r.body
+    );
     assert!(r.body.contains("Schooljaar 2026-2027 is klaargezet en wacht op het afronden van de import"));
     let r = admin.submit(&page, &[]).await;
     assert_eq!(r.status, 409);
@@ -358,7 +381,9 @@ async fn a_dashboard_is_requested_with_its_key_and_its_setting_saved_and_numbers
     let r = admin.submit(&koppelen, &fields).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = admin.get(&koppelen).await;
-    assert!(page.body.contains("Koppelen met Focus PO of SchoolKr8") && page.body.contains("Boom wijzigingen verwerken"));
+    assert!(
+        page.body.contains("Koppelen met Focus PO of SchoolKr8") && page.body.contains("Boom wijzigingen verwerken")
+    );
     assert!(!page.body.contains(key), "the key is never shown");
     let dash = env.gw.koppelingen(Some(A)).await.unwrap().into_iter().find(|k| k.kind.is_dashboard()).unwrap();
     assert!(dash.process_changes, "on by default, as in SchoolKr8");
