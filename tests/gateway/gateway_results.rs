@@ -296,6 +296,21 @@ async fn one_delivery_error_is_retried_alone_and_every_message_offered_is_in_the
         let gw = gateway(&db, clock.clone()).await;
         let las = las(Profile::Parnassys, 4, clock.clone()).await;
         let (link, pupils) = imported(&gw, &las).await;
+        // A dashboard that knows none of our pupil numbers: it refuses every result.
+        let (dash, server, endpoint) = dashboard(clock.clone()).await;
+        let key = "dashboard-sleutel-0123456789";
+        let req = DashboardKeyRequest { klantcode: None, autorisatiesleutel: Some(key.into()) };
+        dash.issue_key("99DE00", &req).await.unwrap();
+        let req = KoppelingRequest {
+            location: "99DE00".into(),
+            schooljaar: SCHOOLJAAR.into(),
+            kind: Kind::Schoolkr8,
+            endpoint: Some(endpoint),
+            key: Some(key.into()),
+            reason: None,
+        };
+        let other = gw.request_koppeling(&req, "admin").await.unwrap().id;
+        gw.approve_koppeling(other, "support", None).await.unwrap();
         clock.advance(Duration::minutes(1));
         // Two pupils left the LAS: their results are refused for good, the others arrive.
         for gone in las.las.leerlingen("99DE00").await.unwrap().iter().take(2) {
@@ -304,10 +319,17 @@ async fn one_delivery_error_is_retried_alone_and_every_message_offered_is_in_the
         for p in &pupils {
             gw.record_result(&result(*p, "s1", 5, clock.now()), "platform").await.unwrap();
         }
-        let report = gw.deliver(&fast()).await.unwrap();
+        let report = gw.deliver(&DeliverOptions { koppeling: Some(link), ..fast() }).await.unwrap();
         assert_eq!((report.delivered, report.refused), (2, 2), "{}", db.name);
         let errors = gw.delivery_errors(Some(link)).await.unwrap();
         assert_eq!(errors.len(), 2);
+        gw.deliver(&DeliverOptions { koppeling: Some(other), ..fast() }).await.unwrap();
+        let theirs = gw.delivery_errors(Some(other)).await.unwrap();
+        assert_eq!(theirs.len(), 4, "{}: the dashboard refused all", db.name);
+        // Another link's error, through this link: not found, and it stays an error.
+        let crossed = gw.retry_delivery(link, theirs[0].delivery_id, "admin").await.unwrap_err();
+        assert!(matches!(crossed, uwlr::gateway::GatewayError::NotFound(_)), "{crossed:?}");
+        assert_eq!(gw.delivery_errors(Some(other)).await.unwrap().len(), 4);
 
         // Not this link's error, or none at all: not found, nothing queued.
         let missing = gw.retry_delivery(link, errors[1].delivery_id + 1000, "admin").await.unwrap_err();
@@ -332,6 +354,7 @@ async fn one_delivery_error_is_retried_alone_and_every_message_offered_is_in_the
         assert!(batches.iter().any(|b| b.outcome.as_deref() == Some("refused") && b.fault.is_some()));
         assert_eq!(gw.delivery_batches(link, 1).await.unwrap().len(), 1, "the limit holds");
         revoke_and_retry_is_refused(&gw, link, errors[1].delivery_id).await;
+        server.shutdown().await;
         las.server.shutdown().await;
     }
 }
