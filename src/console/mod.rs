@@ -6,6 +6,8 @@
 //! - [`accounts`]: roles, argon2id passwords, sessions in the store, the sign-in throttle.
 //! - `pages`: the handlers, one [`Gateway`] call each, as the signed-in person.
 //! - `views`: the templates' data and the Dutch labels.
+//! - `import`: Controle import uit LAS (the review of a proposal, its search, summary and
+//!   two confirmations); `records`: the records per school year and the Boom numbers as CSV.
 //!
 //! Every page but the sign-in needs a session (cookie `uwlr_session`: HttpOnly,
 //! SameSite=Strict, Secure when [`ConsoleSettings::secure_cookies`]); the store keeps only
@@ -21,7 +23,9 @@
 //! ```
 
 pub mod accounts;
+mod import;
 mod pages;
+mod records;
 mod views;
 
 use crate::gateway::Gateway;
@@ -108,6 +112,15 @@ fn table() -> Vec<Entry> {
         entry("POST", "/console/koppelingen/{id}/afwijzen", guarded, post(pages::reject)),
         entry("POST", "/console/koppelingen/{id}/sleutel", guarded, post(pages::key)),
         entry("POST", "/console/koppelingen/{id}/intrekken", guarded, post(pages::revoke)),
+        // Import review (Controle import uit LAS) and records per school year: import.rs, records.rs.
+        entry("GET", "/console/voorstellen/{id}", guarded, get(import::review_page)),
+        entry("POST", "/console/voorstellen/{id}/beslissen", guarded, post(import::decide)),
+        entry("POST", "/console/voorstellen/{id}/suggesties", guarded, post(import::accept_all)),
+        entry("GET", "/console/voorstellen/{id}/zoeken", guarded, get(import::search)),
+        entry("GET", "/console/voorstellen/{id}/bevestigen", guarded, get(import::confirm_page)),
+        entry("POST", "/console/voorstellen/{id}/importeren", guarded, post(import::apply)),
+        entry("GET", "/console/locaties/{location}/gegevens", guarded, get(records::records_page)),
+        entry("GET", "/console/locaties/{location}/boom-nummers.csv", guarded, get(records::numbers)),
     ]
 }
 

@@ -31,7 +31,7 @@ impl Notice {
     }
 }
 
-fn render(status: StatusCode, t: &impl Template) -> Response {
+pub(super) fn render(status: StatusCode, t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -61,7 +61,7 @@ pub(super) async fn not_found(req: Request) -> Response {
 }
 
 /// The status and message of a gateway refusal; store trouble is logged, not shown.
-fn refusal(e: &GatewayError) -> (StatusCode, String) {
+pub(super) fn refusal(e: &GatewayError) -> (StatusCode, String) {
     match e {
         GatewayError::Invalid(m) => (StatusCode::BAD_REQUEST, m.clone()),
         GatewayError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
