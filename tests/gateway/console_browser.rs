@@ -20,7 +20,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// chromedriver on a free loopback port, killed (by its own pid) when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
     _profile: tempfile::TempDir,
@@ -34,7 +34,7 @@ impl Drop for Driver {
 }
 
 /// The browser's binaries, or why they are missing.
-fn binaries() -> Result<(PathBuf, PathBuf), String> {
+pub(crate) fn binaries() -> Result<(PathBuf, PathBuf), String> {
     let driver = std::env::var_os("UWLR_CHROMEDRIVER").map_or_else(|| PathBuf::from(CHROMEDRIVER), PathBuf::from);
     let browser = std::env::var_os("UWLR_CHROMIUM").map_or_else(|| PathBuf::from(CHROMIUM), PathBuf::from);
     for p in [&driver, &browser] {
@@ -45,7 +45,7 @@ fn binaries() -> Result<(PathBuf, PathBuf), String> {
     Ok((driver, browser))
 }
 
-fn start_driver(driver: &Path) -> Driver {
+pub(crate) fn start_driver(driver: &Path) -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
@@ -61,7 +61,7 @@ fn start_driver(driver: &Path) -> Driver {
     Driver { child, url: format!("http://127.0.0.1:{port}"), _profile: tempfile::tempdir().unwrap() }
 }
 
-async fn browser(driver: &Driver, chromium: &Path) -> fantoccini::Client {
+pub(crate) async fn browser(driver: &Driver, chromium: &Path) -> fantoccini::Client {
     let profile = format!("--user-data-dir={}", driver._profile.path().display());
     let args = [
         "--headless",
@@ -86,7 +86,7 @@ async fn browser(driver: &Driver, chromium: &Path) -> fantoccini::Client {
 }
 
 /// Saves a screenshot as `name.png` under target/, and under docs/console/ when asked.
-async fn shoot(c: &fantoccini::Client, name: &str) {
+pub(crate) async fn shoot(c: &fantoccini::Client, name: &str) {
     let png = c.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -99,13 +99,13 @@ async fn shoot(c: &fantoccini::Client, name: &str) {
     }
 }
 
-async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &fantoccini::Client, css: &str) -> String {
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
 
 /// Waits until the browser shows `path` (path and query): a click on a submit button
 /// returns before the next page has loaded.
-async fn arrive(c: &fantoccini::Client, path: &str) {
+pub(crate) async fn arrive(c: &fantoccini::Client, path: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let url = c.current_url().await.unwrap();

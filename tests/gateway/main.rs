@@ -20,6 +20,7 @@ mod cli_gateway;
 mod cli_results;
 mod console;
 mod console_browser;
+mod console_import;
 mod demo;
 mod free_text;
 mod gateway_api;
