@@ -309,7 +309,11 @@ fn rows_of<F>(
                     choices.push((format!("koppel:{}", c.id), format!("Koppelen aan {} ({})", c.label, c.reason)));
                 }
                 choices.push(("nieuw".into(), format!("Als nieuwe {noun} toevoegen")));
-                let status = if i.create_anyway { format!("Wordt als nieuwe {noun} toegevoegd (gekozen)") } else { String::new() };
+                let status = if i.create_anyway {
+                    format!("Wordt als nieuwe {noun} toegevoegd (gekozen)")
+                } else {
+                    String::new()
+                };
                 (0, status, choices, false)
             }
             Category::Existing { id, reason } => {
@@ -334,7 +338,11 @@ fn rows_of<F>(
             changes: i
                 .changes
                 .iter()
-                .map(|c: &FieldChange| ChangeView { field: field_label(&c.field), from: value(&c.from), to: value(&c.to) })
+                .map(|c: &FieldChange| ChangeView {
+                    field: field_label(&c.field),
+                    from: value(&c.from),
+                    to: value(&c.to),
+                })
                 .collect(),
             candidates,
             undecided: i.is_undecided(),
@@ -490,7 +498,11 @@ fn review(
             key: t.as_str(),
             label: tab_label(t),
             count: match t {
-                Tab::Groepen => p.groepen.len(),
+                // Unchanged groups are listed too (to be skipped), so they count.
+                Tab::Groepen => {
+                    p.groepen.len()
+                        + p.group_names.keys().filter(|k| !p.groepen.iter().any(|i| &i.record.key == *k)).count()
+                }
                 Tab::Leerkrachten => p.leerkrachten.len(),
                 Tab::Leerlingen => p.leerlingen.len(),
             },
@@ -854,8 +866,7 @@ pub async fn apply(
                  geïmporteerd.";
         return confirm(&state, &s, &v, &k, StatusCode::BAD_REQUEST, Some(e.into()), String::new()).await;
     }
-    let opts =
-        ApplyOptions { override_safety, reason: override_safety.then_some(reden), ..ApplyOptions::default() };
+    let opts = ApplyOptions { override_safety, reason: override_safety.then_some(reden), ..ApplyOptions::default() };
     match state.gw.apply_proposal(id, &s.account.email, opts).await {
         Ok(_) => Redirect::to(&format!(
             "/console/locaties/{}/gegevens?schooljaar={}&melding=geimporteerd",

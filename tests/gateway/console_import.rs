@@ -256,13 +256,23 @@ async fn an_admin_decides_searches_skips_a_group_fills_an_email_and_confirms_twi
     let nothing = admin.get(&search("Xyzzy")).await;
     assert!(nothing.body.contains("Niets gevonden"));
     let r = admin
-        .submit(&format!("{review}/beslissen"), &[("record", "leerlingen/NIEUW-1"), ("keuze", &format!("koppel:{leaver_id}"))])
+        .submit(
+            &format!("{review}/beslissen"),
+            &[("record", "leerlingen/NIEUW-1"), ("keuze", &format!("koppel:{leaver_id}"))],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(r.location.as_deref(), Some(format!("{review}?tab=leerlingen&melding=opgeslagen#rij-leerlingen-NIEUW-1").as_str()));
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{review}?tab=leerlingen&melding=opgeslagen#rij-leerlingen-NIEUW-1").as_str())
+    );
     let page = admin.get(&format!("{review}?tab=leerlingen&melding=opgeslagen")).await;
     assert!(page.body.contains("Je keuze is opgeslagen."));
-    assert!(page.body.contains(&format!("Gekoppeld aan nr. {leaver_id} (door een beheerder gekoppeld)")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("Gekoppeld aan nr. {leaver_id} (door een beheerder gekoppeld)")),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("worden gedeactiveerd"), "the leaver is no longer deactivated");
 
     // A bad choice and a bad link come back as the page with the message.
@@ -277,7 +287,9 @@ async fn an_admin_decides_searches_skips_a_group_fills_an_email_and_confirms_twi
 
     // Skip a group: it moves to Niet importeren, and its pupils follow.
     let (group_key, group_name) = group_to_skip(env, &d.target).await;
-    let r = admin.submit(&format!("{review}/beslissen"), &[("record", &format!("groepen/{group_key}")), ("keuze", "overslaan")]).await;
+    let r = admin
+        .submit(&format!("{review}/beslissen"), &[("record", &format!("groepen/{group_key}")), ("keuze", "overslaan")])
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let view = env.gw.proposal(p).await.unwrap().proposal;
     let followed: Vec<_> = view
@@ -296,11 +308,16 @@ async fn an_admin_decides_searches_skips_a_group_fills_an_email_and_confirms_twi
 
     // Fill in the teacher's e-mail address: a bad one is refused with the reason.
     let teacher = format!("leerkrachten/{}", d.teacher);
-    let r = admin.submit(&format!("{review}/beslissen"), &[("record", &teacher), ("keuze", "email"), ("email", "Sanne")]).await;
+    let r = admin
+        .submit(&format!("{review}/beslissen"), &[("record", &teacher), ("keuze", "email"), ("email", "Sanne")])
+        .await;
     assert_eq!(r.status, 400);
     assert!(r.body.contains("does not look like an e-mail address"));
     let r = admin
-        .submit(&format!("{review}/beslissen"), &[("record", &teacher), ("keuze", "email"), ("email", "s.visser@school.example")])
+        .submit(
+            &format!("{review}/beslissen"),
+            &[("record", &teacher), ("keuze", "email"), ("email", "s.visser@school.example")],
+        )
         .await;
     assert_eq!(r.status, 303);
 
@@ -326,7 +343,8 @@ async fn an_admin_decides_searches_skips_a_group_fills_an_email_and_confirms_twi
     }
     let records = admin.get(&records_path).await;
     assert!(records.body.contains("De gegevens zijn geïmporteerd."));
-    let row = records.body.split(&format!("id=\"leerling-{leaver_id}\"")).nth(1).unwrap().split("</tr>").next().unwrap();
+    let row =
+        records.body.split(&format!("id=\"leerling-{leaver_id}\"")).nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(row.contains("Noor de Bakker") && row.contains(&boom) && row.contains(&d.target), "{row}");
     assert!(records.body.contains("s.visser@school.example"));
     let mover_id = pupil_id(env, &d.mover).await;
@@ -371,7 +389,11 @@ async fn undecided_records_hold_the_import_until_every_suggestion_is_accepted() 
     let review = format!("/console/voorstellen/{p}");
     let mut admin = env.signed_in(ADMIN_A).await;
     let page = admin.get(&format!("{review}?tab=leerlingen")).await;
-    assert!(page.body.contains("Nog te beslissen (") && page.body.contains("zelfde naam en geboortedatum"), "{}", page.body);
+    assert!(
+        page.body.contains("Nog te beslissen (") && page.body.contains("zelfde naam en geboortedatum"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("ALLE SUGGESTIES ACCEPTEREN"));
     let confirm = admin.get(&format!("{review}/bevestigen")).await;
     assert!(confirm.body.contains("Er kan nog niet geïmporteerd worden"));
@@ -456,7 +478,10 @@ async fn a_stale_proposal_and_a_store_refusal_are_shown_and_nothing_is_applied()
     assert!(r.body.contains("superseded") || r.body.contains("newer data"), "{}", r.body);
     assert!(r.body.contains("Dit voorstel is niet meer open"));
     let r = admin
-        .submit(&format!("/console/voorstellen/{}/beslissen", d.proposal_a), &[("record", "leerlingen/NIEUW-1"), ("keuze", "nieuw")])
+        .submit(
+            &format!("/console/voorstellen/{}/beslissen", d.proposal_a),
+            &[("record", "leerlingen/NIEUW-1"), ("keuze", "nieuw")],
+        )
         .await;
     assert_eq!(r.status, 409);
     let old = admin.get(&format!("/console/voorstellen/{}", d.proposal_a)).await;
@@ -469,7 +494,9 @@ async fn a_stale_proposal_and_a_store_refusal_are_shown_and_nothing_is_applied()
     let out = env.gw.fetch(d.link_a, true, "setup", &no_progress()).await.unwrap();
     let twin = out.proposal.leerlingen.iter().find(|i| i.record.key != "NIEUW-1").unwrap().record.clone();
     let review = format!("/console/voorstellen/{}", out.proposal_id);
-    let r = admin.submit(&format!("{review}/beslissen"), &[("record", &format!("leerlingen/{}", twin.key)), ("keuze", "nieuw")]).await;
+    let r = admin
+        .submit(&format!("{review}/beslissen"), &[("record", &format!("leerlingen/{}", twin.key)), ("keuze", "nieuw")])
+        .await;
     assert_eq!(r.status, 303);
     assert_eq!(admin.submit(&format!("{review}/suggesties"), &[]).await.status, 303);
     let r = admin.submit(&format!("{review}/importeren"), &[]).await;
@@ -528,6 +555,7 @@ async fn a_school_admin_reviews_the_demos_second_proposal_in_chromium() {
     click(format!("a[href='/console/voorstellen/{p}?tab=leerlingen']")).await;
     arrive(&c, &format!("/console/voorstellen/{p}?tab=leerlingen")).await;
     assert!(text_of(&c, "#nieuw").await.contains("Noor de Bakker"));
+    c.goto(&format!("{base}/console/voorstellen/{p}?tab=leerlingen#nieuw")).await.unwrap();
     shoot(&c, "import-leerlingen").await;
     click("#rij-leerlingen-NIEUW-1 a.knop".into()).await;
     let search = c.wait().for_element(Locator::Id("q")).await.unwrap();
@@ -549,11 +577,13 @@ async fn a_school_admin_reviews_the_demos_second_proposal_in_chromium() {
     click(format!("#{anchor} button")).await;
     arrive(&c, &format!("/console/voorstellen/{p}?tab=groepen&melding=opgeslagen")).await;
     assert!(text_of(&c, "#niet-importeren").await.contains(&group_name));
+    c.goto(&format!("{base}/console/voorstellen/{p}?tab=groepen#niet-importeren")).await.unwrap();
     shoot(&c, "import-groepen").await;
     click(format!("a[href='/console/voorstellen/{p}?tab=leerlingen']")).await;
     arrive(&c, &format!("/console/voorstellen/{p}?tab=leerlingen")).await;
     let skipped = text_of(&c, "#niet-importeren").await;
     assert!(skipped.contains(&format!("groep {group_name} wordt niet geïmporteerd")), "{skipped}");
+    c.goto(&format!("{base}/console/voorstellen/{p}?tab=leerlingen#niet-importeren")).await.unwrap();
     shoot(&c, "import-groep-volgt").await;
 
     // Leerkrachten: Sanne Visser's e-mail address.
@@ -563,6 +593,7 @@ async fn a_school_admin_reviews_the_demos_second_proposal_in_chromium() {
     c.find(Locator::Id(&email)).await.unwrap().send_keys("s.visser@school.example").await.unwrap();
     c.find(Locator::XPath("//button[normalize-space()='E-MAILADRES OPSLAAN']")).await.unwrap().click().await.unwrap();
     arrive(&c, &format!("/console/voorstellen/{p}?tab=leerkrachten&melding=opgeslagen")).await;
+    c.goto(&format!("{base}/console/voorstellen/{p}?tab=leerkrachten#nieuw")).await.unwrap();
     shoot(&c, "import-leerkrachten").await;
 
     // The summary, then confirm twice.
