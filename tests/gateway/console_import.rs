@@ -62,6 +62,9 @@ async fn demo(pupils: usize) -> Demo {
     Demo { env, link_a, proposal_a: second.proposal_id, proposal_b, mover, target, leaver, teacher }
 }
 
+/// A form of the matrix: its route, the path filled in, its fields (without `csrf`).
+type Post<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+
 /// What a person may do, as the matrix expects it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Who {
@@ -141,7 +144,7 @@ async fn the_authorization_matrix_over_the_import_and_records_pages() {
                     _ => assert_eq!(r.status, 403, "{who:?} GET {path}"),
                 }
             }
-            let posts: [(&str, String, Vec<(&str, &str)>); 3] = [
+            let posts: [Post; 3] = [
                 (
                     "/console/voorstellen/{id}/beslissen",
                     format!("/console/voorstellen/{p}/beslissen"),
