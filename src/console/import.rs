@@ -87,6 +87,7 @@ fn candidate_reason(r: CandidateReason) -> &'static str {
         CandidateReason::NameAndBirthDate => "zelfde naam en geboortedatum",
         CandidateReason::NameAndGroup => "zelfde naam en groep",
         CandidateReason::SameEmail => "zelfde e-mailadres",
+        CandidateReason::SameGroupName => "zelfde groepsnaam dit schooljaar",
         CandidateReason::SameName => "zelfde naam",
     }
 }
