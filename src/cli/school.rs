@@ -10,7 +10,7 @@ use super::output::{opt_when, when as at, Table};
 use super::{Context, Failure, GatewayArgs};
 use crate::gateway::archive::{ArchiveReport, Deactivated, DeletePreview};
 use crate::gateway::koppelingen::check_location;
-use crate::gateway::pupils::BoomNumber;
+use crate::gateway::pupils::{numbers_csv, BoomNumber};
 use crate::gateway::school_years::{YearStart, YearTick};
 use crate::import::{ExternalRef, Snapshot, Summary, Tab};
 use crate::store::archive::{ArchivedGroep, ArchivedLeerling};
@@ -551,31 +551,6 @@ fn numbers_text(location: &str, numbers: &[BoomNumber]) -> String {
         ]);
     }
     format!("BOOM NUMBERS of {location}: {}\n{}", numbers.len(), t.render(2))
-}
-
-/// CSV as a spreadsheet or a dashboard's bulk import reads it: a header, fields quoted
-/// when they hold a comma, a quote or a line break.
-fn numbers_csv(numbers: &[BoomNumber]) -> String {
-    fn field(v: &str) -> String {
-        if v.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", v.replace('"', "\"\""))
-        } else {
-            v.to_string()
-        }
-    }
-    let mut s = String::from("boom_nummer,naam,groep,jaargroep,leerling_id\n");
-    for n in numbers {
-        let row = [
-            field(&n.boom_nummer),
-            field(&n.naam),
-            field(n.groep.as_deref().unwrap_or("")),
-            field(n.jaargroep.as_deref().unwrap_or("")),
-            n.leerling_id.to_string(),
-        ];
-        s.push_str(&row.join(","));
-        s.push('\n');
-    }
-    s
 }
 
 fn records_text(location: &str, year: Option<&str>, r: &Snapshot) -> String {

@@ -8,6 +8,8 @@
 //! - `views`: the templates' data and the Dutch labels.
 //! - `beheer`: a location's management pages: deactivated pupils and groups, the school
 //!   year, results with delivery errors, a dashboard's setting, "Verwijder nummers".
+//! - `import`: Controle import uit LAS (the review of a proposal, its search, summary and
+//!   two confirmations); `records`: the records per school year and the Boom numbers as CSV.
 //!
 //! Every page but the sign-in needs a session (cookie `uwlr_session`: HttpOnly,
 //! SameSite=Strict, Secure when [`ConsoleSettings::secure_cookies`]); the store keeps only
@@ -24,7 +26,9 @@
 
 pub mod accounts;
 mod beheer;
+mod import;
 mod pages;
+mod records;
 mod views;
 
 use crate::gateway::Gateway;
@@ -123,6 +127,15 @@ fn table() -> Vec<Entry> {
         entry("POST", "/console/koppelingen/{id}/opnieuw-aanbieden", guarded, post(beheer::retry)),
         entry("POST", "/console/koppelingen/{id}/wijzigingen-verwerken", guarded, post(beheer::process_changes)),
         entry("POST", "/console/locaties/{location}/nummers-verwijderen", guarded, post(beheer::clear_numbers)),
+        // Import review (Controle import uit LAS) and records per school year: import.rs, records.rs.
+        entry("GET", "/console/voorstellen/{id}", guarded, get(import::review_page)),
+        entry("POST", "/console/voorstellen/{id}/beslissen", guarded, post(import::decide)),
+        entry("POST", "/console/voorstellen/{id}/suggesties", guarded, post(import::accept_all)),
+        entry("GET", "/console/voorstellen/{id}/zoeken", guarded, get(import::search)),
+        entry("GET", "/console/voorstellen/{id}/bevestigen", guarded, get(import::confirm_page)),
+        entry("POST", "/console/voorstellen/{id}/importeren", guarded, post(import::apply)),
+        entry("GET", "/console/locaties/{location}/gegevens", guarded, get(records::records_page)),
+        entry("GET", "/console/locaties/{location}/boom-nummers.csv", guarded, get(records::numbers)),
     ]
 }
 

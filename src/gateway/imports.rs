@@ -57,9 +57,11 @@ pub struct ProposalView {
 
 /// How to apply.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ApplyOptions {
+pub struct ApplyOptions<'a> {
     /// Apply although it deactivates more pupils than the safety limit allows.
     pub override_safety: bool,
+    /// Why the safety limit is overridden, for the audit line (the console asks for it).
+    pub reason: Option<&'a str>,
     #[doc(hidden)]
     pub fail: FailPoint,
 }
@@ -291,7 +293,15 @@ impl Gateway {
     /// Applies a reviewed proposal in one transaction. Refused when the link is no longer
     /// active, when the LAS sent newer data or the school's records changed since it was
     /// computed (recompute), or when it deactivates too many pupils without an override.
-    pub async fn apply_proposal(&self, id: i64, actor: &str, opts: ApplyOptions) -> Result<ApplyReport, GatewayError> {
+    pub async fn apply_proposal(
+        &self,
+        id: i64,
+        actor: &str,
+        opts: ApplyOptions<'_>,
+    ) -> Result<ApplyReport, GatewayError> {
+        if let Some(why) = opts.reason.and_then(crate::free_text::refusal) {
+            return Err(GatewayError::Invalid(format!("reason: {why}")));
+        }
         let now = self.now();
         let mut tx = self.store.pool().begin().await?;
         let row = self.locked_proposal(&mut tx, id).await?;
@@ -347,14 +357,15 @@ impl Gateway {
         rows::mark_applied(&mut tx, id, actor, now).await?;
         let fetch = rows::get_fetch(&mut tx, row.fetch_id).await?;
         links::set_watermark(&mut tx, k.id, fetch.at, fetch.mode == "full").await?;
+        let overridden = match opts.reason.map(str::trim).filter(|r| !r.is_empty()) {
+            _ if !(opts.override_safety && proposal.safety.needs_override) => String::new(),
+            Some(why) => format!("; safety limit overridden: {why}"),
+            None => "; safety limit overridden".into(),
+        };
         let reason = format!(
             "proposal {id}: created {:?}, updated {:?}, skipped {:?}, deactivated {:?} (groepen, leerkrachten, \
-             leerlingen){}",
-            report.created,
-            report.updated,
-            report.skipped,
-            report.deactivated,
-            if opts.override_safety && proposal.safety.needs_override { "; safety limit overridden" } else { "" }
+             leerlingen){overridden}",
+            report.created, report.updated, report.skipped, report.deactivated,
         );
         let line = AuditLine {
             koppeling_id: Some(k.id),
@@ -422,24 +433,30 @@ impl Gateway {
             Some(y) => {
                 Schooljaar::parse(y.trim()).map_err(|e| GatewayError::Invalid(format!("schooljaar: {e}")))?.to_string()
             }
-            None => {
-                let waiting: Vec<String> = self
-                    .school_years(location)
-                    .await?
-                    .into_iter()
-                    .filter(|y| y.completed_at.is_none())
-                    .map(|y| y.schooljaar)
-                    .collect();
-                let years = || links.iter().filter(las).map(|k| k.schooljaar.clone());
-                match years().filter(|y| !waiting.contains(y)).max().or_else(|| years().max()) {
-                    Some(y) => y,
-                    None => return Ok(crate::import::Snapshot::default()),
-                }
-            }
+            None => match self.current_schooljaar(location).await? {
+                Some(y) => y,
+                None => return Ok(crate::import::Snapshot::default()),
+            },
         };
         let link = links.iter().filter(las).find(|k| k.schooljaar == year && k.status == Status::Active).map(|k| k.id);
         Ok(records::snapshot(&mut *self.store.pool().acquire().await?, location, &year, link, records::Scope::Year)
             .await?)
+    }
+
+    /// The location's current school year: the newest year of a LAS link that is not
+    /// started-and-waiting (a new year counts once its first import is applied); `None`
+    /// without a LAS link.
+    pub async fn current_schooljaar(&self, location: &str) -> Result<Option<String>, GatewayError> {
+        let links = self.koppelingen(Some(location)).await?;
+        let waiting: Vec<String> = self
+            .school_years(location)
+            .await?
+            .into_iter()
+            .filter(|y| y.completed_at.is_none())
+            .map(|y| y.schooljaar)
+            .collect();
+        let years = || links.iter().filter(|k| !k.kind.is_dashboard()).map(|k| k.schooljaar.clone());
+        Ok(years().filter(|y| !waiting.contains(y)).max().or_else(|| years().max()))
     }
 
     fn import_settings(&self) -> ImportSettings {

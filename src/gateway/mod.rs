@@ -11,6 +11,8 @@
 //!   remind.
 //! - [`pupils`]: the Boom pupil numbers of a school (for a dashboard), merging two records
 //!   of one pupil.
+//! - [`search`]: finding a known record by name, birth date or Boom number, to link an
+//!   incoming one to it by hand.
 //! - [`archive`]: archiving and reactivating pupils and groups by hand, the deactivated list,
 //!   and deleting deactivated pupils and groups for good.
 //!
@@ -24,6 +26,7 @@ pub mod koppelingen;
 pub mod mail;
 pub mod pupils;
 pub mod school_years;
+pub mod search;
 
 use crate::client::ClientError;
 use crate::clock::{Clock, SystemClock};

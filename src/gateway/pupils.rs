@@ -20,7 +20,18 @@ impl Gateway {
     /// The Boom numbers of the location's active pupils in the current year, by group and
     /// name; only those of group `groep` (its name) when given.
     pub async fn boom_numbers(&self, location: &str, groep: Option<&str>) -> Result<Vec<BoomNumber>, GatewayError> {
-        let records = self.records(location).await?;
+        self.boom_numbers_of_year(location, None, groep).await
+    }
+
+    /// [`Gateway::boom_numbers`] of school year `schooljaar` (`None`: the current year), as
+    /// [`Gateway::records_of_year`] reads it.
+    pub async fn boom_numbers_of_year(
+        &self,
+        location: &str,
+        schooljaar: Option<&str>,
+        groep: Option<&str>,
+    ) -> Result<Vec<BoomNumber>, GatewayError> {
+        let records = self.records_of_year(location, schooljaar).await?;
         let names: std::collections::HashMap<i64, &str> =
             records.groepen.iter().map(|g| (g.id, g.naam.as_str())).collect();
         let groep = groep.map(str::trim);
@@ -87,4 +98,30 @@ impl Gateway {
         tracing::info!(location, survivor, merged, results = done.results, "pupils merged");
         Ok(done)
     }
+}
+
+/// Boom numbers as CSV, as a spreadsheet or a dashboard's bulk import reads it: a header
+/// (`boom_nummer,naam,groep,jaargroep,leerling_id`), fields quoted when they hold a comma, a
+/// quote or a line break. `uwlr school numbers --format csv` and the console's download.
+pub fn numbers_csv(numbers: &[BoomNumber]) -> String {
+    fn field(v: &str) -> String {
+        if v.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v.to_string()
+        }
+    }
+    let mut s = String::from("boom_nummer,naam,groep,jaargroep,leerling_id\n");
+    for n in numbers {
+        let row = [
+            field(&n.boom_nummer),
+            field(&n.naam),
+            field(n.groep.as_deref().unwrap_or("")),
+            field(n.jaargroep.as_deref().unwrap_or("")),
+            n.leerling_id.to_string(),
+        ];
+        s.push_str(&row.join(","));
+        s.push('\n');
+    }
+    s
 }

@@ -398,7 +398,8 @@ pub const MATRIX_ROUTES: &[(&str, &str)] = &[
 /// exercised exactly its own list, and the lists together are every route the console serves.
 #[test]
 fn every_console_route_is_in_an_authorization_matrix() {
-    let matrices: &[&[(&str, &str)]] = &[MATRIX_ROUTES, crate::console_beheer::MATRIX_ROUTES];
+    let matrices: &[&[(&str, &str)]] =
+        &[MATRIX_ROUTES, crate::console_beheer::MATRIX_ROUTES, crate::console_import::MATRIX_ROUTES];
     let mut listed = BTreeSet::new();
     for m in matrices {
         for r in m.iter() {

@@ -60,7 +60,7 @@ async fn first_import_is_all_new_and_a_refetch_without_change_is_empty() {
 }
 
 /// The four changes `uwlr demo` makes in the LAS.
-async fn demo_changes(las: &Las) -> (String, String, String, String) {
+pub(crate) async fn demo_changes(las: &Las) -> (String, String, String, String) {
     let groups: Vec<_> = las.las.groepen("99DE00").await.unwrap().into_iter().filter(|g| !g.samengesteld).collect();
     let pupils = las.las.leerlingen("99DE00").await.unwrap();
     let mover = pupils[0].clone();
