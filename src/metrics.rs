@@ -184,6 +184,20 @@ impl Metrics {
             "Results handled by delivery runs, by receiver and outcome (delivered, postponed, refused: kept as a delivery error)",
             delivery_results.clone(),
         );
+        // The outcomes' series exist from the start at 0, so a rate over them is defined
+        // before the first fetch or delivery (a server's operation × fault pairs appear at
+        // their first request: 7 × 12 series that mostly stay empty).
+        for outcome in FETCH_OUTCOMES {
+            fetches.get_or_create(&Outcome { outcome });
+        }
+        for audience in ["las", "dashboard"] {
+            for outcome in MESSAGE_OUTCOMES {
+                delivery_messages.get_or_create(&AudienceOutcome { audience, outcome });
+            }
+            for outcome in RESULT_OUTCOMES {
+                delivery_results.get_or_create(&AudienceOutcome { audience, outcome });
+            }
+        }
         Metrics(Arc::new(Inner {
             registry,
             server_requests,
@@ -371,6 +385,8 @@ mod tests {
         let clone = m.clone();
         clone.fetch("proposal", Duration::ZERO);
         assert!(m.render().contains(r#"uwlr_fetches_total{outcome="proposal"} 2"#));
-        assert!(!Metrics::new().render().contains("uwlr_fetches_total{"));
+        let fresh = Metrics::new().render();
+        assert!(fresh.contains("uwlr_fetches_total{outcome=\"las_fault\"} 0\n"), "{fresh}");
+        assert!(!fresh.contains("uwlr_server_requests_total{"), "{fresh}");
     }
 }
