@@ -330,3 +330,17 @@ fn serve_logs_json_and_guards_metrics() {
     assert!(!stopped.err.contains(&token), "the token stays out of the log");
     rt.block_on(las.server.shutdown());
 }
+
+#[test]
+fn the_gauges_query_runs_on_both_databases() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        for db in store_support::databases().await {
+            let gw = store_support::gateway(&db, store_support::clock()).await;
+            assert_eq!(uwlr::store::waiting(gw.store()).await.unwrap(), uwlr::store::Waiting::default(), "{}", db.name);
+            let text = uwlr::metrics::render_gateway(&gw).await.unwrap();
+            assert!(text.contains("uwlr_school_years_waiting 0\n"), "{}: {text}", db.name);
+            gw.store().close().await;
+        }
+    });
+}
