@@ -188,14 +188,14 @@ impl Metrics {
         // before the first fetch or delivery (a server's operation × fault pairs appear at
         // their first request: 7 × 12 series that mostly stay empty).
         for outcome in FETCH_OUTCOMES {
-            fetches.get_or_create(&Outcome { outcome });
+            let _ = fetches.get_or_create(&Outcome { outcome });
         }
         for audience in ["las", "dashboard"] {
             for outcome in MESSAGE_OUTCOMES {
-                delivery_messages.get_or_create(&AudienceOutcome { audience, outcome });
+                let _ = delivery_messages.get_or_create(&AudienceOutcome { audience, outcome });
             }
             for outcome in RESULT_OUTCOMES {
-                delivery_results.get_or_create(&AudienceOutcome { audience, outcome });
+                let _ = delivery_results.get_or_create(&AudienceOutcome { audience, outcome });
             }
         }
         Metrics(Arc::new(Inner {

@@ -20,7 +20,7 @@
 //! - [`accounts`]: console accounts, their granted locations, sessions (token digests only) and
 //!   the sign-in throttle.
 //! - [`overview`]: each link's last fetch, last delivery and open proposal, for the console.
-//! - [`waiting`]: what waits (outboxes, delivery errors, proposals, school years), for the
+//! - [`waiting`](mod@waiting): what waits (outboxes, delivery errors, proposals, school years), for the
 //!   metrics gauges.
 
 pub mod accounts;
