@@ -184,6 +184,8 @@ async fn post<P: LasProvider>(
     if let Some(refusal) = content_type_refusal(req.headers().get(CONTENT_TYPE)) {
         let status =
             if refusal.soap12 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::UNSUPPORTED_MEDIA_TYPE };
+        // SOAP 1.2's VersionMismatch has no UWLR code: counted as `other`.
+        seen.fault = refusal.fault.code;
         let mut r = soap(status, fault_response(&refusal.fault).body);
         // The body was not read: do not try to reuse the connection.
         close(&mut r);

@@ -1,5 +1,5 @@
 //! `/metrics` and the JSON log. The scrape test does a known set of things (a fetch, SOAP
-//! requests straight to the mock LAS, one of them refused, a delivery run), scrapes over
+//! requests straight to the mock LAS, two of them refused, a delivery run), scrapes over
 //! loopback HTTP with the admin token, parses the text with a Prometheus text-format parser
 //! (`prometheus-parse`) and checks every counter against what it did. The `uwlr serve` test
 //! checks the endpoint's guard on the real binary and that `--log-format json` writes JSON
@@ -144,6 +144,15 @@ fn metrics_count_what_was_done_and_parse_as_prometheus_text() {
             Err(ClientError::Fault(f)) => assert_eq!(f.code, Some(FaultCode::AutorisatieOngeldig), "{f:?}"),
             other => panic!("a wrong key must be refused: {other:?}"),
         }
+        // A SOAP 1.2 client: refused before its body is read, with SOAP's VersionMismatch.
+        let r = reqwest::Client::new()
+            .post(format!("{}/leerlinggegevens", las.endpoint))
+            .header(reqwest::header::CONTENT_TYPE, "application/soap+xml; charset=utf-8")
+            .body("<x/>")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 500);
         // Ten results recorded: they wait in the outbox until the delivery run.
         let book = Book::record_plan(&gw, &plan(&pupils, 1), 1).await;
         assert_eq!(book.results(), 10);
@@ -161,7 +170,8 @@ fn metrics_count_what_was_done_and_parse_as_prometheus_text() {
         // The delivery run's one message.
         assert_eq!(s.value(server, &[("operation", "leerresultaten"), ("fault", "none")]), 1.0);
         let all: f64 = s.0.samples.iter().filter(|x| x.metric == server).map(|x| s.value(server, &labels(x))).sum();
-        assert_eq!(all, 5.0, "no other request reached the server");
+        assert_eq!(s.value(server, &[("operation", "unreadable"), ("fault", "other")]), 1.0);
+        assert_eq!(all, 6.0, "no other request reached the server");
         let latency = "uwlr_server_request_duration_seconds";
         assert_eq!(s.observations(latency, &[("operation", "leerlinggegevens")]), 4.0);
         assert_eq!(s.observations(latency, &[("operation", "leerresultaten")]), 1.0);
