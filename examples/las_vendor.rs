@@ -1,6 +1,8 @@
 //! A LAS vendor hosting UWLR with its own data: implement `LasProvider` over whatever
 //! holds the pupils (here a `Vec`), hand it to `serve`, done. The server does SOAP, the
-//! check order, faults and limits.
+//! check order, faults and limits. Its requests are counted into a `Metrics` (by operation
+//! and fault code, with latency), which the vendor serves wherever its own monitoring is
+//! protected: `metrics.render()` is the Prometheus text (docs/operations.md).
 //!
 //! `cargo run --example las_vendor` serves on 127.0.0.1 (a free port) until Ctrl-C;
 //! `--once` prints the URL and exits after startup (for CI).
@@ -95,12 +97,18 @@ async fn main() -> std::io::Result<()> {
         ],
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let server = serve(Arc::new(las), listener, ServerConfig::default()).await?;
+    let metrics = uwlr::metrics::Metrics::new();
+    let config = ServerConfig { metrics: Some(metrics.clone()), ..Default::default() };
+    let server = serve(Arc::new(las), listener, config).await?;
     println!("UWLR endpoint: {}/uwlr", server.base_url());
     println!("klantcode BOOM, klantnaam Boom testcentrum, autorisatiesleutel vendor-demo-key, school 99DE00");
     if !once {
         let _ = tokio::signal::ctrl_c().await;
     }
     server.shutdown().await;
+    // Here for the example; a vendor answers its monitoring's scrape with it
+    // (content type `uwlr::metrics::CONTENT_TYPE`).
+    let text = metrics.render();
+    println!("metrics: {} lines of Prometheus text", text.lines().count());
     Ok(())
 }

@@ -39,6 +39,8 @@
 //!   and escaped wherever it is printed.
 //! - [`private`]: files we write (database, keys, token, mail) 0600 in folders 0700,
 //!   whatever the umask.
+//! - [`metrics`]: Prometheus metrics of the UWLR server, fetches and deliveries, and the
+//!   store's gauges, served by `uwlr serve` at `/metrics` behind the admin token.
 //! - [`api`]: the gateway's admin API, JSON over HTTP behind a bearer token (axum).
 //! - [`console`]: the admin console, HTML pages for school admins and support served beside
 //!   the API: accounts with roles, argon2id passwords, sessions in the store, CSRF on every
@@ -65,6 +67,7 @@ pub mod generate;
 pub mod import;
 pub mod koppeling;
 pub mod message;
+pub mod metrics;
 pub mod mock;
 pub mod notify;
 pub mod private;

@@ -91,12 +91,12 @@ fn read(path: &Path) -> io::Result<AdminToken> {
 /// What the guard compares against: the token's SHA-256, so the comparison takes the same
 /// time whatever the length of what a caller sends.
 #[derive(Clone)]
-pub(super) struct Guard {
+pub(crate) struct Guard {
     digest: Option<[u8; 32]>,
 }
 
 impl Guard {
-    pub(super) fn new(token: &AdminToken) -> Arc<Guard> {
+    pub(crate) fn new(token: &AdminToken) -> Arc<Guard> {
         let digest = (!token.0.is_empty()).then(|| Sha256::digest(token.0.as_bytes()).into());
         Arc::new(Guard { digest })
     }
@@ -111,7 +111,7 @@ impl Guard {
 }
 
 /// The middleware on every guarded route: `Authorization: Bearer <token>` or a 401.
-pub(super) async fn require_token(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+pub(crate) async fn require_token(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     let header = req.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
     let Some(header) = header else {
         return unauthorized("this route needs the header 'Authorization: Bearer <admin token>'", None);

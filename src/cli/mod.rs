@@ -9,7 +9,8 @@
 //! - [`mail`]: drain the outbox, list it.
 //! - [`results`]: record results and tests, deliver them, delivery errors, retry, backfill.
 //! - [`account`]: console accounts: add, grant, reset a password, list.
-//! - [`serve`]: the gateway process: admin API and console plus the [`schedule`]d jobs.
+//! - [`serve`]: the gateway process: admin API, console and `/metrics` plus the [`schedule`]d
+//!   jobs; [`logging`]: its log as text or JSON.
 //! - [`output`]: tables, `--json`, and proposals shortened for a terminal.
 //!
 //! Each command parses its arguments (clap derive), opens the [`Gateway`] from the global
@@ -22,6 +23,7 @@
 pub mod account;
 pub mod import;
 pub mod koppeling;
+pub mod logging;
 pub mod mail;
 pub mod output;
 pub mod results;

@@ -1,5 +1,6 @@
-//! `uwlr serve`: the gateway process. It serves the admin API ([`crate::api`]) and the
-//! console ([`crate::console`]) on one listener, and runs the
+//! `uwlr serve`: the gateway process. It serves the admin API ([`crate::api`]), the
+//! console ([`crate::console`]) and `/metrics` ([`crate::metrics`], behind the admin token)
+//! on one listener, logs as text or JSON ([`super::logging`]), and runs the
 //! [`schedule`](super::schedule): a fetch through every active LAS koppeling every
 //! `--fetch-every`, the results delivery nightly at `--deliver-at` (and, when given, every
 //! `--deliver-every` too), the school-year pass every `--year-tick-every` (years due on
@@ -62,6 +63,10 @@ pub struct ServeArgs {
     /// HTTPS (a proxy in front that terminates TLS).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// How the log on standard error is written: text, or one JSON object per line (each
+    /// line of a fetch or delivery carries its koppeling id and location).
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub log_format: super::logging::LogFormat,
 }
 
 /// Reads a time of day: `02:00`, `2:00`, `23:30`.
@@ -75,7 +80,7 @@ pub const SCHEDULER: &str = "scheduler";
 
 /// Runs `uwlr serve` until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> Result<(), Failure> {
-    init_logging();
+    super::logging::init(args.log_format);
     let cx = Context::open(&args.gateway, true).await?;
     let transport =
         MailTransport::parse(&args.mail_transport, &cx.data_dir).map_err(|e| Failure::usage(e.to_string()))?;
@@ -89,6 +94,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     // Ignore a closed stdout (a supervisor that does not read it): serving matters, not printing.
     let _ = writeln!(stdout, "admin API: http://{addr}{PREFIX}");
     let _ = writeln!(stdout, "console: http://{addr}/console/ (accounts: `uwlr account add`)");
+    let _ = writeln!(stdout, "metrics: http://{addr}{} (with the admin token)", crate::metrics::PATH);
     if created {
         // Where the token is, never the token itself: this output ends up in logs.
         let file = cx.data_dir.join(crate::api::auth::TOKEN_FILE);
@@ -134,7 +140,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     }
     let running = schedule.start();
     let console = crate::console::ConsoleSettings { secure_cookies: args.secure_cookies };
-    let app = crate::api::router(cx.gateway.clone(), token).merge(crate::console::router(cx.gateway.clone(), console));
+    let app = crate::api::router(cx.gateway.clone(), token.clone())
+        .merge(crate::console::router(cx.gateway.clone(), console))
+        .merge(crate::metrics::router(cx.gateway.clone(), &token));
     let served = crate::api::serve_router(app, listener, Default::default(), stop_signal()).await;
     tracing::info!("stopping");
     running.stop(GRACE).await;
@@ -337,13 +345,6 @@ fn human(d: Duration) -> String {
         _ if s.is_multiple_of(60) => format!("{}m", s / 60),
         _ => format!("{s}s"),
     }
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
 }
 
 #[cfg(test)]

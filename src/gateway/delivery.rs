@@ -21,6 +21,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 /// How one delivery run behaves.
 #[derive(Debug, Clone)]
@@ -169,12 +170,20 @@ impl Gateway {
             }
             // One link's trouble (a key that cannot be opened, a LAS that refuses the link)
             // must not keep the others' results from their receivers.
-            if let Err(e) = self.deliver_link(&k, opts, &mut report).await {
+            let before = (report.delivered, report.postponed, report.refused);
+            // Every line logged while delivering through a link carries its id and location.
+            let span = tracing::info_span!("deliver", koppeling = k.id, location = %k.location);
+            let done = self.deliver_link(&k, opts, &mut report).instrument(span).await;
+            let dashboard = k.kind.is_dashboard();
+            self.metrics.delivery_results(dashboard, "delivered", report.delivered - before.0);
+            self.metrics.delivery_results(dashboard, "postponed", report.postponed - before.1);
+            self.metrics.delivery_results(dashboard, "refused", report.refused - before.2);
+            if let Err(e) = done {
                 // Local trouble (the database, the master key) is every link's: the run fails.
                 if let GatewayError::Store(_) | GatewayError::Vault(_) = e {
                     return Err(e);
                 }
-                tracing::warn!(koppeling = k.id, error = %e, "delivery run of this koppeling failed");
+                tracing::warn!(koppeling = k.id, location = %k.location, error = %e, "delivery run of this koppeling failed");
                 report.failed_links.push(format!("koppeling {} ({}): {e}", k.id, k.location));
             }
         }
@@ -433,8 +442,16 @@ impl Sender<'_> {
         let m = message(&self.school, self.schooljaar, self.gw.now(), self.audience, &items, &self.toetsen);
         let t = Instant::now();
         let answer = self.client.breng_leerresultaten(self.auth, &m).await;
-        report.transport += t.elapsed();
+        let took = t.elapsed();
+        report.transport += took;
         report.messages += 1;
+        let outcome = match &answer {
+            Ok(_) => "delivered",
+            Err(e) if e.is_transient() => "transient",
+            Err(e) if refuses_the_link(e) => "link_refused",
+            Err(_) => "refused",
+        };
+        self.gw.metrics.delivery_message(self.k.kind.is_dashboard(), outcome, took);
         let t = Instant::now();
         let mut conn = self.gw.store.pool().acquire().await?;
         let flow = match answer {

@@ -7,7 +7,7 @@
 //! comes again next time.
 
 use super::{Gateway, GatewayError};
-use crate::client::{Client, ClientConfig};
+use crate::client::{Client, ClientConfig, ClientError};
 use crate::import::{propose, Decision, FetchMode, Proposal, Settings as ImportSettings};
 use crate::koppeling::Status;
 use crate::message::leerlinggegevens::{Antwoord, Leerlinggegevens, School, SchoolIdentificatie, Verzoek};
@@ -21,6 +21,8 @@ use crate::store::{outbox, records};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
+use std::time::Instant;
+use tracing::Instrument;
 
 /// Where a fetch is, for a progress display.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +77,33 @@ impl Gateway {
         actor: &str,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<FetchOutcome, GatewayError> {
+        // Every line logged during the fetch carries the link and (once read) its location.
+        let span = tracing::info_span!("fetch", koppeling = koppeling_id, location = tracing::field::Empty);
+        let started = Instant::now();
+        let result = self.fetch_once(koppeling_id, force_full, actor, progress).instrument(span.clone()).await;
+        let outcome = match &result {
+            Ok(o) if o.nothing_to_do => "nothing_to_do",
+            Ok(_) => "proposal",
+            Err(GatewayError::Upstream(ClientError::Fault(_))) => "las_fault",
+            Err(GatewayError::Upstream(_)) => "las_unreachable",
+            Err(_) => "failed",
+        };
+        self.metrics.fetch(outcome, started.elapsed());
+        if let Err(e) = &result {
+            span.in_scope(|| tracing::debug!(outcome, error = %e, "fetch failed"));
+        }
+        result
+    }
+
+    async fn fetch_once(
+        &self,
+        koppeling_id: i64,
+        force_full: bool,
+        actor: &str,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<FetchOutcome, GatewayError> {
         let k = self.koppeling(koppeling_id).await?;
+        tracing::Span::current().record("location", k.location.as_str());
         if k.kind.is_dashboard() {
             return Err(GatewayError::Invalid(format!(
                 "koppeling {} is a {} dashboard link: dashboards receive results, they are never fetched from",

@@ -30,6 +30,7 @@ pub mod search;
 
 use crate::client::ClientError;
 use crate::clock::{Clock, SystemClock};
+use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use crate::vault::{Vault, VaultError};
 use std::path::Path;
@@ -115,6 +116,8 @@ pub struct Gateway {
     settings: Arc<Settings>,
     /// One delivery run at a time per process: runs of one owner would claim each other's rows.
     delivering: Arc<tokio::sync::Mutex<()>>,
+    /// What fetches and deliveries count into (`uwlr serve` answers them at `/metrics`).
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -131,7 +134,19 @@ impl Gateway {
             clock,
             settings: Arc::new(settings),
             delivering: Arc::new(tokio::sync::Mutex::new(())),
+            metrics: Metrics::new(),
         }
+    }
+
+    /// The same gateway counting into `metrics`: share one [`Metrics`] with an embedded
+    /// UWLR server, or read a gateway's figures from a test.
+    pub fn with_metrics(self, metrics: Metrics) -> Gateway {
+        Gateway { metrics, ..self }
+    }
+
+    /// What this gateway's fetches and deliveries counted ([`crate::metrics`]).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The embedded defaults: SQLite and the master key under `data_dir`, or the database

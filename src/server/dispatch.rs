@@ -12,7 +12,7 @@ use crate::message::fault::{Fault, FaultCode};
 use crate::message::leerlinggegevens::{Antwoord, Leerlinggegevens, LeerlinggegevensAntwoord, Verzoek};
 use crate::message::leerresultaten::LeerresultatenBevestiging;
 use crate::message::values::SchoolId;
-use crate::message::{Autorisatie, Body, DecodeError, Decoded, EncodeOptions};
+use crate::message::{Autorisatie, Body, DecodeError, Decoded, EncodeOptions, Kind};
 use crate::xml::diag::clip;
 use crate::xml::{DecodeOptions, Diagnostic};
 
@@ -24,6 +24,8 @@ pub struct SoapResponse {
     pub body: Vec<u8>,
     /// The fault code, when the answer is a fault (for logs and metrics; never the key).
     pub fault: Option<FaultCode>,
+    /// The request's kind, when its body could be read (for metrics).
+    pub operation: Option<Kind>,
 }
 
 /// How strictly requests are read, and how much of a refused message the fault tells.
@@ -47,28 +49,34 @@ pub async fn handle_with_injection<P: LasProvider>(provider: &P, request: &[u8],
         Ok(d) => d,
         Err(f) => return Outcome::Respond(fault_response(&f)),
     };
+    let operation = decoded.as_ref().ok().map(|d| d.body.kind());
     // A body that cannot be read is not intercepted: it gets its OngeldigBericht as usual.
-    if let Ok(kind) = decoded.as_ref().map(|d| d.body.kind()) {
-        match provider.intercept(kind).await {
-            None => {}
-            Some(Injected::Delay(d)) => tokio::time::sleep(d).await,
+    if let Some(kind) = operation {
+        let answer = match provider.intercept(kind).await {
+            None => None,
+            Some(Injected::Delay(d)) => {
+                tokio::time::sleep(d).await;
+                None
+            }
             Some(Injected::DropConnection) => return Outcome::Drop,
-            Some(Injected::Status(status)) => {
-                return Outcome::Respond(SoapResponse { status, body: Vec::new(), fault: None })
-            }
-            Some(Injected::RawBody { status, body }) => {
-                return Outcome::Respond(SoapResponse { status, body, fault: None })
-            }
-            Some(Injected::Fault(f)) => return Outcome::Respond(fault_response(&f)),
+            Some(Injected::Status(status)) => Some(SoapResponse { status, body: Vec::new(), fault: None, operation }),
+            Some(Injected::RawBody { status, body }) => Some(SoapResponse { status, body, fault: None, operation }),
+            Some(Injected::Fault(f)) => Some(fault_response(&f)),
+        };
+        if let Some(answer) = answer {
+            return Outcome::Respond(SoapResponse { operation, ..answer });
         }
     }
-    Outcome::Respond(respond(answer(provider, decoded).await))
+    Outcome::Respond(SoapResponse { operation, ..respond(answer(provider, decoded).await) })
 }
 
 /// Handles one request body. Never panics on input; every refusal is a UWLR fault.
 pub async fn handle<P: LasProvider>(provider: &P, request: &[u8], opts: &DispatchOptions) -> SoapResponse {
     match decode(request, &opts.decode).await {
-        Ok(decoded) => respond(answer(provider, decoded).await),
+        Ok(decoded) => {
+            let operation = decoded.as_ref().ok().map(|d| d.body.kind());
+            SoapResponse { operation, ..respond(answer(provider, decoded).await) }
+        }
         Err(f) => fault_response(&f),
     }
 }
@@ -97,7 +105,7 @@ fn respond(result: Result<Body, Fault>) -> SoapResponse {
     match result {
         Ok(body) => {
             match crate::message::encode_to_vec(&body, None, &EncodeOptions { envelope: true, ..Default::default() }) {
-                Ok(bytes) => SoapResponse { status: 200, body: bytes, fault: None },
+                Ok(bytes) => SoapResponse { status: 200, body: bytes, fault: None, operation: None },
                 Err(e) => {
                     // Step 5: the provider handed us data that breaks the schema.
                     tracing::error!(error = %e, "the provider's answer is not valid UWLR");
@@ -126,7 +134,7 @@ pub fn fault_response(f: &Fault) -> SoapResponse {
         )
         .expect("a standard fault always encodes")
     });
-    SoapResponse { status: 500, body, fault: f.code }
+    SoapResponse { status: 500, body, fault: f.code, operation: None }
 }
 
 async fn answer<P: LasProvider>(p: &P, decoded: Result<Decoded, DecodeError>) -> Result<Body, Fault> {

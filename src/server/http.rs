@@ -37,6 +37,8 @@ use super::listener::{self, App, CloseConnection, ConnectionPolicy, RequestBody}
 use super::provider::LasProvider;
 use super::tls::{self, TlsConfig};
 use crate::message::fault::{Fault, FaultCode};
+use crate::message::Kind;
+use crate::metrics::Metrics;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Bytes;
 use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
@@ -65,6 +67,10 @@ pub struct ServerConfig {
     /// connection, shutdown (the policy of every listener we run).
     pub connection: ConnectionPolicy,
     pub dispatch: DispatchOptions,
+    /// Where to count requests by operation and fault code, and their latency
+    /// ([`crate::metrics`]); serve [`Metrics::render`] on a protected path of your own.
+    /// `None` (the default): not counted.
+    pub metrics: Option<Metrics>,
 }
 
 impl Default for ServerConfig {
@@ -75,6 +81,7 @@ impl Default for ServerConfig {
             body_read_timeout: Duration::from_secs(30),
             connection: ConnectionPolicy::default(),
             dispatch: DispatchOptions::default(),
+            metrics: None,
         }
     }
 }
@@ -134,7 +141,14 @@ async fn route<P: LasProvider>(
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let result = match method {
-        Method::POST => post(shared, req).await,
+        Method::POST => {
+            let mut seen = Seen::default();
+            let result = post(shared, req, &mut seen).await;
+            if let (Some(m), Ok(r)) = (&shared.config.metrics, &result) {
+                m.server_request(seen.operation, seen.fault, r.status().as_u16(), started.elapsed());
+            }
+            result
+        }
         Method::GET | Method::HEAD => Ok(get(shared, &req, scheme)),
         _ => {
             let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "UWLR: POST a SOAP 1.1 request, or GET ?wsdl\n");
@@ -152,11 +166,26 @@ async fn route<P: LasProvider>(
     result
 }
 
-async fn post<P: LasProvider>(shared: &Shared<P>, req: Request<RequestBody>) -> Result<Resp, CloseConnection> {
+/// What a POST turned out to be, for the metrics.
+#[derive(Default)]
+struct Seen {
+    operation: Option<Kind>,
+    fault: Option<FaultCode>,
+}
+
+async fn post<P: LasProvider>(
+    shared: &Shared<P>,
+    req: Request<RequestBody>,
+    seen: &mut Seen,
+) -> Result<Resp, CloseConnection> {
     let cfg = &shared.config;
+    // Every refusal before dispatch is an OngeldigBericht; dispatch says what it found.
+    seen.fault = Some(FaultCode::OngeldigBericht);
     if let Some(refusal) = content_type_refusal(req.headers().get(CONTENT_TYPE)) {
         let status =
             if refusal.soap12 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::UNSUPPORTED_MEDIA_TYPE };
+        // SOAP 1.2's VersionMismatch has no UWLR code: counted as `other`.
+        seen.fault = refusal.fault.code;
         let mut r = soap(status, fault_response(&refusal.fault).body);
         // The body was not read: do not try to reuse the connection.
         close(&mut r);
@@ -209,6 +238,7 @@ async fn post<P: LasProvider>(shared: &Shared<P>, req: Request<RequestBody>) -> 
     match dispatch::handle_with_injection(&*shared.provider, &bytes, &cfg.dispatch).await {
         Outcome::Drop => Err(CloseConnection("fault injection: drop")),
         Outcome::Respond(r) => {
+            (seen.operation, seen.fault) = (r.operation, r.fault);
             if let Some(code) = r.fault {
                 tracing::debug!(fault = code.as_str(), "answering with a fault");
             }
@@ -274,6 +304,9 @@ fn content_type_refusal(ct: Option<&HeaderValue>) -> Option<ContentTypeRefusal> 
 /// The overflow handler: every request gets 503 with a transient fault.
 fn busy<P>(shared: &Shared<P>, req: &Request<RequestBody>) -> Resp {
     tracing::debug!(method = %req.method(), path = req.uri().path(), "over the connection limit: 503");
+    if let Some(m) = &shared.config.metrics {
+        m.server_request(None, Some(FaultCode::TijdelijkNietBeschikbaar), 503, Duration::ZERO);
+    }
     let f = Fault::new(
         FaultCode::TijdelijkNietBeschikbaar,
         format!(

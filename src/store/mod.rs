@@ -20,6 +20,8 @@
 //! - [`accounts`]: console accounts, their granted locations, sessions (token digests only) and
 //!   the sign-in throttle.
 //! - [`overview`]: each link's last fetch, last delivery and open proposal, for the console.
+//! - [`waiting`](mod@waiting): what waits (outboxes, delivery errors, proposals, school years), for the
+//!   metrics gauges.
 
 pub mod accounts;
 pub mod apply;
@@ -33,6 +35,9 @@ pub mod records;
 pub mod results;
 pub mod school_years;
 pub mod upgrade;
+pub mod waiting;
+
+pub use waiting::{waiting, Waiting};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -29,6 +29,7 @@ mod gateway_archive;
 mod gateway_import;
 mod gateway_koppeling;
 mod gateway_results;
+mod metrics;
 mod private_files;
 mod pupils;
 mod results_crash;
