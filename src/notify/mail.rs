@@ -55,18 +55,131 @@ pub enum Notification {
         /// The admin's e-mail address.
         admin: String,
     },
+    /// Support invited someone to an account (a school admin, for one location): the mail
+    /// carries the link that sets its first password.
+    AccountInvitation {
+        /// The school location the account is for.
+        school: String,
+        /// The name to greet with.
+        name: String,
+        /// The e-mail address, which is also the sign-in name.
+        email: String,
+        /// `school-admin` (or `teacher`).
+        role: String,
+    },
+    /// A step of the link handshake (request, approval, rejection, revocation), told to the
+    /// school's admins and, for a new request, to support.
+    Handshake {
+        step: HandshakeStep,
+        /// The school location, BRIN + vestiging.
+        school: String,
+        koppeling_id: i64,
+        /// The kind of link as people know it (`ParnasSys`, `ESIS`…).
+        link_kind: String,
+        schooljaar: String,
+        /// Why (a rejection always has one; a revocation may).
+        #[serde(default)]
+        reason: Option<String>,
+        /// Support is told a request waits for its decision; a school admin what happened.
+        #[serde(default)]
+        for_support: bool,
+        /// The recipient's e-mail address.
+        to: String,
+    },
+}
+
+/// The handshake steps that send mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandshakeStep {
+    Requested,
+    Approved,
+    Rejected,
+    Revoked,
+}
+
+/// Where the pages a mail is about can be opened.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pages<'a> {
+    /// The console's public base URL (`https://uwlr.example.nl`), without the `/console`
+    /// part; without it a mail names the page in words.
+    pub public_url: Option<&'a str>,
+    /// The token of an invitation's link (made when the mail is sent, stored only as a
+    /// digest); without it an invitation sends the person to the sign-in page.
+    pub invitation_token: Option<&'a str>,
+}
+
+/// A console page a mail points to: its path and its name in Dutch and English.
+struct Page {
+    path: String,
+    nl: &'static str,
+    en: &'static str,
+}
+
+impl Pages<'_> {
+    /// The lines that point to `page`, Dutch and English: a link when the public URL is
+    /// known, else the page's name and path, for someone who knows the console's address.
+    fn lines(&self, page: &Page) -> (String, String) {
+        match self.public_url {
+            Some(base) => {
+                let url = format!("{}{}", base.trim_end_matches('/'), page.path);
+                (format!("Open de pagina '{}':\n{url}", page.nl), format!("Open the page '{}':\n{url}", page.en))
+            }
+            None => (
+                format!("Open in de beheeromgeving de pagina '{}'\n({}).", page.nl, page.path),
+                format!("Open the page '{}' in the admin console\n({}).", page.en, page.path),
+            ),
+        }
+    }
+}
+
+fn import_page(school: &str) -> Page {
+    Page { path: format!("/console/locaties/{school}/import"), nl: "Controle import uit LAS", en: "LAS import review" }
+}
+
+fn koppelen_page(school: &str) -> Page {
+    Page { path: format!("/console/locaties/{school}/koppelen"), nl: "Koppelen met LAS", en: "Link with the LAS" }
+}
+
+/// The page an invitation opens: setting the password, or (no token: the account has one
+/// already) signing in.
+fn invitation_page(token: Option<&str>) -> Page {
+    match token {
+        Some(t) => Page {
+            path: format!("/console/uitnodiging?code={}", one_line(t)),
+            nl: "Wachtwoord instellen",
+            en: "Set your password",
+        },
+        None => Page { path: "/console/aanmelden".into(), nl: "Aanmelden", en: "Sign in" },
+    }
 }
 
 impl Notification {
-    /// Renders the mail, Dutch first and English below, signed with `from_name` (the test
-    /// platform's name as users know it). Values from the LAS are flattened to one line each,
-    /// so a stray newline in a name cannot add text or headers.
+    /// The mail without links: every page named in words (see [`Notification::render`]).
     pub fn to_mail(&self, from_name: &str) -> Mail {
+        self.render(from_name, &Pages::default())
+    }
+
+    /// The address the mail goes to.
+    pub fn recipient(&self) -> &str {
+        match self {
+            Notification::ReviewWaiting { admin, .. } | Notification::SchoolYearWaiting { admin, .. } => admin,
+            Notification::TeacherInvitation { email, .. } | Notification::AccountInvitation { email, .. } => email,
+            Notification::Handshake { to, .. } => to,
+        }
+    }
+
+    /// Renders the mail, Dutch first and English below, signed with `from_name` (the test
+    /// platform's name as users know it), pointing to the page it is about as `pages` allows.
+    /// Values from the LAS are flattened to one line each, so a stray newline in a name
+    /// cannot add text or headers.
+    pub fn render(&self, from_name: &str, pages: &Pages) -> Mail {
         let from_name = one_line(from_name);
         match self {
             Notification::ReviewWaiting { school, proposal_id, counts, admin } => {
                 let school = one_line(school);
                 let counts = one_line(counts);
+                let (nl, en) = pages.lines(&import_page(&school));
                 Mail {
                     to: one_line(admin),
                     subject: format!("Nieuwe gegevens ter controle / New data to review: {school}"),
@@ -77,6 +190,7 @@ impl Notification {
                          klaar voor school {school}: {counts}.\n\
                          Bekijk en keur importvoorstel {proposal_id} goed; tot dan\n\
                          verandert er niets.\n\
+                         {nl}\n\
                          \n\
                          Dear administrator,\n\
                          \n\
@@ -84,28 +198,44 @@ impl Notification {
                          review for school {school}: {counts}.\n\
                          Please review and approve import proposal {proposal_id};\n\
                          nothing changes until you do.\n\
+                         {en}\n\
                          \n\
                          {from_name}\n"
                     ),
                 }
             }
-            Notification::TeacherInvitation { school, teacher_name, email } => {
+            Notification::TeacherInvitation { school, teacher_name: name, email }
+            | Notification::AccountInvitation { school, name, email, .. } => {
                 let school = one_line(school);
-                let teacher_name = one_line(teacher_name);
+                let name = one_line(name);
                 let email = one_line(email);
+                let (nl_how, en_how) = match pages.invitation_token {
+                    Some(_) => (
+                        "Stel via de link hieronder eenmalig uw wachtwoord in en meld u\n\
+                         daarna aan. De link werkt één keer en verloopt na enkele dagen.",
+                        "Set your password once through the link below, then sign in.\n\
+                         The link works once and expires after a few days.",
+                    ),
+                    None => ("U heeft al een account: meld u aan met uw wachtwoord.", "You already have an account: sign in with your password."),
+                };
+                let (nl, en) = pages.lines(&invitation_page(pages.invitation_token));
                 Mail {
                     to: email.clone(),
                     subject: format!("Uitnodiging / Invitation: {from_name} ({school})"),
                     body: format!(
-                        "Beste {teacher_name},\n\
+                        "Beste {name},\n\
                          \n\
                          Uw school ({school}) heeft u toegevoegd aan {from_name}.\n\
                          U logt in met dit e-mailadres: {email}\n\
+                         {nl_how}\n\
+                         {nl}\n\
                          \n\
-                         Dear {teacher_name},\n\
+                         Dear {name},\n\
                          \n\
                          Your school ({school}) has added you to {from_name}.\n\
                          You sign in with this e-mail address: {email}\n\
+                         {en_how}\n\
+                         {en}\n\
                          \n\
                          {from_name}\n"
                     ),
@@ -132,6 +262,8 @@ impl Notification {
                         "The LAS sent no data yet; fetch again.".to_string(),
                     ),
                 };
+                let page = if *koppeling_gone { koppelen_page(&school) } else { import_page(&school) };
+                let (nl_page, en_page) = pages.lines(&page);
                 Mail {
                     to: one_line(admin),
                     subject: format!("Schooljaar {schooljaar} wacht / School year {schooljaar} waits: {school}"),
@@ -141,6 +273,7 @@ impl Notification {
                          Het schooljaar {schooljaar} is gestart voor school {school},\n\
                          maar de import ervan is nog niet afgerond.\n\
                          {nl}\n\
+                         {nl_page}\n\
                          Tot dan krijgt u deze herinnering elke dag.\n\
                          \n\
                          Dear administrator,\n\
@@ -148,14 +281,77 @@ impl Notification {
                          School year {schooljaar} has started for school {school},\n\
                          but its import is not complete yet.\n\
                          {en}\n\
+                         {en_page}\n\
                          Until then, this reminder comes once a day.\n\
                          \n\
                          {from_name}\n"
                     ),
                 }
             }
+            Notification::Handshake { step, school, koppeling_id, link_kind, schooljaar, reason, for_support, to } => {
+                let school = one_line(school);
+                let kind = one_line(link_kind);
+                let schooljaar = one_line(schooljaar);
+                let reason = reason.as_deref().map(one_line).filter(|r| !r.is_empty());
+                let what_nl = format!("de {kind}-koppeling {koppeling_id} van school {school} ({schooljaar})");
+                let what_en = format!("the {kind} link {koppeling_id} of school {school} ({schooljaar})");
+                let (subject, greeting, nl, en) = match (step, for_support) {
+                    (HandshakeStep::Requested, true) => (
+                        "Nieuwe aanvraag koppeling / New link request",
+                        ("Beste klantenservice,", "Dear support,"),
+                        format!("Er is een aanvraag voor {what_nl}.\nKeur hem goed of wijs hem af (met een reden)."),
+                        format!("There is a request for {what_en}.\nApprove or reject it (with a reason)."),
+                    ),
+                    (HandshakeStep::Requested, false) => (
+                        "Aanvraag koppeling ontvangen / Link request received",
+                        ("Beste beheerder,", "Dear administrator,"),
+                        format!("We hebben de aanvraag voor {what_nl}\nontvangen. De klantenservice beoordeelt hem; u krijgt\nbericht als hij is goedgekeurd of afgewezen."),
+                        format!("We received the request for {what_en}.\nSupport reviews it; you will hear when it is approved\nor rejected."),
+                    ),
+                    (HandshakeStep::Approved, _) => (
+                        "Koppeling goedgekeurd / Link approved",
+                        ("Beste beheerder,", "Dear administrator,"),
+                        format!("De klantenservice heeft {what_nl}\ngoedgekeurd."),
+                        format!("Support approved {what_en}."),
+                    ),
+                    (HandshakeStep::Rejected, _) => (
+                        "Koppeling afgewezen / Link rejected",
+                        ("Beste beheerder,", "Dear administrator,"),
+                        format!("De klantenservice heeft {what_nl}\nafgewezen. Reden: {}", reason.as_deref().unwrap_or("-")),
+                        format!("Support rejected {what_en}.\nReason: {}", reason.as_deref().unwrap_or("-")),
+                    ),
+                    (HandshakeStep::Revoked, _) => (
+                        "Koppeling ingetrokken / Link revoked",
+                        ("Beste beheerder,", "Dear administrator,"),
+                        format!(
+                            "{} is ingetrokken{}.\nEr worden geen gegevens meer via deze koppeling opgehaald of\ngeleverd.",
+                            capitalise(&what_nl),
+                            reason.as_deref().map(|r| format!(" (reden: {r})")).unwrap_or_default()
+                        ),
+                        format!(
+                            "{} was revoked{}.\nNothing is fetched or delivered through it any more.",
+                            capitalise(&what_en),
+                            reason.as_deref().map(|r| format!(" (reason: {r})")).unwrap_or_default()
+                        ),
+                    ),
+                };
+                let (nl_page, en_page) = pages.lines(&koppelen_page(&school));
+                Mail {
+                    to: one_line(to),
+                    subject: format!("{subject}: {school}"),
+                    body: format!(
+                        "{}\n\n{nl}\n{nl_page}\n\n{}\n\n{en}\n{en_page}\n\n{from_name}\n",
+                        greeting.0, greeting.1
+                    ),
+                }
+            }
         }
     }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// Replaces control characters (CR, LF, tabs...) with spaces and trims the ends.
