@@ -61,7 +61,13 @@ pub struct Invitee {
 
 /// Makes the account of an invitation (when missing), grants it `location` (same role
 /// only) and, while it has no password, a new link. Audited as `invitation`.
-pub async fn prepare(gw: &Gateway, email: &str, name: &str, role: Role, location: &str) -> Result<Invite, GatewayError> {
+pub async fn prepare(
+    gw: &Gateway,
+    email: &str,
+    name: &str,
+    role: Role,
+    location: &str,
+) -> Result<Invite, GatewayError> {
     let email = accounts::normalise_email(email)?;
     let location = check_location(location)?;
     let name = name.trim();
@@ -70,8 +76,9 @@ pub async fn prepare(gw: &Gateway, email: &str, name: &str, role: Role, location
     let row = match rows::by_email(&mut tx, &email).await? {
         Some(r) => r,
         None => {
-            let id = rows::insert(&mut tx, &email, if name.is_empty() { &email } else { name }, role.as_str(), None, now)
-                .await?;
+            let id =
+                rows::insert(&mut tx, &email, if name.is_empty() { &email } else { name }, role.as_str(), None, now)
+                    .await?;
             write_audit(&mut tx, "", "invitation", "account-add", Some(&format!("{email} ({})", role.as_str())), now)
                 .await?;
             rows::by_id(&mut tx, id).await?.ok_or_else(|| GatewayError::NotFound(format!("no account {id}")))?

@@ -357,12 +357,8 @@ mod tests {
         assert_eq!(cookie(&h, "c"), None);
         let plain = set_cookie(&ConsoleSettings::default(), SESSION_COOKIE, "v", None);
         assert_eq!(plain, "uwlr_session=v; Path=/console; HttpOnly; SameSite=Strict");
-        let tls = set_cookie(
-            &ConsoleSettings { secure_cookies: true, ..Default::default() },
-            SESSION_COOKIE,
-            "",
-            Some(0),
-        );
+        let tls =
+            set_cookie(&ConsoleSettings { secure_cookies: true, ..Default::default() }, SESSION_COOKIE, "", Some(0));
         assert_eq!(tls, "uwlr_session=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0; Secure");
     }
 }

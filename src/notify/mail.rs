@@ -216,7 +216,10 @@ impl Notification {
                         "Set your password once through the link below, then sign in.\n\
                          The link works once and expires after a few days.",
                     ),
-                    None => ("U heeft al een account: meld u aan met uw wachtwoord.", "You already have an account: sign in with your password."),
+                    None => (
+                        "U heeft al een account: meld u aan met uw wachtwoord.",
+                        "You already have an account: sign in with your password.",
+                    ),
                 };
                 let (nl, en) = pages.lines(&invitation_page(pages.invitation_token));
                 Mail {
@@ -293,48 +296,49 @@ impl Notification {
                 let kind = one_line(link_kind);
                 let schooljaar = one_line(schooljaar);
                 let reason = reason.as_deref().map(one_line).filter(|r| !r.is_empty());
-                let what_nl = format!("de {kind}-koppeling {koppeling_id} van school {school} ({schooljaar})");
-                let what_en = format!("the {kind} link {koppeling_id} of school {school} ({schooljaar})");
+                let what_nl = format!("Koppeling {koppeling_id}: {kind}, school {school}, schooljaar {schooljaar}.");
+                let what_en = format!("Link {koppeling_id}: {kind}, school {school}, school year {schooljaar}.");
+                let (because_nl, because_en) = match &reason {
+                    Some(r) => (format!(" (reden: {r})"), format!(" (reason: {r})")),
+                    None => (String::new(), String::new()),
+                };
                 let (subject, greeting, nl, en) = match (step, for_support) {
                     (HandshakeStep::Requested, true) => (
                         "Nieuwe aanvraag koppeling / New link request",
                         ("Beste klantenservice,", "Dear support,"),
-                        format!("Er is een aanvraag voor {what_nl}.\nKeur hem goed of wijs hem af (met een reden)."),
-                        format!("There is a request for {what_en}.\nApprove or reject it (with a reason)."),
+                        "Er is een nieuwe aanvraag.\nKeur hem goed of wijs hem af (met een reden).".to_string(),
+                        "There is a new request.\nApprove or reject it (with a reason).".to_string(),
                     ),
                     (HandshakeStep::Requested, false) => (
                         "Aanvraag koppeling ontvangen / Link request received",
                         ("Beste beheerder,", "Dear administrator,"),
-                        format!("We hebben de aanvraag voor {what_nl}\nontvangen. De klantenservice beoordeelt hem; u krijgt\nbericht als hij is goedgekeurd of afgewezen."),
-                        format!("We received the request for {what_en}.\nSupport reviews it; you will hear when it is approved\nor rejected."),
+                        "We hebben de aanvraag ontvangen. De klantenservice beoordeelt\nhem; u krijgt bericht als hij is goedgekeurd of afgewezen."
+                            .to_string(),
+                        "We received the request. Support reviews it; you will hear\nwhen it is approved or rejected."
+                            .to_string(),
                     ),
                     (HandshakeStep::Approved, _) => (
                         "Koppeling goedgekeurd / Link approved",
                         ("Beste beheerder,", "Dear administrator,"),
-                        format!("De klantenservice heeft {what_nl}\ngoedgekeurd."),
-                        format!("Support approved {what_en}."),
+                        "De klantenservice heeft de aanvraag goedgekeurd.".to_string(),
+                        "Support approved the request.".to_string(),
                     ),
                     (HandshakeStep::Rejected, _) => (
                         "Koppeling afgewezen / Link rejected",
                         ("Beste beheerder,", "Dear administrator,"),
-                        format!("De klantenservice heeft {what_nl}\nafgewezen. Reden: {}", reason.as_deref().unwrap_or("-")),
-                        format!("Support rejected {what_en}.\nReason: {}", reason.as_deref().unwrap_or("-")),
+                        format!("De klantenservice heeft de aanvraag afgewezen.\nReden: {}", reason.as_deref().unwrap_or("-")),
+                        format!("Support rejected the request.\nReason: {}", reason.as_deref().unwrap_or("-")),
                     ),
                     (HandshakeStep::Revoked, _) => (
                         "Koppeling ingetrokken / Link revoked",
                         ("Beste beheerder,", "Dear administrator,"),
                         format!(
-                            "{} is ingetrokken{}.\nEr worden geen gegevens meer via deze koppeling opgehaald of\ngeleverd.",
-                            capitalise(&what_nl),
-                            reason.as_deref().map(|r| format!(" (reden: {r})")).unwrap_or_default()
+                            "De koppeling is ingetrokken{because_nl}.\nEr wordt niets meer via deze koppeling opgehaald of geleverd."
                         ),
-                        format!(
-                            "{} was revoked{}.\nNothing is fetched or delivered through it any more.",
-                            capitalise(&what_en),
-                            reason.as_deref().map(|r| format!(" (reason: {r})")).unwrap_or_default()
-                        ),
+                        format!("The link was revoked{because_en}.\nNothing is fetched or delivered through it any more."),
                     ),
                 };
+                let (nl, en) = (format!("{what_nl}\n{nl}"), format!("{what_en}\n{en}"));
                 let (nl_page, en_page) = pages.lines(&koppelen_page(&school));
                 Mail {
                     to: one_line(to),
@@ -347,11 +351,6 @@ impl Notification {
             }
         }
     }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// Replaces control characters (CR, LF, tabs...) with spaces and trims the ends.
@@ -439,6 +438,62 @@ mod tests {
         assert!(mail.body.contains("Dear Juf Jansen,"));
         assert!(mail.body.contains("toegevoegd aan Boom testcentrum"));
         assert!(mail.body.contains("e-mail address: jansen@school.example"));
+    }
+
+    #[test]
+    fn mails_link_to_their_page_under_the_public_url_or_name_it() {
+        let review = Notification::ReviewWaiting {
+            school: "99DE00".into(),
+            proposal_id: 4,
+            counts: "1 new".into(),
+            admin: "a@b.example".into(),
+        };
+        let linked = Pages { public_url: Some("https://uwlr.example.nl/"), invitation_token: None };
+        let body = review.render("Boom", &linked).body;
+        assert!(body.contains("\nhttps://uwlr.example.nl/console/locaties/99DE00/import\n"), "{body}");
+        assert!(body.lines().all(|line| line.len() <= 76), "{body}");
+        let words = review.to_mail("Boom").body;
+        assert!(words.contains("de pagina 'Controle import uit LAS'\n(/console/locaties/99DE00/import)"), "{words}");
+        assert!(!words.contains("http"), "{words}");
+
+        let invitation = Notification::TeacherInvitation {
+            school: "99DE00".into(),
+            teacher_name: "Juf".into(),
+            email: "juf@school.example".into(),
+        };
+        let token = "ab".repeat(32);
+        let with = Pages { invitation_token: Some(&token), ..linked };
+        let body = invitation.render("Boom", &with).body;
+        assert!(body.contains(&format!("https://uwlr.example.nl/console/uitnodiging?code={token}\n")), "{body}");
+        assert!(body.contains("werkt één keer"), "{body}");
+        let has_account = invitation.render("Boom", &linked).body;
+        assert!(has_account.contains("https://uwlr.example.nl/console/aanmelden") && !has_account.contains("code="));
+
+        for (step, for_support, needle) in [
+            (HandshakeStep::Requested, true, "Keur hem goed of wijs hem af"),
+            (HandshakeStep::Requested, false, "ontvangen"),
+            (HandshakeStep::Approved, false, "goedgekeurd"),
+            (HandshakeStep::Rejected, false, "Reden: geen BRIN"),
+            (HandshakeStep::Revoked, false, "is ingetrokken (reden: geen BRIN)"),
+        ] {
+            let n = Notification::Handshake {
+                step,
+                school: "99DE00".into(),
+                koppeling_id: 3,
+                link_kind: "ParnasSys".into(),
+                schooljaar: "2025-2026".into(),
+                reason: Some("geen BRIN".into()),
+                for_support,
+                to: "x@y.example".into(),
+            };
+            let mail = n.render("Boom", &linked);
+            assert!(mail.body.contains(needle), "{step:?}: {}", mail.body);
+            assert!(mail.body.contains("https://uwlr.example.nl/console/locaties/99DE00/koppelen"), "{}", mail.body);
+            assert!(mail.body.lines().all(|line| line.len() <= 76), "{}", mail.body);
+            assert_eq!(n.recipient(), "x@y.example");
+            let json = serde_json::to_string(&n).unwrap();
+            assert_eq!(serde_json::from_str::<Notification>(&json).unwrap(), n);
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod cli_results;
 mod console;
 mod console_beheer;
 mod console_browser;
+mod console_invitations;
 mod demo;
 mod free_text;
 mod gateway_api;
