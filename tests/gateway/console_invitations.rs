@@ -456,3 +456,84 @@ fn uwlr_serve_serves_the_console_over_https_with_secure_cookies_and_believes_onl
     assert!(stopped.status.success(), "{}", stopped.err);
     assert!(!stopped.err.contains(ADMIN_A.1), "no password in the log");
 }
+
+/// In headless Chromium: a teacher opens the link from the invitation mail, sets a password,
+/// signs in and sees the school; the link opened again is refused; support invites a school
+/// admin. Screenshots as in `console_browser`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teacher_sets_a_password_from_the_invitation_link_in_chromium() {
+    use crate::console_browser::{arrive, binaries, browser, shoot, start_driver, text_of};
+    use fantoccini::Locator;
+    let (driver, chromium) = match binaries() {
+        Ok(b) => b,
+        Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("the browser test needs Chromium under CI=true: {why}")
+        }
+        Err(why) => {
+            eprintln!("note: browser test skipped: {why}");
+            return;
+        }
+    };
+    let env = start().await;
+    let base = env.api.base_url();
+    let mail = tempfile::tempdir().unwrap();
+    queue_invitation(&env, NEW_TEACHER.0, "Meester Bas", A).await;
+    send_mail(&env.gw, mail.path(), Some(base.clone())).await;
+    let link = invitation_link(&mail_to(mail.path(), NEW_TEACHER.0));
+    assert!(link.starts_with(&base), "{link}");
+    let driver = start_driver(&driver);
+    let c = browser(&driver, &chromium).await;
+
+    // The link from the mail: the form, the address filled in.
+    c.goto(&link).await.unwrap();
+    let path = link.trim_start_matches(&base);
+    arrive(&c, path).await;
+    assert_eq!(text_of(&c, "h1").await, "Wachtwoord instellen");
+    assert!(text_of(&c, "main").await.contains("Meester Bas"));
+    shoot(&c, "uitnodiging-wachtwoord").await;
+    c.find(Locator::Id("wachtwoord")).await.unwrap().send_keys(NEW_TEACHER.1).await.unwrap();
+    c.find(Locator::Id("herhaling")).await.unwrap().send_keys(NEW_TEACHER.1).await.unwrap();
+    c.find(Locator::XPath("//button[normalize-space()='WACHTWOORD INSTELLEN']")).await.unwrap().click().await.unwrap();
+
+    // Then the sign-in, with its notice.
+    arrive(&c, "/console/aanmelden?melding=wachtwoord-ingesteld").await;
+    assert_eq!(text_of(&c, ".melding").await, "Je wachtwoord is ingesteld. Meld je nu aan.");
+    c.find(Locator::Id("email")).await.unwrap().send_keys(NEW_TEACHER.0).await.unwrap();
+    c.find(Locator::Id("wachtwoord")).await.unwrap().send_keys(NEW_TEACHER.1).await.unwrap();
+    c.find(Locator::XPath("//button[normalize-space()='AANMELDEN']")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/console/locaties").await;
+    let body = text_of(&c, "main").await;
+    assert!(body.contains(A) && !body.contains(B), "{body}");
+    assert!(text_of(&c, "header").await.contains("Meester Bas (Leerkracht)"));
+
+    // The same link again: refused.
+    c.goto(&link).await.unwrap();
+    arrive(&c, path).await;
+    assert!(text_of(&c, ".fout").await.contains("Deze uitnodigingslink werkt niet (meer)"));
+    shoot(&c, "uitnodiging-ongeldig").await;
+
+    // Support invites a school admin.
+    c.goto(&format!("{base}/console/locaties")).await.unwrap();
+    arrive(&c, "/console/locaties").await;
+    c.find(Locator::XPath("//button[normalize-space()='Afmelden']")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/console/aanmelden?melding=afgemeld").await;
+    c.find(Locator::Id("email")).await.unwrap().send_keys(SUPPORT.0).await.unwrap();
+    c.find(Locator::Id("wachtwoord")).await.unwrap().send_keys(SUPPORT.1).await.unwrap();
+    c.find(Locator::XPath("//button[normalize-space()='AANMELDEN']")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/console/locaties").await;
+    c.find(Locator::LinkText("Beheerder uitnodigen")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/console/uitnodigen").await;
+    c.find(Locator::Id("email")).await.unwrap().send_keys("nieuw@school-b.nl").await.unwrap();
+    c.find(Locator::Id("naam")).await.unwrap().send_keys("Nieuwe beheerder").await.unwrap();
+    c.find(Locator::Id("locatie")).await.unwrap().send_keys(B).await.unwrap();
+    shoot(&c, "uitnodigen").await;
+    c.find(Locator::XPath("//button[normalize-space()='UITNODIGEN']")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/console/uitnodigen?melding=uitgenodigd").await;
+    assert_eq!(text_of(&c, ".melding").await, "De uitnodiging is verstuurd.");
+    let queued = env.gw.outbox(10).await.unwrap();
+    assert!(queued.iter().any(|e| e.recipient == "nieuw@school-b.nl"), "{queued:?}");
+
+    c.close().await.unwrap();
+    drop(driver);
+    env.api.shutdown().await.unwrap();
+}
