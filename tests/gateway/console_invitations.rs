@@ -564,3 +564,52 @@ async fn a_teacher_sets_a_password_from_the_invitation_link_in_chromium() {
     drop(driver);
     env.api.shutdown().await.unwrap();
 }
+
+/// The invitation rows and the handshake's recipients on SQLite and PostgreSQL: a link
+/// works once, two instances cannot both use it, it expires; a request mails the school's
+/// admins and support.
+#[tokio::test]
+async fn invitations_and_handshake_mails_on_both_stores() {
+    use crate::store_support::{clock, databases, gateway};
+    use uwlr::console::invitations::{self, Invite};
+    for db in databases().await {
+        let clock = clock();
+        let (one, two) = (gateway(&db, clock.clone()).await, gateway(&db, clock.clone()).await);
+        let Invite::Link(code) =
+            invitations::prepare(&one, NEW_TEACHER.0, "Bas", accounts::Role::Teacher, A).await.unwrap()
+        else {
+            panic!("a new account gets a link");
+        };
+        assert_eq!(invitations::check(&two, &code).await.unwrap().unwrap().location, A, "{}", db.name);
+        let (a, b) = tokio::join!(
+            invitations::accept(&one, &code, NEW_TEACHER.1),
+            invitations::accept(&two, &code, "een-ander-wachtwoord")
+        );
+        assert_eq!([a.unwrap().is_some(), b.unwrap().is_some()].iter().filter(|x| **x).count(), 1, "{}", db.name);
+        assert!(invitations::check(&one, &code).await.unwrap().is_none());
+        // Another teacher's link expires.
+        let Invite::Link(late) =
+            invitations::prepare(&one, "laat@school-a.nl", "", accounts::Role::Teacher, A).await.unwrap()
+        else {
+            panic!("a link");
+        };
+        clock.advance(chrono::Duration::days(8));
+        assert!(invitations::accept(&two, &late, NEW_TEACHER.1).await.unwrap().is_none(), "{}", db.name);
+
+        accounts::add_account(&one, SUPPORT.0, "", accounts::Role::Support, None, "test").await.unwrap();
+        accounts::add_account(&one, ADMIN_A.0, "", accounts::Role::SchoolAdmin, None, "test").await.unwrap();
+        accounts::grant(&one, ADMIN_A.0, A, "test").await.unwrap();
+        let req = KoppelingRequest {
+            location: A.into(),
+            schooljaar: SCHOOLJAAR.into(),
+            kind: Kind::Parnassys,
+            endpoint: Some("https://las.example/uwlr".into()),
+            key: None,
+            reason: None,
+        };
+        two.request_koppeling(&req, ADMIN_A.0).await.unwrap();
+        let mut to: Vec<String> = one.outbox(10).await.unwrap().into_iter().map(|e| e.recipient).collect();
+        to.sort();
+        assert_eq!(to, [ADMIN_A.0, SUPPORT.0], "{}", db.name);
+    }
+}
