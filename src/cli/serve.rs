@@ -62,7 +62,7 @@ pub struct ServeArgs {
     /// HTTPS (a proxy in front that terminates TLS).
     #[arg(long)]
     pub secure_cookies: bool,
-    /// The console's address as browsers reach it (https://uwlr.example.nl): mails link to
+    /// The console's address as browsers reach it (`https://uwlr.example.nl`): mails link to
     /// their page under it; without it they name the page in words.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
