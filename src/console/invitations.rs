@@ -134,10 +134,14 @@ pub async fn accept(gw: &Gateway, token: &str, password: &str) -> Result<Option<
     let digest = token_digest(token);
     let mut tx = gw.store().pool().begin().await?;
     // The conditional update decides: of two requests with one link, one gets here.
+    // A refusal rolls back at once, not when the dropped transaction gets to it: on SQLite
+    // the write lock would otherwise outlive the answer.
     if !links::use_once(&mut tx, &digest, now).await? {
+        tx.rollback().await?;
         return Ok(None);
     }
     let Some(row) = rows::by_email(&mut tx, &invitee.email).await?.filter(|r| !r.has_password && !r.disabled) else {
+        tx.rollback().await?;
         return Ok(None);
     };
     rows::set_password(&mut tx, row.id, &hash, now).await?;
