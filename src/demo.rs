@@ -85,6 +85,9 @@ pub struct Report {
     pub mails: usize,
     /// Whether a previous demo's database was replaced.
     pub replaced: bool,
+    /// The console's sign-in the demo made (a school admin of its school) and its random
+    /// password, printed once; the store keeps only its argon2id hash.
+    pub sign_in: (String, String),
 }
 
 /// Runs the demo, writing its account to `out`.
@@ -331,6 +334,27 @@ impl Story<'_> {
             ),
         )?;
 
+        // 10. The console on this data.
+        let password = crate::console::accounts::new_token()?[..20].to_string();
+        crate::console::accounts::add_account(
+            gw,
+            SCHOOL_ADMIN_MAIL,
+            "Beheerder (demo)",
+            crate::console::accounts::Role::SchoolAdmin,
+            Some(&password),
+            SUPPORT,
+        )
+        .await?;
+        crate::console::accounts::grant(gw, SCHOOL_ADMIN_MAIL, LOCATION, SUPPORT).await?;
+        say(out, "")?;
+        say(out, format!("10. The console on this data: uwlr serve --data-dir {dir}"))?;
+        say(
+            out,
+            format!(
+                "   then open http://127.0.0.1:8080/console/ and sign in as {SCHOOL_ADMIN_MAIL} with password {password}"
+            ),
+        )?;
+        say(out, "   (the password is shown only now; the database keeps its argon2id hash)")?;
         say(out, "")?;
         say(
             out,
@@ -358,6 +382,7 @@ impl Story<'_> {
             mover: year.mover,
             mails: sent.sent,
             replaced: false,
+            sign_in: (SCHOOL_ADMIN_MAIL.to_string(), password),
         })
     }
 

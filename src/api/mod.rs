@@ -234,17 +234,32 @@ pub async fn serve_router(
     running.shutdown().await
 }
 
+/// [`serve_router`] over HTTPS when `tls` is given (the same rustls setup as the UWLR
+/// server, [`crate::server::tls`]), plain HTTP otherwise.
+pub async fn serve_router_tls(
+    app: Router,
+    listener: tokio::net::TcpListener,
+    tls: Option<crate::server::TlsConfig>,
+    policy: ConnectionPolicy,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let running = spawn_router_tls(app, listener, tls, policy)?;
+    shutdown.await;
+    running.shutdown().await
+}
+
 /// A running admin API, from [`spawn`].
 #[derive(Debug)]
 pub struct RunningApi {
     pub local_addr: SocketAddr,
     server: RunningServer,
+    scheme: &'static str,
 }
 
 impl RunningApi {
-    /// `http://127.0.0.1:port`: routes are under `{base_url}/api/v1`.
+    /// `http://127.0.0.1:port` (`https://` under TLS): routes are under `{base_url}/api/v1`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.local_addr)
+        format!("{}://{}", self.scheme, self.local_addr)
     }
 
     /// Stops accepting and waits for requests in flight (up to the policy's
@@ -272,8 +287,23 @@ pub fn spawn_router(
     listener: tokio::net::TcpListener,
     policy: ConnectionPolicy,
 ) -> std::io::Result<RunningApi> {
+    spawn_router_tls(app, listener, None, policy)
+}
+
+/// [`spawn_router`], over HTTPS when `tls` is given.
+pub fn spawn_router_tls(
+    app: Router,
+    listener: tokio::net::TcpListener,
+    tls: Option<crate::server::TlsConfig>,
+    policy: ConnectionPolicy,
+) -> std::io::Result<RunningApi> {
     let local_addr = listener.local_addr()?;
-    let server = crate::server::listener::serve(Arc::new(RouterApp(app)), listener, None, policy)?;
-    tracing::info!(addr = %local_addr, "admin API listening on http://{local_addr}{PREFIX}");
-    Ok(RunningApi { local_addr, server })
+    let acceptor = match &tls {
+        Some(t) => Some(tokio_rustls::TlsAcceptor::from(crate::server::tls::server_config(t)?)),
+        None => None,
+    };
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
+    let server = crate::server::listener::serve(Arc::new(RouterApp(app)), listener, acceptor, policy)?;
+    tracing::info!(addr = %local_addr, "admin API listening on {scheme}://{local_addr}{PREFIX}");
+    Ok(RunningApi { local_addr, server, scheme })
 }

@@ -25,6 +25,9 @@ pub enum MailCommand {
         /// file (into DATA_DIR/mail), file:DIR, smtp://USER:PASS@HOST:PORT or smtps://… (login optional)
         #[arg(long, default_value = "file", value_name = "TRANSPORT")]
         transport: String,
+        /// The console's address as browsers reach it: mails link to their page under it.
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
     },
     /// The newest outbox entries.
     List {
@@ -57,10 +60,16 @@ pub async fn drain(gw: &Gateway, transport: &MailTransport) -> Result<MailReport
 pub async fn run(args: MailArgs) -> Result<(), Failure> {
     let cx = Context::open(&args.gateway, false).await?;
     match args.command {
-        MailCommand::Send { transport } => {
+        MailCommand::Send { transport, public_url } => {
             let transport =
                 MailTransport::parse(&transport, &cx.data_dir).map_err(|e| Failure::usage(e.to_string()))?;
-            let r = drain(&cx.gateway, &transport).await?;
+            let public_url = public_url
+                .as_deref()
+                .map(crate::gateway::check_public_url)
+                .transpose()
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            let gw = cx.gateway.with_settings(|s| s.public_url = public_url);
+            let r = drain(&gw, &transport).await?;
             cx.out.print(&r, || {
                 let mut s = format!("sent {} mail{} via {transport}", r.sent, if r.sent == 1 { "" } else { "s" });
                 if r.retrying > 0 {

@@ -67,6 +67,25 @@ pub struct ServeArgs {
     /// line of a fetch or delivery carries its koppeling id and location).
     #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
     pub log_format: super::logging::LogFormat,
+    /// The console's address as browsers reach it (`https://uwlr.example.nl`): mails link to
+    /// their page under it; without it they name the page in words.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// How long an invitation's link (a teacher or school admin sets a first password) works.
+    #[arg(long, default_value = "7d", value_parser = parse_period, value_name = "PERIOD")]
+    pub invitation_valid: Duration,
+    /// Serve the API and console over HTTPS with this certificate chain (PEM); cookies
+    /// are then marked Secure.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// A proxy in front (its address as this server sees it): only for requests from it,
+    /// the client address is read from X-Forwarded-For (the sign-in throttle counts by it).
+    /// Repeat for several.
+    #[arg(long, value_name = "ADDR")]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
 }
 
 /// Reads a time of day: `02:00`, `2:00`, `23:30`.
@@ -81,7 +100,36 @@ pub const SCHEDULER: &str = "scheduler";
 /// Runs `uwlr serve` until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     super::logging::init(args.log_format);
-    let cx = Context::open(&args.gateway, true).await?;
+    let mut cx = Context::open(&args.gateway, true).await?;
+    let public_url = args
+        .public_url
+        .as_deref()
+        .map(crate::gateway::check_public_url)
+        .transpose()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let invitation_valid = chrono::Duration::from_std(args.invitation_valid)
+        .map_err(|_| Failure::usage("--invitation-valid is too long"))?;
+    cx.gateway = cx.gateway.with_settings(|s| {
+        s.public_url = public_url;
+        s.invitation_valid = invitation_valid;
+    });
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let read = |p: &std::path::Path, what: &str| {
+                std::fs::read(p).map_err(|e| Failure::usage(format!("cannot read the {what} {}: {e}", p.display())))
+            };
+            let config = crate::server::TlsConfig {
+                cert_chain_pem: read(cert, "certificate")?,
+                key_pem: read(key, "private key")?,
+                client_ca_pem: None,
+            };
+            // Checked now, so a wrong file fails at start and not at the first browser.
+            crate::server::tls::server_config(&config).map_err(|e| Failure::usage(e.to_string()))?;
+            Some(config)
+        }
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let transport =
         MailTransport::parse(&args.mail_transport, &cx.data_dir).map_err(|e| Failure::usage(e.to_string()))?;
     let (token, created) = AdminToken::load_or_create(&cx.data_dir)
@@ -92,9 +140,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     let addr = listener.local_addr().map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let mut stdout = std::io::stdout();
     // Ignore a closed stdout (a supervisor that does not read it): serving matters, not printing.
-    let _ = writeln!(stdout, "admin API: http://{addr}{PREFIX}");
-    let _ = writeln!(stdout, "console: http://{addr}/console/ (accounts: `uwlr account add`)");
-    let _ = writeln!(stdout, "metrics: http://{addr}{} (with the admin token)", crate::metrics::PATH);
+    let _ = writeln!(stdout, "admin API: {scheme}://{addr}{PREFIX}");
+    let _ = writeln!(stdout, "console: {scheme}://{addr}/console/ (accounts: `uwlr account add`)");
+    let _ = writeln!(stdout, "metrics: {scheme}://{addr}{} (with the admin token)", crate::metrics::PATH);
     if created {
         // Where the token is, never the token itself: this output ends up in logs.
         let file = cx.data_dir.join(crate::api::auth::TOKEN_FILE);
@@ -139,11 +187,14 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         tracing::info!(job = %name, timing = ?timing, "scheduled");
     }
     let running = schedule.start();
-    let console = crate::console::ConsoleSettings { secure_cookies: args.secure_cookies };
+    let console = crate::console::ConsoleSettings {
+        secure_cookies: args.secure_cookies || tls.is_some(),
+        trusted_proxies: args.trusted_proxy.clone(),
+    };
     let app = crate::api::router(cx.gateway.clone(), token.clone())
         .merge(crate::console::router(cx.gateway.clone(), console))
         .merge(crate::metrics::router(cx.gateway.clone(), &token));
-    let served = crate::api::serve_router(app, listener, Default::default(), stop_signal()).await;
+    let served = crate::api::serve_router_tls(app, listener, tls, Default::default(), stop_signal()).await;
     tracing::info!("stopping");
     running.stop(GRACE).await;
     cx.gateway.store().close().await;

@@ -203,7 +203,7 @@ fn account_of(row: AccountRow, locations: Vec<String>) -> Result<Account, Gatewa
     Ok(Account { id: row.id, email: row.email, name: row.name, role, locations })
 }
 
-async fn write_audit(
+pub(crate) async fn write_audit(
     conn: &mut AnyConnection,
     location: &str,
     actor: &str,

@@ -4,6 +4,8 @@
 //! `templates/console/`), no JavaScript, one small stylesheet compiled into the binary.
 //!
 //! - [`accounts`]: roles, argon2id passwords, sessions in the store, the sign-in throttle.
+//! - [`invitations`]: accounts from invitation mails: a single-use link sets the first
+//!   password; support's "uitnodigen".
 //! - `pages`: the handlers, one [`Gateway`] call each, as the signed-in person.
 //! - `views`: the templates' data and the Dutch labels.
 //! - `beheer`: a location's management pages: deactivated pupils and groups, the school
@@ -27,6 +29,7 @@
 pub mod accounts;
 mod beheer;
 mod import;
+pub mod invitations;
 mod pages;
 mod records;
 mod views;
@@ -60,6 +63,10 @@ pub struct ConsoleSettings {
     /// Mark cookies `Secure`: set when the console is reached over HTTPS (directly or
     /// behind a proxy that terminates TLS), so the browser never sends them in the clear.
     pub secure_cookies: bool,
+    /// Proxies in front (their addresses as this server sees them). Only for a request from
+    /// one of them is `X-Forwarded-For` believed: the client is the nearest address in it
+    /// that is not a trusted proxy. Empty: the connection's address, always.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Clone)]
@@ -135,7 +142,14 @@ fn table() -> Vec<Entry> {
         entry("GET", "/console/voorstellen/{id}/bevestigen", guarded, get(import::confirm_page)),
         entry("POST", "/console/voorstellen/{id}/importeren", guarded, post(import::apply)),
         entry("GET", "/console/locaties/{location}/gegevens", guarded, get(records::records_page)),
+        entry("GET", "/console/locaties/{location}/import", guarded, get(records::import_of_location)),
         entry("GET", "/console/locaties/{location}/boom-nummers.csv", guarded, get(records::numbers)),
+        // Invitations: the link's page sets a first password (open: the link is the proof),
+        // support invites a school admin.
+        entry("GET", "/console/uitnodiging", open, get(invitations::password_form)),
+        entry("POST", "/console/uitnodiging", open, post(invitations::set_password)),
+        entry("GET", "/console/uitnodigen", guarded, get(invitations::invite_form)),
+        entry("POST", "/console/uitnodigen", guarded, post(invitations::invite_post)),
     ]
 }
 
@@ -201,9 +215,32 @@ pub(crate) fn set_cookie(settings: &ConsoleSettings, name: &str, value: &str, ma
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }
 
-/// The client's address, as the throttle counts it.
-pub(crate) fn address(req_ext: &axum::http::Extensions) -> String {
-    req_ext.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+/// The client's address, as the throttle counts it: the connection's, or behind a trusted
+/// proxy the nearest untrusted address of `X-Forwarded-For` (the proxy appends the address
+/// it saw; whatever the client wrote itself stays to the left and is not believed).
+pub(crate) fn address(settings: &ConsoleSettings, headers: &HeaderMap, req_ext: &axum::http::Extensions) -> String {
+    let Some(peer) = req_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+        return "unknown".to_string();
+    };
+    if !settings.trusted_proxies.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in forwarded.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) if settings.trusted_proxies.contains(&ip) => continue,
+            Ok(ip) => return ip.to_string(),
+            // Garbage where the proxy should have written an address: count the proxy.
+            Err(_) => break,
+        }
+    }
+    peer.to_string()
 }
 
 /// Resolves the session cookie to the signed-in person; without one, a GET goes to the
@@ -304,6 +341,29 @@ mod tests {
     }
 
     #[test]
+    fn forwarded_addresses_are_believed_only_from_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let mut ext = axum::http::Extensions::new();
+        ext.insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 443))));
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 192.0.2.7"));
+        let plain = ConsoleSettings::default();
+        assert_eq!(address(&plain, &h, &ext), "10.0.0.1", "no trusted proxy: the connection's address");
+        let behind = ConsoleSettings { trusted_proxies: vec![proxy], ..Default::default() };
+        assert_eq!(address(&behind, &h, &ext), "192.0.2.7", "the address the proxy appended");
+        h.insert("x-forwarded-for", HeaderValue::from_static("192.0.2.7, 10.0.0.1"));
+        assert_eq!(address(&behind, &h, &ext), "192.0.2.7", "trusted hops are skipped");
+        h.insert("x-forwarded-for", HeaderValue::from_static("nonsense"));
+        assert_eq!(address(&behind, &h, &ext), "10.0.0.1");
+        h.remove("x-forwarded-for");
+        assert_eq!(address(&behind, &h, &ext), "10.0.0.1");
+        let mut other = axum::http::Extensions::new();
+        other.insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 9], 5000))));
+        h.insert("x-forwarded-for", HeaderValue::from_static("1.2.3.4"));
+        assert_eq!(address(&behind, &h, &other), "192.0.2.9", "a client cannot claim an address itself");
+    }
+
+    #[test]
     fn cookies_are_read_and_set_strictly() {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, HeaderValue::from_static("a=1; uwlr_session=abc; b=2"));
@@ -311,7 +371,8 @@ mod tests {
         assert_eq!(cookie(&h, "c"), None);
         let plain = set_cookie(&ConsoleSettings::default(), SESSION_COOKIE, "v", None);
         assert_eq!(plain, "uwlr_session=v; Path=/console; HttpOnly; SameSite=Strict");
-        let tls = set_cookie(&ConsoleSettings { secure_cookies: true }, SESSION_COOKIE, "", Some(0));
+        let tls =
+            set_cookie(&ConsoleSettings { secure_cookies: true, ..Default::default() }, SESSION_COOKIE, "", Some(0));
         assert_eq!(tls, "uwlr_session=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0; Secure");
     }
 }

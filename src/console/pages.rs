@@ -102,7 +102,7 @@ pub async fn sign_in_form(State(state): State<ConsoleState>, Query(notice): Quer
 }
 
 pub async fn sign_in(State(state): State<ConsoleState>, headers: HeaderMap, req: Request) -> Response {
-    let addr = address(req.extensions());
+    let addr = address(&state.settings, &headers, req.extensions());
     let form = match Form::<SignInForm>::from_request(req, &()).await {
         Ok(Form(form)) => form,
         Err(rejection) => return failure(rejection.status(), None),

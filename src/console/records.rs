@@ -12,7 +12,7 @@ use crate::gateway::pupils::numbers_csv;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
@@ -34,6 +34,7 @@ impl YearQuery {
 fn notice(code: Option<&str>) -> Option<String> {
     match code? {
         "geimporteerd" => Some("De gegevens zijn geïmporteerd.".into()),
+        "geen-voorstel" => Some("Er wacht geen import op controle: dit zijn de gegevens zoals ze nu zijn.".into()),
         _ => None,
     }
 }
@@ -100,6 +101,36 @@ async fn years(state: &ConsoleState, location: &str) -> Result<Vec<String>, crat
     Ok(years.into_iter().rev().collect())
 }
 
+/// The open proposals of the location's links (usually none or one).
+async fn open_proposals(gw: &crate::gateway::Gateway, location: &str) -> Vec<i64> {
+    match gw.store().pool().acquire().await {
+        Ok(mut conn) => {
+            let links: Vec<i64> =
+                gw.koppelingen(Some(location)).await.unwrap_or_default().into_iter().map(|k| k.id).collect();
+            let activity = crate::store::overview::activity(&mut conn).await.unwrap_or_default();
+            links.iter().filter_map(|id| activity.get(id).and_then(|a| a.open_proposal)).collect()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// `/console/locaties/{location}/import`, the page the "new data awaits review" mail links
+/// to (a proposal's id can be superseded by the next fetch before the mail is read): the
+/// location's open proposal under review, or its records when none is open.
+pub async fn import_of_location(
+    State(state): State<ConsoleState>,
+    Extension(s): Extension<Signed>,
+    Path(location): Path<String>,
+) -> Response {
+    if !s.account.sees(&location) {
+        return failure(StatusCode::NOT_FOUND, Some(&s));
+    }
+    match open_proposals(&state.gw, &location).await.first() {
+        Some(id) => Redirect::to(&format!("/console/voorstellen/{id}")).into_response(),
+        None => Redirect::to(&format!("/console/locaties/{location}/gegevens?melding=geen-voorstel")).into_response(),
+    }
+}
+
 pub async fn records_page(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
@@ -141,15 +172,7 @@ pub async fn records_page(
         Ok(y) => y,
         Err(e) => return failure(refusal(&e).0, Some(&s)),
     };
-    let open_proposals = match gw.store().pool().acquire().await {
-        Ok(mut conn) => {
-            let links: Vec<i64> =
-                gw.koppelingen(Some(&location)).await.unwrap_or_default().into_iter().map(|k| k.id).collect();
-            let activity = crate::store::overview::activity(&mut conn).await.unwrap_or_default();
-            links.iter().filter_map(|id| activity.get(id).and_then(|a| a.open_proposal)).collect()
-        }
-        Err(_) => Vec::new(),
-    };
+    let open_proposals = open_proposals(gw, &location).await;
 
     let names: HashMap<i64, &str> = records.groepen.iter().map(|g| (g.id, g.naam.as_str())).collect();
     let mut per_group: HashMap<i64, usize> = HashMap::new();

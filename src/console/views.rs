@@ -174,6 +174,8 @@ pub fn notice(code: &str) -> Option<&'static str> {
         "nummers-verwijderd" => "De nummers zijn verwijderd. Toetsgegevens zijn niet verwijderd.",
         "afgemeld" => "Je bent afgemeld.",
         "overal-afgemeld" => "Je bent op alle apparaten afgemeld.",
+        "wachtwoord-ingesteld" => "Je wachtwoord is ingesteld. Meld je nu aan.",
+        "uitgenodigd" => "De uitnodiging is verstuurd.",
         _ => return None,
     })
 }

@@ -1,9 +1,12 @@
 //! The koppeling lifecycle carried out: every step checks the transition table, writes the
-//! new state and its audit line in one transaction, and keeps keys sealed.
+//! new state and its audit line in one transaction, and keeps keys sealed. The handshake's
+//! mails (request received, approved, rejected, revoked) are queued in the outbox in that
+//! same transaction, so a mail is never promised for a step that did not happen.
 
 use super::{Gateway, GatewayError};
 use crate::koppeling::{clean_key, transition, Event, Kind, Status};
 use crate::message::values::Schooljaar;
+use crate::notify::{HandshakeStep, Notification};
 use crate::store::koppelingen::{self as rows, AuditEntry, AuditLine, Koppeling, NewKoppeling};
 use crate::store::records;
 use crate::vault::Secret;
@@ -103,6 +106,7 @@ impl Gateway {
             audit(&mut tx, id, &location, actor, Event::SetKey, stay, None, now).await?;
         }
         let k = rows::get(&mut tx, id).await?;
+        tell(&mut tx, &k, HandshakeStep::Requested, req.reason.as_deref(), now).await?;
         tx.commit().await?;
         tracing::info!(koppeling = id, location = %location, kind = %req.kind, actor, "koppeling requested");
         Ok(k)
@@ -278,6 +282,15 @@ impl Gateway {
             self.close_dependents(&mut tx, &k, actor, &why).await?;
         }
         let k = rows::get(&mut tx, id).await?;
+        let step = match event {
+            Event::Approve => Some(HandshakeStep::Approved),
+            Event::Reject => Some(HandshakeStep::Rejected),
+            Event::Revoke => Some(HandshakeStep::Revoked),
+            Event::SetKey | Event::Rotate => None,
+        };
+        if let Some(step) = step {
+            tell(&mut tx, &k, step, reason.as_deref(), now).await?;
+        }
         tx.commit().await?;
         tracing::info!(koppeling = id, event = event.as_str(), status = %k.status, actor, "koppeling changed");
         Ok(k)
@@ -385,6 +398,54 @@ impl Gateway {
         rows::set_key(conn, id, Some(sealed.ciphertext), Some(fp.0.to_vec())).await?;
         Ok(())
     }
+}
+
+/// Queues the mails of a handshake step: to the location's school admins (the addresses
+/// that hear of proposals, and the school-admin accounts granted the location), and, for a
+/// new request, to every support account, which decides it.
+async fn tell(
+    conn: &mut AnyConnection,
+    k: &Koppeling,
+    step: HandshakeStep,
+    reason: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), GatewayError> {
+    let admins: Vec<String> = sqlx::query_scalar(
+        "SELECT email FROM school_admins WHERE location = $1 \
+         UNION SELECT a.email FROM accounts a JOIN account_locations l ON l.account_id = a.id \
+         WHERE l.location = $1 AND a.role = 'school-admin' AND a.disabled = 0",
+    )
+    .bind(&k.location)
+    .fetch_all(&mut *conn)
+    .await?;
+    let support: Vec<String> = if step == HandshakeStep::Requested {
+        sqlx::query_scalar("SELECT email FROM accounts WHERE role = 'support' AND disabled = 0")
+            .fetch_all(&mut *conn)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let mut told = std::collections::BTreeSet::new();
+    let everyone = admins.into_iter().map(|a| (a, false)).chain(support.into_iter().map(|s| (s, true)));
+    for (to, for_support) in everyone {
+        let to = to.trim().to_lowercase();
+        if !told.insert(to.clone()) {
+            continue;
+        }
+        let n = Notification::Handshake {
+            step,
+            school: k.location.clone(),
+            koppeling_id: k.id,
+            link_kind: k.kind.label().to_string(),
+            schooljaar: k.schooljaar.clone(),
+            reason: reason.map(str::to_string),
+            for_support,
+            to: to.clone(),
+        };
+        let json = serde_json::to_string(&n).map_err(|e| GatewayError::Invalid(e.to_string()))?;
+        crate::store::outbox::push(conn, &to, &json, now).await?;
+    }
+    Ok(())
 }
 
 /// The AEAD context a key is sealed under: a sealed key copied to another row won't open.

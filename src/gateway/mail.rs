@@ -1,9 +1,15 @@
 //! Drains the outbox: every due notification is mailed through the configured transport;
 //! a transient failure is retried later with backoff, a permanent one is kept as failed
 //! for an admin to see.
+//!
+//! An invitation gets its link here, at send time: the token is made now and only its
+//! digest is stored ([`crate::console::invitations::prepare`]), so the outbox never holds
+//! a working link, and each attempt's mail carries a fresh one.
 
 use super::{Gateway, GatewayError};
-use crate::notify::{MailTransport, Notification};
+use crate::console::accounts::Role;
+use crate::console::invitations::{self, Invite};
+use crate::notify::{Mail, MailTransport, Notification, Pages};
 use crate::store::outbox::{self, OutboxEntry};
 use serde::Serialize;
 
@@ -21,10 +27,13 @@ impl Gateway {
         let mut report = MailReport::default();
         for entry in due {
             let result = match serde_json::from_str::<Notification>(&entry.notification) {
-                Ok(n) => transport.send(&self.settings.mail_from, &n.to_mail("Boom testcentrum")).await.map_err(|e| {
-                    let permanent = e.is_permanent();
-                    (e.to_string(), permanent)
-                }),
+                Ok(n) => match self.render(&n).await {
+                    Ok(mail) => transport.send(&self.settings.mail_from, &mail).await.map_err(|e| {
+                        let permanent = e.is_permanent();
+                        (e.to_string(), permanent)
+                    }),
+                    Err(e) => Err((format!("the invitation could not be prepared: {e}"), false)),
+                },
                 Err(e) => Err((format!("unreadable notification: {e}"), true)),
             };
             let mut conn = self.store.pool().acquire().await?;
@@ -45,6 +54,27 @@ impl Gateway {
             }
         }
         Ok(report)
+    }
+
+    /// The mail of a notification, with links to its page under the public URL; an
+    /// invitation's account and link are made now.
+    async fn render(&self, n: &Notification) -> Result<Mail, GatewayError> {
+        let invite = match n {
+            Notification::TeacherInvitation { school, teacher_name, email } => {
+                Some(invitations::prepare(self, email, teacher_name, Role::Teacher, school).await?)
+            }
+            Notification::AccountInvitation { school, name, email, role } => {
+                let role = Role::parse(role).map_err(GatewayError::Invalid)?;
+                Some(invitations::prepare(self, email, name, role, school).await?)
+            }
+            _ => None,
+        };
+        let token = match &invite {
+            Some(Invite::Link(t)) => Some(t.as_str()),
+            _ => None,
+        };
+        let pages = Pages { public_url: self.settings.public_url.as_deref(), invitation_token: token };
+        Ok(n.render("Boom testcentrum", &pages))
     }
 
     /// The newest outbox entries, for an admin.

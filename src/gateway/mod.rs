@@ -54,6 +54,11 @@ pub struct Settings {
     pub ca_pem: Option<Vec<u8>>,
     /// The sender of notification mails.
     pub mail_from: String,
+    /// The console's public base URL (`https://uwlr.example.nl`, without `/console`): mails
+    /// link to the page they are about. `None`: they name the page in words.
+    pub public_url: Option<String>,
+    /// How long an invitation's link (set your first password) works.
+    pub invitation_valid: chrono::Duration,
 }
 
 impl Default for Settings {
@@ -66,7 +71,24 @@ impl Default for Settings {
             call_timeout: Duration::from_secs(120),
             ca_pem: None,
             mail_from: "UWLR gateway <uwlr@localhost>".into(),
+            public_url: None,
+            invitation_valid: chrono::Duration::days(7),
         }
+    }
+}
+
+/// Checks a public base URL for links in mails: `http(s)://host[:port][/path]`, without a
+/// query or fragment; the trailing `/` is dropped.
+pub fn check_public_url(url: &str) -> Result<String, GatewayError> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(['?', '#', ' ', '"', '<', '>']) => {
+            Ok(url.to_string())
+        }
+        _ => Err(GatewayError::Invalid(format!(
+            "'{url}' is not a public base URL: write it as https://host[:port][/path], as browsers reach the console"
+        ))),
     }
 }
 
@@ -165,6 +187,13 @@ impl Gateway {
     /// school-year transition months ahead with it.
     pub(crate) fn with_clock(&self, clock: Arc<dyn Clock>) -> Gateway {
         Gateway { clock, ..self.clone() }
+    }
+
+    /// The same gateway with changed settings (the CLI's `--public-url`, `--invitation-valid`).
+    pub fn with_settings(&self, change: impl FnOnce(&mut Settings)) -> Gateway {
+        let mut settings = (*self.settings).clone();
+        change(&mut settings);
+        Gateway { settings: Arc::new(settings), ..self.clone() }
     }
 
     pub fn store(&self) -> &Store {

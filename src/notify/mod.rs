@@ -13,5 +13,5 @@
 mod mail;
 mod transport;
 
-pub use mail::{Mail, Notification};
+pub use mail::{HandshakeStep, Mail, Notification, Pages};
 pub use transport::{MailTransport, NotifyError, SmtpUrl, DEFAULT_SMTP_TIMEOUT};

@@ -19,6 +19,7 @@
 //! - [`archive`]: deactivated pupils and groups, and deleting them (and all that names them) for good.
 //! - [`accounts`]: console accounts, their granted locations, sessions (token digests only) and
 //!   the sign-in throttle.
+//! - [`invitations`]: single-use links that set an account's first password (token digests only).
 //! - [`overview`]: each link's last fetch, last delivery and open proposal, for the console.
 //! - [`waiting`](mod@waiting): what waits (outboxes, delivery errors, proposals, school years), for the
 //!   metrics gauges.
@@ -27,6 +28,7 @@ pub mod accounts;
 pub mod apply;
 pub mod archive;
 pub mod imports;
+pub mod invitations;
 pub mod koppelingen;
 pub mod outbox;
 pub mod overview;

@@ -172,6 +172,26 @@ impl Client {
         self.post("/console/aanmelden", &[("csrf", &token), ("email", email), ("wachtwoord", password)]).await
     }
 
+    /// A client over `http` (with its own TLS roots, say) to `base`.
+    pub fn over(http: reqwest::Client, base: String) -> Client {
+        Client { http, base, cookies: HashMap::new(), seen: Arc::default() }
+    }
+
+    /// Signs in through a proxy in front, which says the client is `forwarded`.
+    pub async fn sign_in_from(&mut self, email: &str, password: &str, forwarded: &str) -> Page {
+        let form = self.get("/console/aanmelden").await;
+        let token = csrf_of(&form.body).unwrap();
+        let body = serde_urlencoded::to_string([("csrf", token.as_str()), ("email", email), ("wachtwoord", password)])
+            .unwrap();
+        let req = self
+            .http
+            .post(format!("{}/console/aanmelden", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", forwarded)
+            .body(body);
+        self.send(req).await
+    }
+
     pub fn session(&self) -> Option<&str> {
         self.cookies.get(console::SESSION_COOKIE).map(String::as_str)
     }
@@ -398,8 +418,12 @@ pub const MATRIX_ROUTES: &[(&str, &str)] = &[
 /// exercised exactly its own list, and the lists together are every route the console serves.
 #[test]
 fn every_console_route_is_in_an_authorization_matrix() {
-    let matrices: &[&[(&str, &str)]] =
-        &[MATRIX_ROUTES, crate::console_beheer::MATRIX_ROUTES, crate::console_import::MATRIX_ROUTES];
+    let matrices: &[&[(&str, &str)]] = &[
+        MATRIX_ROUTES,
+        crate::console_beheer::MATRIX_ROUTES,
+        crate::console_import::MATRIX_ROUTES,
+        crate::console_invitations::MATRIX_ROUTES,
+    ];
     let mut listed = BTreeSet::new();
     for m in matrices {
         for r in m.iter() {

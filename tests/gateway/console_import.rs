@@ -26,6 +26,7 @@ pub const MATRIX_ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/voorstellen/{id}/bevestigen"),
     ("POST", "/console/voorstellen/{id}/importeren"),
     ("GET", "/console/locaties/{location}/gegevens"),
+    ("GET", "/console/locaties/{location}/import"),
     ("GET", "/console/locaties/{location}/boom-nummers.csv"),
 ];
 
@@ -113,6 +114,18 @@ async fn the_authorization_matrix_over_the_import_and_records_pages() {
                 Who::Support => true,
             };
             let reviews = sees && who != Who::TeacherA;
+            // The review mail's link: to the open proposal's review (who may not review it
+            // is refused there), nothing of another school.
+            let r = c.get(&format!("/console/locaties/{loc}/import")).await;
+            covered.insert(("GET", "/console/locaties/{location}/import".to_string()));
+            match who {
+                Who::Anonymous => assert_eq!(r.location.as_deref(), Some("/console/aanmelden")),
+                _ if sees => assert_eq!(r.location, Some(format!("/console/voorstellen/{p}")), "{who:?} {loc}"),
+                _ => {
+                    assert_eq!(r.status, 404, "{who:?} import of {loc}");
+                    assert_nothing_of(&r, loc, p);
+                }
+            }
             let gets: [(&str, String, bool); 5] = [
                 ("/console/voorstellen/{id}", format!("/console/voorstellen/{p}"), reviews),
                 (
@@ -346,6 +359,11 @@ async fn an_admin_decides_searches_skips_a_group_fills_an_email_and_confirms_twi
     }
     let records = admin.get(&records_path).await;
     assert!(records.body.contains("De gegevens zijn geïmporteerd."));
+    // The review mail's link, now that nothing waits: the records, saying so.
+    let r = admin.get(&format!("/console/locaties/{A}/import")).await;
+    let none = format!("/console/locaties/{A}/gegevens?melding=geen-voorstel");
+    assert_eq!(r.location.as_deref(), Some(none.as_str()));
+    assert!(admin.get(&none).await.body.contains("Er wacht geen import op controle"));
     let row =
         records.body.split(&format!("id=\"leerling-{leaver_id}\"")).nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(row.contains("Noor de Bakker") && row.contains(&boom) && row.contains(&d.target), "{row}");

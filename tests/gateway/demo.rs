@@ -101,6 +101,15 @@ async fn the_second_proposal_holds_the_four_changes_and_nothing_else() {
     let mover = now.leerlingen.iter().find(|l| l.id == report.mover.0).expect("the mover carries on");
     assert_eq!(mover.boom_nummer.as_deref(), Some(report.mover.1.as_str()));
     assert_eq!(now.leerlingen.iter().filter(|l| l.active).count(), now.leerlingen.len());
+    // The console's sign-in it printed works on this database, and is stored hashed only.
+    let (email, password) = &report.sign_in;
+    assert!(out.contains(&format!("10. The console on this data: uwlr serve --data-dir {}", dir.display())), "{out}");
+    assert!(out.contains(&format!("sign in as {email} with password {password}")), "{out}");
+    assert!(password.len() >= 16);
+    let session = uwlr::console::accounts::sign_in(&gw, email, password, "127.0.0.1").await.unwrap();
+    assert_eq!(session.account.locations, ["99DE00"]);
+    let db = std::fs::read(dir.join("uwlr.sqlite3")).unwrap();
+    assert!(!db.windows(password.len()).any(|w| w == password.as_bytes()), "no plain password in the database");
     gw.store().close().await;
 
     // A second run in the same folder replaces the first one's database and works the same.
@@ -109,6 +118,7 @@ async fn the_second_proposal_holds_the_four_changes_and_nothing_else() {
     assert!(out.contains("removed the previous demo's database"), "{out}");
     assert_eq!((again.koppeling_id, again.second_proposal), (report.koppeling_id, report.second_proposal));
     assert!(out.contains("4 changes (2 new, 1 changed, 1 leaver), nothing else"), "{out}");
+    assert_ne!(again.sign_in.1, report.sign_in.1, "a new random password each run");
 }
 
 #[tokio::test]

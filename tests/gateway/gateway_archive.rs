@@ -136,6 +136,8 @@ async fn traces(gw: &Gateway, g: &Gone) -> Vec<String> {
         "account_locations",
         "sessions",
         "sign_in_throttle",
+        // No pupil in it: invitation links of staff accounts (digests only).
+        "invitations",
     ]
     .into_iter()
     .map(String::from)

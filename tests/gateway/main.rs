@@ -22,6 +22,7 @@ mod console;
 mod console_beheer;
 mod console_browser;
 mod console_import;
+mod console_invitations;
 mod demo;
 mod free_text;
 mod gateway_api;
