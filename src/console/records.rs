@@ -103,10 +103,11 @@ async fn years(state: &ConsoleState, location: &str) -> Result<Vec<String>, crat
 
 /// The open proposals of the location's links (usually none or one).
 async fn open_proposals(gw: &crate::gateway::Gateway, location: &str) -> Vec<i64> {
+    // The links first: on SQLite the pool has one connection, so holding it while
+    // `koppelingen` asks for one waits out the acquire timeout (and finds nothing).
+    let links: Vec<i64> = gw.koppelingen(Some(location)).await.unwrap_or_default().into_iter().map(|k| k.id).collect();
     match gw.store().pool().acquire().await {
         Ok(mut conn) => {
-            let links: Vec<i64> =
-                gw.koppelingen(Some(location)).await.unwrap_or_default().into_iter().map(|k| k.id).collect();
             let activity = crate::store::overview::activity(&mut conn).await.unwrap_or_default();
             links.iter().filter_map(|id| activity.get(id).and_then(|a| a.open_proposal)).collect()
         }
