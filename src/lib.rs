@@ -47,7 +47,10 @@
 //!   form, the sign-in throttle.
 //! - [`cli`]: the gateway's commands (`koppeling`, `school`, `import`, `results`, `mail`, `serve`) for the
 //!   binary: clap arguments, one [`gateway::Gateway`] call each, tables or JSON, exit codes.
-//! - `src/main.rs`: the thin `uwlr` binary (`demo`, the gateway commands of [`cli`],
+//! - [`simulate`]: `uwlr simulate`, one night for N schools on loopback (mock LAS servers,
+//!   in-process gateway instances on one store) with its timings and its checks that
+//!   nothing was lost or doubled.
+//! - `src/main.rs`: the thin `uwlr` binary (`demo`, `simulate`, the gateway commands of [`cli`],
 //!   `conformance`, `validate`, `generate`, `mock-las`, `mock-dashboard`).
 //!
 //! The codec, server, client, import engine and results messages are values in, values
@@ -75,6 +78,7 @@ pub mod profile;
 pub mod results;
 pub mod school_year;
 pub mod server;
+pub mod simulate;
 pub mod store;
 pub mod vault;
 pub mod xml;

@@ -43,6 +43,10 @@ enum Command {
     Account(uwlr::cli::account::AccountArgs),
     /// Run the gateway: the admin API and console, scheduled fetches, results delivery and mail.
     Serve(uwlr::cli::serve::ServeArgs),
+    /// Simulate one night for many schools on loopback (mock LAS servers, in-process
+    /// gateway instances): wall time per phase, latencies, peak memory, store size, and
+    /// checks that nothing was lost or doubled (exit 1 if one fails). See docs/simulate.md.
+    Simulate(uwlr::cli::simulate::SimulateArgs),
     /// Validate UWLR message files (bare or in a SOAP envelope).
     ///
     /// Prints every error and warning as FILE:LINE:COL: path: message.
@@ -128,6 +132,7 @@ fn main() -> ExitCode {
         Command::Results(args) => uwlr::cli::run(uwlr::cli::results::run(args)),
         Command::Account(args) => uwlr::cli::run(uwlr::cli::account::run(args)),
         Command::Serve(args) => uwlr::cli::run(uwlr::cli::serve::run(args)),
+        Command::Simulate(args) => uwlr::cli::run(uwlr::cli::simulate::run(args)),
     }
 }
 

@@ -30,6 +30,7 @@ pub mod results;
 pub mod schedule;
 pub mod school;
 pub mod serve;
+pub mod simulate;
 
 use crate::gateway::{Gateway, GatewayError, Settings};
 use output::Output;

@@ -2,7 +2,7 @@
 //! console ([`crate::console`]) and `/metrics` ([`crate::metrics`], behind the admin token)
 //! on one listener, logs as text or JSON ([`super::logging`]), and runs the
 //! [`schedule`](super::schedule): a fetch through every active LAS koppeling every
-//! `--fetch-every`, the results delivery nightly at `--deliver-at` (and, when given, every
+//! `--fetch-every` (at most `--fetch-per-las` at once per LAS, `--fetch-global` in all), the results delivery nightly at `--deliver-at` (and, when given, every
 //! `--deliver-every` too), the school-year pass every `--year-tick-every` (years due on
 //! 1 October started, the day's reminders queued), and the outbox every minute. Ctrl-C or
 //! SIGTERM stops it cleanly: the API finishes the requests in flight, a job under way gets a
@@ -13,6 +13,7 @@ use super::schedule::{parse_period, Schedule, Timing};
 use super::{Context, Failure, GatewayArgs};
 use crate::api::{AdminToken, PREFIX};
 use crate::gateway::delivery::DeliverOptions;
+use crate::gateway::fetch_limits::FetchLimits;
 use crate::gateway::Gateway;
 use crate::notify::MailTransport;
 use chrono::NaiveTime;
@@ -34,6 +35,13 @@ pub struct ServeArgs {
     /// How often every active LAS koppeling is fetched (e.g. 30m, 1h, 1d).
     #[arg(long, default_value = "1h", value_parser = parse_period, value_name = "PERIOD")]
     pub fetch_every: Duration,
+    /// Scheduled fetches at once against one LAS (its host): a LAS serving many schools
+    /// should not get them all at once.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub fetch_per_las: u32,
+    /// Scheduled fetches at once in all.
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub fetch_global: u32,
     /// Where mail goes: file (into DATA_DIR/mail), file:DIR, smtp://USER:PASS@HOST:PORT
     /// or smtps://…
     #[arg(long, default_value = "file", value_name = "TRANSPORT")]
@@ -180,7 +188,8 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     use std::io::Write;
     let _ = std::io::stdout().flush();
 
-    let schedule = jobs(&cx.gateway, args.fetch_every, transport)
+    let limits = FetchLimits::new(args.fetch_per_las as usize, args.fetch_global as usize);
+    let schedule = jobs(&cx.gateway, args.fetch_every, limits, transport)
         .delivery(&cx.gateway, &delivery)
         .school_years(&cx.gateway, args.year_tick_every);
     for (name, timing) in schedule.describe() {
@@ -204,11 +213,11 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
 
 /// The gateway's timed work. Each job logs its own failures: a LAS that is down today is
 /// fetched again next time.
-pub fn jobs(gateway: &Gateway, fetch_every: Duration, transport: MailTransport) -> Schedule {
+pub fn jobs(gateway: &Gateway, fetch_every: Duration, limits: FetchLimits, transport: MailTransport) -> Schedule {
     let gw = gateway.clone();
     let fetch = move || {
-        let gw = gw.clone();
-        async move { fetch_all(&gw).await }
+        let (gw, limits) = (gw.clone(), limits.clone());
+        async move { fetch_all(&gw, &limits).await }
     };
     let gw = gateway.clone();
     let mail = move || {
@@ -338,8 +347,9 @@ pub async fn deliver(gw: &Gateway, options: &DeliverOptions, label: &str) {
     }
 }
 
-/// One fetch through every active LAS koppeling, one after the other.
-pub async fn fetch_all(gw: &Gateway) {
+/// One fetch through every active LAS koppeling, side by side within the limits (per LAS
+/// and in all).
+pub async fn fetch_all(gw: &Gateway, limits: &FetchLimits) {
     let links = match gw.koppelingen(None).await {
         Ok(l) => l,
         Err(e) => {
@@ -347,19 +357,29 @@ pub async fn fetch_all(gw: &Gateway) {
             return;
         }
     };
-    for k in links.iter().filter(|k| k.status == crate::koppeling::Status::Active && !k.kind.is_dashboard()) {
-        match gw.fetch(k.id, false, SCHEDULER, &|_| {}).await {
-            Ok(o) if o.nothing_to_do => {
-                tracing::info!(koppeling = k.id, location = %k.location, "scheduled fetch: nothing to review")
-            }
-            Ok(o) => tracing::info!(
-                koppeling = k.id,
-                location = %k.location,
-                proposal = o.proposal_id,
-                "scheduled fetch: a proposal waits for review"
-            ),
-            Err(e) => tracing::warn!(koppeling = k.id, location = %k.location, error = %e, "scheduled fetch failed"),
+    let mut running = tokio::task::JoinSet::new();
+    for k in links.into_iter().filter(|k| k.status == crate::koppeling::Status::Active && !k.kind.is_dashboard()) {
+        let (gw, limits) = (gw.clone(), limits.clone());
+        running.spawn(async move {
+            let _permit = limits.acquire(k.endpoint.as_deref().unwrap_or_default()).await;
+            fetch_one(&gw, &k).await
+        });
+    }
+    while running.join_next().await.is_some() {}
+}
+
+async fn fetch_one(gw: &Gateway, k: &crate::store::koppelingen::Koppeling) {
+    match gw.fetch(k.id, false, SCHEDULER, &|_| {}).await {
+        Ok(o) if o.nothing_to_do => {
+            tracing::info!(koppeling = k.id, location = %k.location, "scheduled fetch: nothing to review")
         }
+        Ok(o) => tracing::info!(
+            koppeling = k.id,
+            location = %k.location,
+            proposal = o.proposal_id,
+            "scheduled fetch: a proposal waits for review"
+        ),
+        Err(e) => tracing::warn!(koppeling = k.id, location = %k.location, error = %e, "scheduled fetch failed"),
     }
 }
 

@@ -120,6 +120,38 @@ impl Gateway {
         Ok(rec)
     }
 
+    /// [`Gateway::record_result`] for many results in one transaction (a class's sitting, a
+    /// night's normed results): all are recorded and queued, or none. The links of each
+    /// location are read once.
+    pub async fn record_results(&self, rs: &[NewResult], actor: &str) -> Result<Vec<Recorded>, GatewayError> {
+        for r in rs {
+            r.scores.check().map_err(GatewayError::Invalid)?;
+            if r.toetscode.trim().is_empty() || r.afname.trim().is_empty() {
+                return Err(GatewayError::Invalid("a result needs a toetscode and an afname (the sitting)".into()));
+            }
+        }
+        let now = self.now();
+        let mut tx = self.store.pool().begin().await?;
+        let mut links_of: HashMap<String, Vec<Koppeling>> = HashMap::new();
+        let mut out = Vec::with_capacity(rs.len());
+        for r in rs {
+            let rec = rows::upsert(&mut tx, r, now).await?;
+            if !links_of.contains_key(&rec.location) {
+                let ks = links::list(&mut tx, Some(&rec.location)).await?;
+                links_of.insert(rec.location.clone(), ks);
+            }
+            for k in links_of.get(&rec.location).map(Vec::as_slice).unwrap_or_default() {
+                if k.schooljaar == rec.schooljaar && due(k, r.normed_at, rec.version) {
+                    rows::enqueue(&mut tx, k.id, rec.id, rec.version, now).await?;
+                }
+            }
+            out.push(rec);
+        }
+        tx.commit().await?;
+        tracing::debug!(results = out.len(), actor, "results recorded");
+        Ok(out)
+    }
+
     /// Queues a link's older results of a school year (normed before its activation): only
     /// on an admin's request.
     pub async fn backfill(&self, koppeling_id: i64, schooljaar: &str, actor: &str) -> Result<u64, GatewayError> {
@@ -163,11 +195,13 @@ impl Gateway {
         let mut report = DeliveryReport::default();
         let lease_expired = self.now() - opts.lease;
         rows::abandon_open_batches(&mut *self.store.pool().acquire().await?, &opts.owner, lease_expired).await?;
-        let all = self.koppelingen(None).await?;
+        // One link's run reads that link only: a caller that runs links side by side (the
+        // simulation, thousands of links) would otherwise read every link per run.
+        let all = match opts.koppeling {
+            Some(id) => vec![self.koppeling(id).await?],
+            None => self.koppelingen(None).await?,
+        };
         for k in all.into_iter().filter(|k| k.status == Status::Active) {
-            if opts.koppeling.is_some_and(|id| id != k.id) {
-                continue;
-            }
             // One link's trouble (a key that cannot be opened, a LAS that refuses the link)
             // must not keep the others' results from their receivers.
             let before = (report.delivered, report.postponed, report.refused);

@@ -5,6 +5,7 @@
 //!
 //! - [`koppelingen`]: request, approve, reject, key, rotate, revoke, clear external numbers.
 //! - [`imports`]: fetch from the LAS, propose, decide, apply.
+//! - [`fetch_limits`]: at most so many fetches at once per LAS and in all.
 //! - [`mail`]: drains the outbox through a mail transport.
 //! - [`delivery`]: results recorded, queued per active link, delivered in batches.
 //! - [`school_years`]: the school-year transition: prepare or start the new year, complete it,
@@ -21,6 +22,7 @@
 
 pub mod archive;
 pub mod delivery;
+pub mod fetch_limits;
 pub mod imports;
 pub mod koppelingen;
 pub mod mail;
@@ -194,6 +196,12 @@ impl Gateway {
         let mut settings = (*self.settings).clone();
         change(&mut settings);
         Gateway { settings: Arc::new(settings), ..self.clone() }
+    }
+
+    /// The same gateway with its own delivery run: a caller that delivers several links
+    /// side by side (the simulation) gives each its own value and its own lease owner.
+    pub(crate) fn with_own_delivery_run(&self) -> Gateway {
+        Gateway { delivering: Arc::new(tokio::sync::Mutex::new(())), ..self.clone() }
     }
 
     pub fn store(&self) -> &Store {
