@@ -630,6 +630,8 @@ async fn no_key_password_or_session_token_in_any_page_log_line_or_audit_entry() 
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites other test threads met first may be cached as uninterested: rebuild.
+    tracing::callsite::rebuild_interest_cache();
 
     let env = start().await;
     let mut secrets: Vec<String> = [SUPPORT.1, ADMIN_A.1, ADMIN_B.1, TEACHER_A.1].map(String::from).to_vec();

@@ -227,6 +227,8 @@ async fn a_teacher_sets_a_password_from_the_invitation_mail_once_and_signs_in() 
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites other test threads met first may be cached as uninterested: rebuild.
+    tracing::callsite::rebuild_interest_cache();
     let env = start().await;
     let mail = tempfile::tempdir().unwrap();
     queue_invitation(&env, NEW_TEACHER.0, "Meester Bas", A).await;

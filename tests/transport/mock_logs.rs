@@ -34,6 +34,9 @@ async fn keys_never_appear_in_logs_or_debug_output() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Another test thread may have met a callsite first, with no subscriber interested,
+    // and tracing caches that: without a rebuild this capture can miss lines under load.
+    tracing::callsite::rebuild_interest_cache();
 
     let mut keys = Vec::new();
     let mut debug = String::new();
