@@ -91,6 +91,8 @@ pub struct LinkView {
     pub last_fetch: String,
     pub last_delivery: String,
     pub open_proposal: Option<i64>,
+    /// May open the proposal's review (a teacher sees that one waits, not a link it may not follow).
+    pub can_review: bool,
     pub can_approve: bool,
     pub can_key: bool,
     pub can_revoke: bool,
@@ -117,6 +119,7 @@ impl LinkView {
             last_fetch: when(a.last_fetch),
             last_delivery: when(a.last_delivery),
             open_proposal: a.open_proposal,
+            can_review: manages,
             can_approve: who.is_support() && k.status == Status::Requested,
             can_key: manages && matches!(k.status, Status::Requested | Status::Approved | Status::Active),
             can_revoke: manages && !k.status.is_final(),

@@ -101,6 +101,12 @@ async fn the_authorization_matrix_over_the_import_and_records_pages() {
     let mut covered = BTreeSet::new();
     for (who, c) in &mut clients {
         let who = *who;
+        // The overview links a waiting proposal only for those who may review it.
+        if who != Who::Anonymous {
+            let overview = c.get("/console/locaties").await;
+            let linked = overview.body.contains(&format!("href=\"/console/voorstellen/{}\"", d.proposal_a));
+            assert_eq!(linked, matches!(who, Who::AdminA | Who::Support), "{who:?}: {}", overview.body);
+        }
         for loc in [A, B] {
             let (p, record) = if loc == A {
                 (d.proposal_a, format!("leerlingen/{}", uwlr::demo::NEW_PUPIL))
