@@ -11,7 +11,7 @@
 //! school's location answers 404. Every action is one [`Gateway`] call as the signed-in
 //! person, then POST → 303 → GET.
 
-use super::pages::{failure, link, refusal, render, to_koppelen, Notice};
+use super::pages::{failure, link_for, refusal, render, to_koppelen, Need, Notice};
 use super::views::{status_label, when, Chrome};
 use super::{ConsoleState, Signed};
 use crate::gateway::archive::DeletePreview;
@@ -665,13 +665,10 @@ pub async fn retry(
     Path(id): Path<i64>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let k = match link(&state, &s, id).await {
+    let k = match link_for(&state, &s, id, Need::Manages).await {
         Ok(k) => k,
         Err(r) => return r,
     };
-    if let Some(r) = refused(&s, &k.location) {
-        return r;
-    }
     let one = field(&fields, "levering").trim();
     let done = if one.is_empty() {
         state.gw.retry_deliveries(id, &s.account.email).await.map(|_| "alles-aangeboden")
@@ -700,13 +697,10 @@ pub async fn process_changes(
     Path(id): Path<i64>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let k = match link(&state, &s, id).await {
+    let k = match link_for(&state, &s, id, Need::Manages).await {
         Ok(k) => k,
         Err(r) => return r,
     };
-    if let Some(r) = refused(&s, &k.location) {
-        return r;
-    }
     let on = field(&fields, "aan") == "ja";
     match state.gw.set_process_changes(id, on, &s.account.email).await {
         Ok(_) => to_koppelen(&k.location, if on { "wijzigingen-aan" } else { "wijzigingen-uit" }),

@@ -361,6 +361,30 @@ pub(super) async fn link(state: &ConsoleState, s: &Signed, id: i64) -> Result<Ko
     }
 }
 
+/// What an action on a link asks of the signed-in person, beyond seeing its location.
+#[derive(Clone, Copy)]
+pub(super) enum Need {
+    /// Support only (approving or rejecting a request).
+    Support,
+    /// Someone who manages the link's location (a school admin of it, or support).
+    Manages,
+}
+
+/// A link for an action: 404 when the person does not see its location (naming nothing of
+/// it), then 403 when their role may not do this. One order for every action on a link.
+pub(super) async fn link_for(state: &ConsoleState, s: &Signed, id: i64, need: Need) -> Result<Koppeling, Response> {
+    let k = link(state, s, id).await?;
+    let allowed = match need {
+        Need::Support => s.account.is_support(),
+        Need::Manages => s.account.manages(&k.location),
+    };
+    if allowed {
+        Ok(k)
+    } else {
+        Err(failure(StatusCode::FORBIDDEN, Some(s)))
+    }
+}
+
 /// The outcome of an action on a link: back to its page with a notice, or the page again
 /// with the refusal.
 async fn after(
@@ -397,13 +421,10 @@ pub async fn approve(
     Path(id): Path<i64>,
     Form(form): Form<ReasonForm>,
 ) -> Response {
-    let k = match link(&state, &s, id).await {
+    let k = match link_for(&state, &s, id, Need::Support).await {
         Ok(k) => k,
         Err(r) => return r,
     };
-    if !s.account.is_support() {
-        return failure(StatusCode::FORBIDDEN, Some(&s));
-    }
     let result = state.gw.approve_koppeling(id, &s.account.email, form.reason()).await;
     after(&state, &s, &k, result, "goedgekeurd").await
 }
@@ -414,13 +435,10 @@ pub async fn reject(
     Path(id): Path<i64>,
     Form(form): Form<ReasonForm>,
 ) -> Response {
-    let k = match link(&state, &s, id).await {
+    let k = match link_for(&state, &s, id, Need::Support).await {
         Ok(k) => k,
         Err(r) => return r,
     };
-    if !s.account.is_support() {
-        return failure(StatusCode::FORBIDDEN, Some(&s));
-    }
     let result = state.gw.reject_koppeling(id, &s.account.email, form.reden.trim()).await;
     after(&state, &s, &k, result, "afgewezen").await
 }
@@ -440,13 +458,10 @@ pub async fn key(
     Path(id): Path<i64>,
     Form(form): Form<KeyForm>,
 ) -> Response {
-    let k = match link(&state, &s, id).await {
+    let k = match link_for(&state, &s, id, Need::Manages).await {
         Ok(k) => k,
         Err(r) => return r,
     };
-    if !s.account.manages(&k.location) {
-        return failure(StatusCode::FORBIDDEN, Some(&s));
-    }
     let (actor, key) = (&s.account.email, form.autorisatiesleutel.as_str());
     let reason = Some(form.reden.trim()).filter(|r| !r.is_empty());
     let result = if k.status == Status::Active {
@@ -463,13 +478,10 @@ pub async fn revoke(
     Path(id): Path<i64>,
     Form(form): Form<ReasonForm>,
 ) -> Response {
-    let k = match link(&state, &s, id).await {
+    let k = match link_for(&state, &s, id, Need::Manages).await {
         Ok(k) => k,
         Err(r) => return r,
     };
-    if !s.account.manages(&k.location) {
-        return failure(StatusCode::FORBIDDEN, Some(&s));
-    }
     let result = state.gw.revoke_koppeling(id, &s.account.email, form.reason()).await;
     after(&state, &s, &k, result, "ingetrokken").await
 }

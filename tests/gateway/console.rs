@@ -6,10 +6,10 @@
 //! sign-out everywhere, and no key, password or session token in any page, log line or
 //! audit entry.
 
+use crate::log_capture::LogCapture;
 use crate::store_support;
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Write;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use store_support::*;
@@ -607,31 +607,9 @@ async fn signing_out_ends_the_session_and_everywhere_ends_them_all() {
     env.api.shutdown().await.unwrap();
 }
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_key_password_or_session_token_in_any_page_log_line_or_audit_entry() {
-    let buf = Buffer::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Callsites other test threads met first may be cached as uninterested: rebuild.
-    tracing::callsite::rebuild_interest_cache();
+    let (buf, _guard) = LogCapture::start();
 
     let env = start().await;
     let mut secrets: Vec<String> = [SUPPORT.1, ADMIN_A.1, ADMIN_B.1, TEACHER_A.1].map(String::from).to_vec();
@@ -669,7 +647,7 @@ async fn no_key_password_or_session_token_in_any_page_log_line_or_audit_entry() 
     for c in [&admin, &support, &guesser] {
         pages.push_str(&c.seen.lock().unwrap());
     }
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = buf.text();
     assert!(logs.contains("console sign-in") && logs.contains("console"), "the logs were captured");
     let mut audit = String::new();
     for loc in ["", A, B] {

@@ -12,6 +12,7 @@
 //!   `--trusted-proxy` makes the sign-in throttle count the forwarded address.
 
 use crate::console::{csrf_of, start, Client, Env, Page, A, ADMIN_A, ADMIN_B, B, SUPPORT, TEACHER_A};
+use crate::log_capture::LogCapture;
 use crate::store_support::SCHOOLJAAR;
 
 use std::collections::BTreeSet;
@@ -203,32 +204,9 @@ async fn the_invitation_routes_matrix() {
     env.api.shutdown().await.unwrap();
 }
 
-/// Log lines captured for the secrets check.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_teacher_sets_a_password_from_the_invitation_mail_once_and_signs_in() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Callsites other test threads met first may be cached as uninterested: rebuild.
-    tracing::callsite::rebuild_interest_cache();
+    let (logs, _guard) = LogCapture::start();
     let env = start().await;
     let mail = tempfile::tempdir().unwrap();
     queue_invitation(&env, NEW_TEACHER.0, "Meester Bas", A).await;
@@ -311,7 +289,7 @@ async fn a_teacher_sets_a_password_from_the_invitation_mail_once_and_signs_in() 
     env.api.shutdown().await.unwrap();
 
     // Neither the link's code nor the password in any log line (captured at TRACE).
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     assert!(logged.contains("/console/uitnodiging"), "the requests were logged: {logged}");
     assert!(!logged.contains(&code) && !logged.contains(NEW_TEACHER.1), "{logged}");
 }

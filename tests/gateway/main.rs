@@ -8,6 +8,8 @@
 
 #[path = "../support/cli_support.rs"]
 mod cli_support;
+#[path = "../support/log_capture.rs"]
+mod log_capture;
 #[path = "../support/results_support.rs"]
 mod results_support;
 #[path = "../support/serve_support.rs"]

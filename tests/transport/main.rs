@@ -5,6 +5,8 @@
 //! each test binary links the whole crate and its dependencies. Helpers shared between
 //! binaries are in `tests/support/`.
 
+#[path = "../support/log_capture.rs"]
+mod log_capture;
 #[path = "../support/mock_support.rs"]
 mod mock_support;
 #[path = "../support/transport_support.rs"]

@@ -1,42 +1,19 @@
 //! Keys are never logged: everything the mocks log at every level, while keys are issued,
 //! used, refused and rotated, is captured and searched for the keys.
 
+use crate::log_capture::LogCapture;
 use crate::mock_support;
 
 use mock_support::*;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+
 use uwlr::generate::{results, ResultsSpec};
 use uwlr::mock::dashboard::{DashboardKeyRequest, DashboardSchool};
 use uwlr::mock::las::IssueKeyRequest;
 use uwlr::mock::{DashboardKind, Klant, MockDashboard, Profile, SchoolName};
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn keys_never_appear_in_logs_or_debug_output() {
-    let buf = Buffer::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Another test thread may have met a callsite first, with no subscriber interested,
-    // and tracing caches that: without a rebuild this capture can miss lines under load.
-    tracing::callsite::rebuild_interest_cache();
+    let (buf, _guard) = LogCapture::start();
 
     let mut keys = Vec::new();
     let mut debug = String::new();
@@ -72,7 +49,7 @@ async fn keys_never_appear_in_logs_or_debug_output() {
     .await;
     keys.push(dk.autorisatiesleutel);
 
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = buf.text();
     assert!(logs.contains("autorisatiesleutel issued"), "the capture works: {logs}");
     assert!(logs.contains("leerresultaten received"));
     for k in &keys {
