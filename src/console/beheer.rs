@@ -527,10 +527,13 @@ pub struct ResultsPage {
     pub links: Vec<LinkResults>,
 }
 
-/// The seeds' two kinds of delivery error, and the gateway's own two.
-fn error_label(kind: &str) -> &'static str {
+/// The seeds' two kinds of delivery error, and the gateway's own two. A dashboard knows a
+/// pupil by the Boom number the school entered there; a LAS by its own key or ECK iD, so
+/// the same refusal means something else to fix on each side.
+fn error_label(kind: &str, to_dashboard: bool) -> &'static str {
     match kind {
-        "leerling_onbekend" => "Boom-leerlingnummer niet vindbaar",
+        "leerling_onbekend" if to_dashboard => "Boom-leerlingnummer niet vindbaar",
+        "leerling_onbekend" => "Leerling niet vindbaar in het LAS",
         "toets_onbekend" => "Toets of toetsonderdeel niet vindbaar",
         "koppeling_gesloten" => "Koppeling gesloten voor levering",
         _ => "Geweigerd",
@@ -548,11 +551,12 @@ fn outcome_label(outcome: Option<&str>) -> &'static str {
     }
 }
 
-fn count_label(status: &str) -> &'static str {
+fn count_label(status: &str, n: i64) -> &'static str {
     match status {
         "pending" => "wachtend",
         "sent" => "geleverd",
-        "failed" => "leveringsfout",
+        "failed" if n == 1 => "leveringsfout",
+        "failed" => "leveringsfouten",
         "superseded" => "vervangen",
         _ => "overig",
     }
@@ -567,7 +571,7 @@ async fn link_results(
     let counts = if counts.is_empty() {
         "Nog niets aangeboden".to_string()
     } else {
-        counts.iter().map(|(st, n)| format!("{n} {}", count_label(st))).collect::<Vec<_>>().join(" · ")
+        counts.iter().map(|(st, n)| format!("{n} {}", count_label(st, *n))).collect::<Vec<_>>().join(" · ")
     };
     let errors = gw
         .delivery_errors(Some(k.id))
@@ -588,7 +592,7 @@ async fn link_results(
                     Some(o) => format!("{} · {o}", e.toetscode),
                     None => e.toetscode,
                 },
-                kind: error_label(&e.kind),
+                kind: error_label(&e.kind, k.kind.is_dashboard()),
                 error: e.error,
                 attempts: e.attempts,
             }
@@ -752,7 +756,8 @@ mod tests {
     #[test]
     fn only_known_notices_and_labels() {
         assert!(notice("verwijderd").is_some() && notice("<b>").is_none());
-        assert_eq!(error_label("leerling_onbekend"), "Boom-leerlingnummer niet vindbaar");
+        assert_eq!(error_label("leerling_onbekend", true), "Boom-leerlingnummer niet vindbaar");
+        assert_eq!(error_label("leerling_onbekend", false), "Leerling niet vindbaar in het LAS");
         assert_eq!(outcome_label(None), "Bezig");
     }
 }

@@ -340,7 +340,7 @@ async fn an_admin_offers_one_delivery_error_again_then_all_and_sees_the_history(
     let page = format!("/console/locaties/{A}/resultaten");
     let r = admin.get(&page).await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.body.matches("Boom-leerlingnummer niet vindbaar").count(), 2, "{}", r.body);
+    assert_eq!(r.body.matches("Leerling niet vindbaar in het LAS").count(), 2, "{}", r.body);
     assert!(r.body.contains("ALLES OPNIEUW AANBIEDEN"));
     assert!(r.body.contains("Verwerkt") && r.body.contains("Geweigerd"), "the history: {}", r.body);
 
@@ -514,7 +514,7 @@ async fn a_school_admin_manages_its_location_in_chromium() {
     click("//nav[contains(@class,'beheer')]//a[normalize-space()='Resultaten']".into()).await;
     let results = format!("/console/locaties/{A}/resultaten");
     arrive(&c, &results).await;
-    assert!(text_of(&c, "main").await.contains("Boom-leerlingnummer niet vindbaar"));
+    assert!(text_of(&c, "main").await.contains("Leerling niet vindbaar in het LAS"));
     shoot(&c, "resultaten").await;
     let before = env.gw.delivery_errors(Some(link)).await.unwrap().len();
     assert_eq!(before, 2);
