@@ -32,6 +32,7 @@ mod import;
 pub mod invitations;
 mod pages;
 mod records;
+mod users;
 mod views;
 
 use crate::gateway::Gateway;
@@ -150,6 +151,11 @@ fn table() -> Vec<Entry> {
         entry("POST", "/console/uitnodiging", open, post(invitations::set_password)),
         entry("GET", "/console/uitnodigen", guarded, get(invitations::invite_form)),
         entry("POST", "/console/uitnodigen", guarded, post(invitations::invite_post)),
+        // Gebruikers of a location (src/console/users.rs): who may sign in, invite again,
+        // take a location from a teacher.
+        entry("GET", "/console/locaties/{location}/gebruikers", guarded, get(users::users)),
+        entry("POST", "/console/locaties/{location}/gebruikers/{id}/uitnodigen", guarded, post(users::invite_again)),
+        entry("POST", "/console/locaties/{location}/gebruikers/{id}/toegang-intrekken", guarded, post(users::remove)),
     ]
 }
 

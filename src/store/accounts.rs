@@ -224,3 +224,40 @@ pub async fn clear_throttle(conn: &mut AnyConnection, scope: &str) -> Result<(),
     sqlx::query("DELETE FROM sign_in_throttle WHERE scope = $1").bind(scope).execute(conn).await?;
     Ok(())
 }
+
+/// An account granted a location, with where its invitation stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocationAccount {
+    pub account: AccountRow,
+    /// Until when its newest unused invitation link works (it may have passed).
+    pub invited_until: Option<DateTime<Utc>>,
+}
+
+/// The accounts granted `location` (support sees every location without a grant, so it is
+/// not among them), school admins first, then by e-mail address.
+pub async fn of_location(conn: &mut AnyConnection, location: &str) -> Result<Vec<LocationAccount>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.email, a.name, a.role, a.password_hash IS NOT NULL AS has_password, a.disabled, \
+         a.created_at, (SELECT MAX(i.expires_at) FROM invitations i \
+                        WHERE i.account_id = a.id AND i.used_at IS NULL) AS invited_until \
+         FROM accounts a JOIN account_locations g ON g.account_id = a.id \
+         WHERE g.location = $1 ORDER BY a.role, a.email",
+    )
+    .bind(location)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(LocationAccount { account: account(r)?, invited_until: opt_ts(r.try_get("invited_until")?)? }))
+        .collect()
+}
+
+/// Takes a location from an account; its other locations stay. `false` when it had no
+/// such grant.
+pub async fn revoke_grant(conn: &mut AnyConnection, id: i64, location: &str) -> Result<bool, StoreError> {
+    let r = sqlx::query("DELETE FROM account_locations WHERE account_id = $1 AND location = $2")
+        .bind(id)
+        .bind(location)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}

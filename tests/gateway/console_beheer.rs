@@ -522,6 +522,12 @@ async fn a_school_admin_manages_its_location_in_chromium() {
     arrive(&c, &format!("{results}?melding=aangeboden")).await;
     assert_eq!(env.gw.delivery_errors(Some(link)).await.unwrap().len(), before - 1);
 
+    // Gebruikers: who may sign in for A.
+    click("//nav[contains(@class,'beheer')]//a[normalize-space()='Gebruikers']".into()).await;
+    arrive(&c, &format!("/console/locaties/{A}/gebruikers")).await;
+    assert!(text_of(&c, "main").await.contains("Juf Anna"));
+    shoot(&c, "gebruikers").await;
+
     // Overgang nieuw schooljaar.
     click("//nav[contains(@class,'beheer')]//a[normalize-space()='Overgang nieuw schooljaar']".into()).await;
     arrive(&c, &format!("/console/locaties/{A}/schooljaar")).await;
