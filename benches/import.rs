@@ -58,13 +58,13 @@ fn board(rt: &tokio::runtime::Runtime, dir: &std::path::Path) -> (Store, Vec<Sch
                 ..Default::default()
             };
             let answer = uwlr::generate::school(&spec);
-            let location = format!("{brin}00");
+            let location = uwlr::location::Location::brin(&brin, "00").expect("location");
             let now = chrono::Utc::now();
             let mut conn = store.pool().acquire().await.expect("connection");
             ensure_location(&mut conn, &location, now).await.expect("location");
             let new = NewKoppeling {
                 location: &location,
-                schooljaar: "2025-2026",
+                schooljaar: uwlr::message::values::Schooljaar::new(2025).expect("year"),
                 kind: uwlr::koppeling::Kind::Parnassys,
                 endpoint: Some("http://127.0.0.1:9/uwlr"),
                 klantcode: "BOOM",
@@ -76,7 +76,7 @@ fn board(rt: &tokio::runtime::Runtime, dir: &std::path::Path) -> (Store, Vec<Sch
             let applied = records::snapshot(&mut conn, &location, "2025-2026", Some(k), records::Scope::Import)
                 .await
                 .expect("snapshot");
-            schools.push(School { location, bytes: encode(&answer), applied });
+            schools.push(School { location: location.to_string(), bytes: encode(&answer), applied });
         }
         (store, schools)
     })

@@ -14,8 +14,39 @@
 //! This module is the pure part: kinds, states, the transition table and key hygiene;
 //! [`crate::gateway`] carries it out against the store.
 
+use crate::location::Location;
+use crate::message::values::Schooljaar;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// A koppeling as the store keeps it, without its key: the row the lifecycle rules above
+/// are applied to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Koppeling {
+    pub id: i64,
+    pub location: Location,
+    #[serde(serialize_with = "as_text")]
+    pub schooljaar: Schooljaar,
+    pub kind: Kind,
+    pub endpoint: Option<String>,
+    pub status: Status,
+    pub has_key: bool,
+    pub klantcode: String,
+    pub klantnaam: String,
+    /// Dashboards: whether re-normed results are sent ("Boom wijzigingen verwerken").
+    pub process_changes: bool,
+    pub requested_at: DateTime<Utc>,
+    pub activated_at: Option<DateTime<Utc>>,
+    /// `laatstontvangengegevens` for the next delta fetch: when the last applied fetch ran.
+    pub delta_since: Option<DateTime<Utc>>,
+    pub last_full_at: Option<DateTime<Utc>>,
+}
+
+/// A school year in JSON as it is written everywhere: `2023-2024`.
+fn as_text<S: serde::Serializer>(y: &Schooljaar, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(y)
+}
 
 /// What is on the other side of the link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -192,9 +223,22 @@ pub fn clean_key(raw: &str) -> Result<String, String> {
 }
 
 /// ESIS's rule for the verification code a school chooses when it activates the link:
-/// it starts with BRIN + vestigingsnummer (`99QQ00`) and is 20 to 50 characters long.
-pub fn check_esis_verificatiecode(code: &str, location: &str) -> Result<(), String> {
-    crate::mock::las::check_verificatiecode(code, location)
+/// it starts with BRIN + vestigingsnummer (`99QQ00`) and is 20 to 50 characters long. The
+/// refusal names the rule that failed. ESIS activates by BRIN, so a schoolkey location
+/// has no verification code.
+pub fn check_esis_verificatiecode(code: &str, location: &Location) -> Result<(), String> {
+    let Some((brin, dependance)) = location.brin_dependance() else {
+        return Err(format!("ESIS activates a koppeling by BRIN; location '{location}' has none"));
+    };
+    let prefix = format!("{brin}{dependance}");
+    if !code.starts_with(&prefix) {
+        return Err(format!("the verificatiecode must start with BRIN + vestigingsnummer '{prefix}'"));
+    }
+    let n = code.chars().count();
+    if !(20..=50).contains(&n) {
+        return Err(format!("the verificatiecode must be 20 to 50 characters long; it has {n}"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -238,6 +282,18 @@ mod tests {
         let e = clean_key("a b").unwrap_err();
         assert!(e.contains("character 2") && !e.contains("'a'"), "{e}");
         assert!(clean_key(&"x".repeat(65)).unwrap_err().contains("65"));
+    }
+
+    #[test]
+    fn esis_verification_codes_start_with_the_location_and_have_20_to_50_characters() {
+        let at = Location::parse("99QQ00").unwrap();
+        assert_eq!(check_esis_verificatiecode("99QQ00abcdefghijklmn", &at), Ok(()));
+        assert_eq!(check_esis_verificatiecode(&format!("99QQ00{}", "y".repeat(44)), &at), Ok(()));
+        assert!(check_esis_verificatiecode("99OI001234567890abcd", &at).unwrap_err().contains("'99QQ00'"));
+        assert!(check_esis_verificatiecode("99QQ00123", &at).unwrap_err().contains("it has 9"));
+        assert!(check_esis_verificatiecode(&format!("99QQ00{}", "x".repeat(45)), &at).unwrap_err().contains("51"));
+        let key = Location::parse("school-42").unwrap();
+        assert!(check_esis_verificatiecode("school-42abcdefghijklmn", &key).unwrap_err().contains("by BRIN"));
     }
 
     #[test]

@@ -35,6 +35,8 @@
 //!   [`store`], with keys in the [`vault`]; the rules it follows are pure modules:
 //!   [`koppeling`] (the lifecycle), [`import`] (the proposal), [`results`] (the messages),
 //!   [`school_year`] (the calendar of the transition), and [`notify`] renders its mails.
+//! - [`location`]: a school location (BRIN + dependance, or a schoolkey), parsed once where
+//!   it comes in.
 //! - [`free_text`]: text people type, refused with control characters where it comes in
 //!   and escaped wherever it is printed.
 //! - [`private`]: files we write (database, keys, token, mail) 0600 in folders 0700,
@@ -69,6 +71,7 @@ pub mod gateway;
 pub mod generate;
 pub mod import;
 pub mod koppeling;
+pub mod location;
 pub mod message;
 pub mod metrics;
 pub mod mock;

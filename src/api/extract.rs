@@ -4,6 +4,7 @@
 //! string with a control character is refused with its field named.
 
 use super::error::ApiError;
+use crate::location::Location;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
@@ -127,16 +128,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
-/// The `{location}` of a route: BRIN + dependance (`99DE00`) or a schoolkey, checked as
-/// [`crate::gateway::koppelingen::check_location`] checks it.
-pub struct Location(pub String);
+/// The `{location}` of a route: BRIN + dependance (`99DE00`) or a schoolkey, parsed as a
+/// [`Location`].
+pub struct AtLocation(pub Location);
 
-impl<S: Send + Sync> FromRequestParts<S> for Location {
+impl<S: Send + Sync> FromRequestParts<S> for AtLocation {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let raw = one_param(parts, state).await?;
-        Ok(Location(crate::gateway::koppelingen::check_location(&raw)?))
+        Ok(AtLocation(Location::parse(&raw).map_err(|e| ApiError::bad_request(e.to_string()))?))
     }
 }
 

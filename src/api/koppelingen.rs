@@ -7,9 +7,10 @@ use super::auth::Actor;
 use super::error::ApiError;
 use super::extract::{Id, JsonBody, Params};
 use crate::gateway::imports::{FetchOutcome, ProposalView};
-use crate::gateway::koppelingen::{check_location, KoppelingRequest};
-use crate::gateway::Gateway;
-use crate::store::koppelingen::Koppeling;
+use crate::gateway::koppelingen::KoppelingRequest;
+use crate::gateway::{Gateway, GatewayError};
+use crate::koppeling::Koppeling;
+use crate::location::Location;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -70,7 +71,7 @@ pub(super) struct FetchBody {
 
 /// Newest first; `?location=99DE00` for one school location.
 pub(super) async fn list(State(gw): State<Gateway>, Params(q): Params<ListQuery>) -> Answer<Vec<Koppeling>> {
-    let location = q.location.as_deref().map(check_location).transpose()?;
+    let location = q.location.as_deref().map(Location::parse).transpose().map_err(GatewayError::from)?;
     Ok(Json(gw.koppelingen(location.as_deref()).await?))
 }
 

@@ -7,7 +7,7 @@
 
 use super::auth::Actor;
 use super::error::ApiError;
-use super::extract::{JsonBody, Location, Params};
+use super::extract::{AtLocation, JsonBody, Params};
 use super::koppelingen::ReasonBody;
 use crate::gateway::archive::{ArchiveReport, Deactivated, DeleteReport};
 use crate::gateway::pupils::BoomNumber;
@@ -49,7 +49,7 @@ pub(super) struct RecordsQuery {
 /// year (default: the current year; a new year once its first import is applied).
 pub(super) async fn records(
     State(gw): State<Gateway>,
-    Location(location): Location,
+    AtLocation(location): AtLocation,
     Params(q): Params<RecordsQuery>,
 ) -> Answer<Snapshot> {
     Ok(Json(gw.records_of_year(&location, q.schooljaar.as_deref()).await?))
@@ -58,7 +58,7 @@ pub(super) async fn records(
 /// Forgets external numbers for every link of the location; records and results stay.
 pub(super) async fn clear_external_numbers(
     State(gw): State<Gateway>,
-    Location(location): Location,
+    AtLocation(location): AtLocation,
     Actor(actor): Actor,
     JsonBody(b): JsonBody<ReasonBody>,
 ) -> Answer<Cleared> {
@@ -66,19 +66,19 @@ pub(super) async fn clear_external_numbers(
 }
 
 /// Oldest first.
-pub(super) async fn audit(State(gw): State<Gateway>, Location(location): Location) -> Answer<Vec<AuditEntry>> {
+pub(super) async fn audit(State(gw): State<Gateway>, AtLocation(location): AtLocation) -> Answer<Vec<AuditEntry>> {
     Ok(Json(gw.audit_trail(&location).await?))
 }
 
 /// Adding an address twice is no error; the audit trail records who added it.
 pub(super) async fn add_admin(
     State(gw): State<Gateway>,
-    Location(location): Location,
+    AtLocation(location): AtLocation,
     Actor(actor): Actor,
     JsonBody(b): JsonBody<AdminBody>,
 ) -> Answer<AdminAdded> {
     gw.add_school_admin(&location, &b.email, &actor).await?;
-    Ok(Json(AdminAdded { location, email: b.email.trim().to_string() }))
+    Ok(Json(AdminAdded { location: location.to_string(), email: b.email.trim().to_string() }))
 }
 
 /// A deletion for good: which records, and the typed confirmation.
@@ -107,7 +107,7 @@ pub(super) struct ArchiveBody {
 /// ids that are unknown or already archived).
 pub(super) async fn archive(
     State(gw): State<Gateway>,
-    Location(location): Location,
+    AtLocation(location): AtLocation,
     Actor(actor): Actor,
     JsonBody(b): JsonBody<ArchiveBody>,
 ) -> Answer<ArchiveReport> {
@@ -117,7 +117,7 @@ pub(super) async fn archive(
 /// Reactivates archived pupils or groups: all of `ids` or none.
 pub(super) async fn reactivate(
     State(gw): State<Gateway>,
-    Location(location): Location,
+    AtLocation(location): AtLocation,
     Actor(actor): Actor,
     JsonBody(b): JsonBody<ArchiveBody>,
 ) -> Answer<ArchiveReport> {
@@ -125,7 +125,7 @@ pub(super) async fn reactivate(
 }
 
 /// The deactivated pupils (with the results they keep) and groups.
-pub(super) async fn deactivated(State(gw): State<Gateway>, Location(location): Location) -> Answer<Deactivated> {
+pub(super) async fn deactivated(State(gw): State<Gateway>, AtLocation(location): AtLocation) -> Answer<Deactivated> {
     Ok(Json(gw.deactivated(&location).await?))
 }
 
@@ -133,7 +133,7 @@ pub(super) async fn deactivated(State(gw): State<Gateway>, Location(location): L
 /// right one; an active or unknown id is a 409, and then nothing is deleted.
 pub(super) async fn delete(
     State(gw): State<Gateway>,
-    Location(location): Location,
+    AtLocation(location): AtLocation,
     Actor(actor): Actor,
     JsonBody(b): JsonBody<DeleteBody>,
 ) -> Answer<DeleteReport> {
@@ -149,7 +149,7 @@ pub(super) struct NumbersQuery {
 /// The Boom pupil numbers of the location's active pupils this year (`?groep=` one group).
 pub(super) async fn numbers(
     State(gw): State<Gateway>,
-    Location(location): Location,
+    AtLocation(location): AtLocation,
     Params(q): Params<NumbersQuery>,
 ) -> Answer<Vec<BoomNumber>> {
     Ok(Json(gw.boom_numbers(&location, q.groep.as_deref()).await?))
@@ -165,7 +165,7 @@ pub(super) struct MergeBody {
 /// Merges pupil `merged` into pupil `survivor`: results, enrolments and keys move; audited.
 pub(super) async fn merge(
     State(gw): State<Gateway>,
-    Location(location): Location,
+    AtLocation(location): AtLocation,
     Actor(actor): Actor,
     JsonBody(b): JsonBody<MergeBody>,
 ) -> Answer<Merged> {

@@ -7,9 +7,9 @@ use super::error::ApiError;
 use super::extract::{Id, JsonBody, Params};
 use crate::gateway::delivery::{default_owner, DeliverOptions, DeliveryReport};
 use crate::gateway::{Gateway, GatewayError};
+use crate::koppeling::Koppeling;
 use crate::koppeling::{Kind, Status};
 use crate::results::{NewResult, ToetsDef};
-use crate::store::koppelingen::Koppeling;
 use crate::store::results::{DeliveryError, Recorded};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -66,7 +66,7 @@ impl DeliveryCounts {
         for (status, n) in gw.delivery_counts(k.id).await? {
             *counts.entry(status).or_default() += n;
         }
-        Ok(DeliveryCounts { koppeling: k.id, location: k.location.clone(), kind: k.kind, status: k.status, counts })
+        Ok(DeliveryCounts { koppeling: k.id, location: k.location.to_string(), kind: k.kind, status: k.status, counts })
     }
 }
 

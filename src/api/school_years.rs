@@ -5,7 +5,7 @@
 
 use super::auth::Actor;
 use super::error::ApiError;
-use super::extract::Location;
+use super::extract::AtLocation;
 use crate::gateway::school_years::{YearStart, YearTick};
 use crate::gateway::Gateway;
 use crate::store::school_years::SchoolYear;
@@ -15,7 +15,7 @@ use axum::Json;
 type Answer<T> = Result<Json<T>, ApiError>;
 
 /// Newest first.
-pub(super) async fn list(State(gw): State<Gateway>, Location(location): Location) -> Answer<Vec<SchoolYear>> {
+pub(super) async fn list(State(gw): State<Gateway>, AtLocation(location): AtLocation) -> Answer<Vec<SchoolYear>> {
     Ok(Json(gw.school_years(&location).await?))
 }
 
@@ -24,7 +24,7 @@ pub(super) async fn list(State(gw): State<Gateway>, Location(location): Location
 /// the year started all the same, and fetching again is what to do.
 pub(super) async fn prepare(
     State(gw): State<Gateway>,
-    Location(location): Location,
+    AtLocation(location): AtLocation,
     Actor(actor): Actor,
 ) -> Answer<YearStart> {
     Ok(Json(gw.prepare_school_year(&location, &actor).await?))

@@ -5,8 +5,9 @@
 use super::output::{opt_when, when, Table};
 use super::{Context, Failure, GatewayArgs, KeyInput, OptionalKeyInput};
 use crate::gateway::koppelingen::KoppelingRequest;
+use crate::koppeling::Koppeling;
 use crate::koppeling::{Kind, Status};
-use crate::store::koppelingen::{AuditEntry, Koppeling};
+use crate::store::koppelingen::AuditEntry;
 use clap::{Args, Subcommand};
 
 /// `uwlr koppeling`.
@@ -175,8 +176,8 @@ fn list_text(list: &[Koppeling]) -> String {
     for k in list {
         t.row(vec![
             k.id.to_string(),
-            k.location.clone(),
-            k.schooljaar.clone(),
+            k.location.to_string(),
+            k.schooljaar.to_string(),
             k.kind.as_str().into(),
             k.status.as_str().into(),
             if k.has_key { "yes" } else { "no" }.into(),

@@ -170,6 +170,13 @@ impl From<GatewayError> for Failure {
     }
 }
 
+/// A location that does not parse is refused like any other wrong request (exit 1).
+impl From<crate::location::InvalidLocation> for Failure {
+    fn from(e: crate::location::InvalidLocation) -> Failure {
+        Failure::refused(e.to_string())
+    }
+}
+
 /// Runs one command on a fresh runtime and turns its outcome into the exit code, printing a
 /// failure as `uwlr: message` on standard error.
 pub fn run<F: Future<Output = Result<(), Failure>>>(command: F) -> ExitCode {

@@ -9,10 +9,10 @@
 use super::output::{opt_when, when as at, Table};
 use super::{Context, Failure, GatewayArgs};
 use crate::gateway::archive::{ArchiveReport, Deactivated, DeletePreview};
-use crate::gateway::koppelingen::check_location;
 use crate::gateway::pupils::{numbers_csv, BoomNumber};
 use crate::gateway::school_years::{YearStart, YearTick};
 use crate::import::{ExternalRef, Snapshot, Summary, Tab};
+use crate::location::Location;
 use crate::store::archive::{ArchivedGroep, ArchivedLeerling};
 use crate::store::school_years::SchoolYear;
 use clap::{Args, Subcommand};
@@ -185,7 +185,7 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
     let gw = &cx.gateway;
     match args.command {
         SchoolCommand::ClearNumbers { location, reason } => {
-            let location = check_location(&location)?;
+            let location = Location::parse(&location)?;
             let n = gw.clear_external_numbers(&location, &cx.actor, reason.as_deref()).await?;
             let value = serde_json::json!({ "location": location, "cleared": n });
             cx.out.print(&value, || {
@@ -196,14 +196,14 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
             });
         }
         SchoolCommand::Admins { command: AdminsCommand::Add { location, email } } => {
-            let location = check_location(&location)?;
+            let location = Location::parse(&location)?;
             gw.add_school_admin(&location, &email, &cx.actor).await?;
             let email = email.trim();
             let value = serde_json::json!({ "location": location, "email": email });
             cx.out.print(&value, || format!("{email} is mailed when an import proposal for {location} waits\n"));
         }
         SchoolCommand::Records { location, schooljaar } => {
-            let location = check_location(&location)?;
+            let location = Location::parse(&location)?;
             let records = gw.records_of_year(&location, schooljaar.as_deref()).await?;
             let year = schooljaar.as_deref().map(str::trim);
             // A year is closed once a later year's first import was applied.
@@ -230,7 +230,7 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
             });
         }
         SchoolCommand::Numbers { location, groep, format } => {
-            let location = check_location(&location)?;
+            let location = Location::parse(&location)?;
             let numbers = gw.boom_numbers(&location, groep.as_deref()).await?;
             match format {
                 NumbersFormat::Csv => print!("{}", numbers_csv(&numbers)),
@@ -238,7 +238,7 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
             }
         }
         SchoolCommand::Merge { location, survivor, merged } => {
-            let location = check_location(&location)?;
+            let location = Location::parse(&location)?;
             let m = gw.merge_leerlingen(&location, survivor, merged, &cx.actor).await?;
             cx.out.print(&m, || {
                 format!(
@@ -311,7 +311,7 @@ async fn year_command(cx: &Context, command: YearCommand) -> Result<(), Failure>
     let gw = &cx.gateway;
     match command {
         YearCommand::Prepare { location } => {
-            let location = check_location(&location)?;
+            let location = Location::parse(&location)?;
             let start = gw.prepare_school_year(&location, &cx.actor).await?;
             // A failed first fetch is no failure of the command: the year started (preparing
             // again is refused), and the text says to fetch again.
@@ -322,7 +322,7 @@ async fn year_command(cx: &Context, command: YearCommand) -> Result<(), Failure>
             cx.out.print(&start, || start_text(&start, summary.as_ref(), &cx.repeat));
         }
         YearCommand::List { location } => {
-            let location = check_location(&location)?;
+            let location = Location::parse(&location)?;
             let years = gw.school_years(&location).await?;
             cx.out.print(&years, || years_text(&location, &years, &cx.repeat));
         }

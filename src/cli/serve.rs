@@ -368,7 +368,7 @@ pub async fn fetch_all(gw: &Gateway, limits: &FetchLimits) {
     while running.join_next().await.is_some() {}
 }
 
-async fn fetch_one(gw: &Gateway, k: &crate::store::koppelingen::Koppeling) {
+async fn fetch_one(gw: &Gateway, k: &crate::koppeling::Koppeling) {
     match gw.fetch(k.id, false, SCHEDULER, &|_| {}).await {
         Ok(o) if o.nothing_to_do => {
             tracing::info!(koppeling = k.id, location = %k.location, "scheduled fetch: nothing to review")

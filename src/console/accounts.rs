@@ -243,7 +243,7 @@ pub async fn add_account(
 /// Grants `location` to the account of `email`; audited on that location.
 pub async fn grant(gw: &Gateway, email: &str, location: &str, actor: &str) -> Result<Vec<String>, GatewayError> {
     let email = normalise_email(email)?;
-    let location = crate::gateway::koppelingen::check_location(location)?;
+    let location = crate::location::Location::parse(location)?;
     let now = gw.now();
     let mut tx = gw.store().pool().begin().await?;
     let row = rows::by_email(&mut tx, &email).await?.ok_or_else(|| no_account(&email))?;

@@ -378,15 +378,15 @@ async fn year_page(
         (Ok(l), Ok(y)) => (l, y),
         (Err(e), _) | (_, Err(e)) => return failure(refusal(&e).0, Some(s)),
     };
-    let las = |k: &&crate::store::koppelingen::Koppeling| !k.kind.is_dashboard() && k.status == Status::Active;
+    let las = |k: &&crate::koppeling::Koppeling| !k.kind.is_dashboard() && k.status == Status::Active;
     // The newest year with an active LAS link; a year started and waiting for its import
     // is not current yet (as the records count it), and nothing can be prepared after it.
-    let newest = links.iter().filter(las).map(|k| k.schooljaar.clone()).max();
+    let newest = links.iter().filter(las).map(|k| k.schooljaar.to_string()).max();
     let waiting = |y: &str| years.iter().any(|s| s.schooljaar == y && s.completed_at.is_none());
     let today = crate::clock::dutch_date(state.gw.now());
     let (current, next, window, can_prepare) = match newest {
         Some(n) if waiting(&n) => {
-            let current = links.iter().filter(las).map(|k| k.schooljaar.clone()).filter(|y| *y != n).max();
+            let current = links.iter().filter(las).map(|k| k.schooljaar.to_string()).filter(|y| *y != n).max();
             let text = format!("Schooljaar {n} is klaargezet en wacht op het afronden van de import.");
             (current, Some(n), text, false)
         }
@@ -398,7 +398,7 @@ async fn year_page(
     };
     let mut pending = Vec::new();
     for y in years.iter().filter(|y| y.completed_at.is_none()) {
-        let link = links.iter().filter(las).find(|k| k.schooljaar == y.schooljaar).map(|k| k.id);
+        let link = links.iter().filter(las).find(|k| k.schooljaar.to_string() == y.schooljaar).map(|k| k.id);
         let proposal = match link {
             Some(id) => match state.gw.latest_proposal(id).await {
                 Ok(p) => p.filter(|p| p.status == "open").map(|p| p.id),
@@ -564,7 +564,7 @@ fn count_label(status: &str, n: i64) -> &'static str {
 
 async fn link_results(
     gw: &Gateway,
-    k: &crate::store::koppelingen::Koppeling,
+    k: &crate::koppeling::Koppeling,
     names: &Snapshot,
 ) -> Result<LinkResults, GatewayError> {
     let counts = gw.delivery_counts(k.id).await?;
@@ -612,7 +612,7 @@ async fn link_results(
     Ok(LinkResults {
         id: k.id,
         kind: k.kind.label(),
-        schooljaar: k.schooljaar.clone(),
+        schooljaar: k.schooljaar.to_string(),
         status: status_label(k.status),
         state: k.status.as_str(),
         counts,

@@ -26,7 +26,7 @@ use crate::import::{
     Candidate, CandidateReason, Category, Decision, FieldChange, Flag, Item, LinkReason, Proposal, RecordRef,
     SkipReason, Tab, TabSummary,
 };
-use crate::store::koppelingen::Koppeling;
+use crate::koppeling::Koppeling;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -514,8 +514,8 @@ fn review(
     let view = ReviewPage {
         page,
         id: v.id,
-        location: k.location.clone(),
-        schooljaar: k.schooljaar.clone(),
+        location: k.location.to_string(),
+        schooljaar: k.schooljaar.to_string(),
         kind: k.kind.label(),
         mode: match p.mode {
             crate::import::FetchMode::Full => "volledig antwoord",
@@ -813,8 +813,8 @@ async fn confirm(
     let view = ConfirmPage {
         page,
         id: v.id,
-        location: k.location.clone(),
-        schooljaar: k.schooljaar.clone(),
+        location: k.location.to_string(),
+        schooljaar: k.schooljaar.to_string(),
         open: v.status == "open",
         counts,
         invitations,

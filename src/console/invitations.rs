@@ -20,8 +20,8 @@ use super::accounts::{self, new_token, token_digest, write_audit, Role};
 use super::pages::{failure, refusal, render};
 use super::views::{Chrome, ErrorPage};
 use super::{cookie, set_cookie, ConsoleState, Signed, SIGN_IN_COOKIE};
-use crate::gateway::koppelingen::check_location;
 use crate::gateway::{Gateway, GatewayError};
+use crate::location::Location;
 use crate::notify::Notification;
 use crate::store::accounts as rows;
 use crate::store::invitations as links;
@@ -69,7 +69,7 @@ pub async fn prepare(
     location: &str,
 ) -> Result<Invite, GatewayError> {
     let email = accounts::normalise_email(email)?;
-    let location = check_location(location)?;
+    let location = Location::parse(location)?;
     let name = name.trim();
     let now = gw.now();
     let mut tx = gw.store().pool().begin().await?;
@@ -163,7 +163,7 @@ pub async fn invite(
     actor: &str,
 ) -> Result<(), GatewayError> {
     let email = accounts::normalise_email(email)?;
-    let location = check_location(location)?;
+    let location = Location::parse(location)?;
     if role == Role::Support {
         return Err(GatewayError::Invalid("support accounts are made with `uwlr account add`".into()));
     }
@@ -171,7 +171,7 @@ pub async fn invite(
         gw.add_school_admin(&location, &email, actor).await?;
     }
     let n = Notification::AccountInvitation {
-        school: location.clone(),
+        school: location.to_string(),
         name: name.trim().to_string(),
         email: email.clone(),
         role: role.as_str().to_string(),

@@ -7,8 +7,8 @@ use super::views::{self, Chrome, ErrorPage, KoppelenPage, LinkView, LocationView
 use super::{address, cookie, set_cookie, ConsoleState, Signed, SESSION_COOKIE, SIGN_IN_COOKIE};
 use crate::gateway::koppelingen::KoppelingRequest;
 use crate::gateway::GatewayError;
+use crate::koppeling::Koppeling;
 use crate::koppeling::{Kind, Status};
-use crate::store::koppelingen::Koppeling;
 use askama::Template;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -173,7 +173,7 @@ async fn visible(
         }
     }
     for k in links.iter().filter(|k| s.account.sees(&k.location)) {
-        by_location.entry(k.location.clone()).or_default().push(LinkView::new(k, activity.get(&k.id), &s.account));
+        by_location.entry(k.location.to_string()).or_default().push(LinkView::new(k, activity.get(&k.id), &s.account));
     }
     Ok(by_location)
 }
@@ -221,7 +221,7 @@ pub async fn open_location(
 ) -> Response {
     let code = open.code.trim();
     let plain = code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    match crate::gateway::koppelingen::check_location(code) {
+    match crate::location::Location::parse(code) {
         Ok(location) if plain => {
             if !s.account.sees(&location) {
                 return failure(StatusCode::NOT_FOUND, Some(&s));

@@ -95,7 +95,7 @@ async fn years(state: &ConsoleState, location: &str) -> Result<Vec<String>, crat
         .await?
         .into_iter()
         .filter(|k| !k.kind.is_dashboard())
-        .map(|k| k.schooljaar)
+        .map(|k| k.schooljaar.to_string())
         .collect();
     years.extend(state.gw.school_years(location).await?.into_iter().map(|y| y.schooljaar));
     Ok(years.into_iter().rev().collect())

@@ -4,8 +4,8 @@
 
 use super::accounts::Account;
 use super::Signed;
+use crate::koppeling::Koppeling;
 use crate::koppeling::{Kind, Status};
-use crate::store::koppelingen::Koppeling;
 use crate::store::overview::Activity;
 use askama::Template;
 use chrono::{DateTime, Datelike, Utc};
@@ -111,7 +111,7 @@ impl LinkView {
         let a = activity.cloned().unwrap_or_default();
         LinkView {
             id: k.id,
-            schooljaar: k.schooljaar.clone(),
+            schooljaar: k.schooljaar.to_string(),
             kind: k.kind.label(),
             status: status_label(k.status),
             state: k.status.as_str(),

@@ -7,9 +7,9 @@
 //! its traces in kept LAS answers and proposals go. A deleted group takes no results with
 //! it (they hang on pupils); its pupils lose only the reference.
 
-use super::koppelingen::check_location;
 use super::{Gateway, GatewayError};
 use crate::import::Tab;
+use crate::location::Location;
 use crate::store::archive::{self as rows, ArchivedGroep, ArchivedLeerling, Removed};
 use crate::store::koppelingen::{self as links, AuditLine};
 use crate::store::records;
@@ -100,7 +100,7 @@ impl Gateway {
         actor: &str,
         reason: Option<&str>,
     ) -> Result<ArchiveReport, GatewayError> {
-        let location = check_location(location)?;
+        let location = Location::parse(location)?;
         let now = self.now();
         let mut tx = self.store.pool().begin().await?;
         let ids = check_switch(&mut tx, &location, tab, ids, active).await?;
@@ -128,30 +128,30 @@ impl Gateway {
         }
         tx.commit().await?;
         tracing::info!(location = %location, tab = tab.as_str(), n = ids.len(), active, actor, "archive by hand");
-        Ok(ArchiveReport { location, tab, ids, active })
+        Ok(ArchiveReport { location: location.to_string(), tab, ids, active })
     }
 
     /// The deactivated pupils (with the number of results each keeps) and groups of a location.
     pub async fn deactivated(&self, location: &str) -> Result<Deactivated, GatewayError> {
-        let location = check_location(location)?;
+        let location = Location::parse(location)?;
         let mut conn = self.store.pool().acquire().await?;
         records::location_version(&mut conn, &location).await?;
         Ok(Deactivated {
             leerlingen: rows::deactivated_leerlingen(&mut conn, &location).await?,
             groepen: rows::deactivated_groepen(&mut conn, &location).await?,
-            location,
+            location: location.to_string(),
         })
     }
 
     /// What [`Gateway::delete_deactivated`] would remove, with the phrase to confirm it.
     /// Refused, as the deletion would be, for ids that are unknown, active or elsewhere.
     pub async fn delete_preview(&self, location: &str, tab: Tab, ids: &[i64]) -> Result<DeletePreview, GatewayError> {
-        let location = check_location(location)?;
+        let location = Location::parse(location)?;
         let mut conn = self.store.pool().acquire().await?;
         let ids = check_targets(&mut conn, &location, tab, ids).await?;
         let mut preview = DeletePreview {
             phrase: confirmation_phrase(&location, tab, ids.len()),
-            location: location.clone(),
+            location: location.to_string(),
             tab,
             leerlingen: vec![],
             groepen: vec![],
@@ -181,7 +181,7 @@ impl Gateway {
         actor: &str,
         reason: Option<&str>,
     ) -> Result<DeleteReport, GatewayError> {
-        let location = check_location(location)?;
+        let location = Location::parse(location)?;
         let now = self.now();
         let mut tx = self.store.pool().begin().await?;
         let ids = check_targets(&mut tx, &location, tab, ids).await?;
@@ -219,7 +219,7 @@ impl Gateway {
         }
         tx.commit().await?;
         tracing::info!(location = %location, tab = tab.as_str(), deleted = ids.len(), actor, "deleted for good");
-        Ok(DeleteReport { location, tab, deleted: ids, removed: total })
+        Ok(DeleteReport { location: location.to_string(), tab, deleted: ids, removed: total })
     }
 }
 

@@ -7,15 +7,15 @@
 //! caused it, and the others still arrive. Transient failures (connection, 502–504,
 //! `Server.TijdelijkNietBeschikbaar`) give the batch back with exponential backoff.
 
-use super::imports::school_id;
 use super::{Gateway, GatewayError};
 use crate::client::{Client, ClientConfig, ClientError, RetryPolicy};
+use crate::koppeling::Koppeling;
 use crate::koppeling::Status;
 use crate::message::fault::FaultCode;
 use crate::message::values::Schooljaar;
 use crate::message::{Body, EncodeOptions};
 use crate::results::{by_pupil, message, Audience, NewResult, Outgoing, ToetsDef};
-use crate::store::koppelingen::{self as links, AuditLine, Koppeling};
+use crate::store::koppelingen::{self as links, AuditLine};
 use crate::store::results::{self as rows, DeliveryBatch, DeliveryError, Recorded};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
@@ -111,7 +111,7 @@ impl Gateway {
         let mut tx = self.store.pool().begin().await?;
         let rec = rows::upsert(&mut tx, r, now).await?;
         for k in links::list(&mut tx, Some(&rec.location)).await? {
-            if k.schooljaar == rec.schooljaar && due(&k, r.normed_at, rec.version) {
+            if k.schooljaar.to_string() == rec.schooljaar && due(&k, r.normed_at, rec.version) {
                 rows::enqueue(&mut tx, k.id, rec.id, rec.version, now).await?;
             }
         }
@@ -141,7 +141,7 @@ impl Gateway {
                 links_of.insert(rec.location.clone(), ks);
             }
             for k in links_of.get(&rec.location).map(Vec::as_slice).unwrap_or_default() {
-                if k.schooljaar == rec.schooljaar && due(k, r.normed_at, rec.version) {
+                if k.schooljaar.to_string() == rec.schooljaar && due(k, r.normed_at, rec.version) {
                     rows::enqueue(&mut tx, k.id, rec.id, rec.version, now).await?;
                 }
             }
@@ -168,7 +168,7 @@ impl Gateway {
         }
         let (from, to) = year_bounds(year);
         let mut queued = 0;
-        for (id, version) in rows::normed_between(&mut tx, (&k.location, &k.schooljaar), from, to).await? {
+        for (id, version) in rows::normed_between(&mut tx, (&k.location, &k.schooljaar.to_string()), from, to).await? {
             if rows::enqueue(&mut tx, k.id, id, version, now).await? {
                 queued += 1;
             }
@@ -318,7 +318,7 @@ impl Gateway {
             klantcode: k.klantcode.clone(),
             klantnaam: k.klantnaam.clone(),
         };
-        let schooljaar = Schooljaar::parse(&k.schooljaar).map_err(GatewayError::Invalid)?;
+        let schooljaar = k.schooljaar;
         let send = Sender {
             gw: self,
             k,
@@ -326,7 +326,7 @@ impl Gateway {
             audience,
             client: &client,
             auth: &auth,
-            school: school_id(&k.location),
+            school: k.location.school_id(),
             schooljaar,
             toetsen: rows::toetsen(&mut *self.store.pool().acquire().await?).await?,
         };

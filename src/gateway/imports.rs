@@ -9,14 +9,16 @@
 use super::{Gateway, GatewayError};
 use crate::client::{Client, ClientConfig, ClientError};
 use crate::import::{propose, Decision, FetchMode, Proposal, Settings as ImportSettings};
+use crate::koppeling::Koppeling;
 use crate::koppeling::Status;
+use crate::location::Location;
 use crate::message::leerlinggegevens::{Antwoord, Leerlinggegevens, School, SchoolIdentificatie, Verzoek};
 use crate::message::values::{DateTime as UwlrDateTime, SchoolId, Schooljaar, Zone};
 use crate::message::{Autorisatie, Body, EncodeOptions};
 use crate::notify::Notification;
 use crate::store::apply::{self, ApplyReport, FailPoint};
 use crate::store::imports::{self as rows, FetchRow, NewFetch, ProposalRow};
-use crate::store::koppelingen::{self as links, AuditLine, Koppeling};
+use crate::store::koppelingen::{self as links, AuditLine};
 use crate::store::{outbox, records};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -123,10 +125,10 @@ impl Gateway {
         config.response_timeout = self.settings.call_timeout;
         config.ca_pem = self.settings.ca_pem.clone();
         let client = Client::new(config)?;
-        let schooljaar = Schooljaar::parse(&k.schooljaar).map_err(GatewayError::Invalid)?;
+        let schooljaar = k.schooljaar;
         let verzoek = Verzoek {
             schooljaar,
-            school: school_id(&k.location),
+            school: k.location.school_id(),
             xsdversie: "2.3".into(),
             gegevenssetid: None,
             laatstontvangengegevens: since.map(|t| UwlrDateTime { local: t.naive_utc(), zone: Zone::Utc }),
@@ -188,7 +190,8 @@ impl Gateway {
         .await?;
         let version = records::location_version(&mut tx, &k.location).await?;
         let snapshot =
-            records::snapshot(&mut tx, &k.location, &k.schooljaar, Some(k.id), records::Scope::Import).await?;
+            records::snapshot(&mut tx, &k.location, &k.schooljaar.to_string(), Some(k.id), records::Scope::Import)
+                .await?;
         // An admin's decisions on the proposal this fetch supersedes carry over, as far as
         // they still apply to the new answer.
         let open = match rows::list_proposals(&mut tx, k.id).await?.into_iter().find(|(_, s)| s == "open") {
@@ -284,7 +287,8 @@ impl Gateway {
         let incoming = self.stored_answer(&mut tx, &k, &fetch).await?;
         let version = records::location_version(&mut tx, &k.location).await?;
         let snapshot =
-            records::snapshot(&mut tx, &k.location, &k.schooljaar, Some(k.id), records::Scope::Import).await?;
+            records::snapshot(&mut tx, &k.location, &k.schooljaar.to_string(), Some(k.id), records::Scope::Import)
+                .await?;
         let invalid = |e: crate::import::DecisionError| GatewayError::Invalid(e.to_string());
         let mut proposal =
             propose(&snapshot, &incoming, mode_of(&fetch), &decisions, &self.import_settings()).map_err(invalid)?;
@@ -373,10 +377,11 @@ impl Gateway {
             )));
         }
         check_decided(id, &proposal, &parse_json::<Vec<Decision>>(&row.decisions)?)?;
-        let report = apply::apply(&mut tx, k.id, (&k.location, &k.schooljaar), &proposal, now, opts.fail).await?;
+        let report =
+            apply::apply(&mut tx, k.id, (&k.location, &k.schooljaar.to_string()), &proposal, now, opts.fail).await?;
         for (name, email) in &report.invitations {
             let n = Notification::TeacherInvitation {
-                school: k.location.clone(),
+                school: k.location.to_string(),
                 teacher_name: name.clone(),
                 email: email.clone(),
             };
@@ -419,7 +424,7 @@ impl Gateway {
         }
         let now = self.now();
         let mut tx = self.store.pool().begin().await?;
-        links::ensure_location(&mut tx, location, now).await?;
+        links::ensure_location(&mut tx, &Location::parse(location)?, now).await?;
         sqlx::query("INSERT INTO school_admins (location, email) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(location)
             .bind(email)
@@ -466,7 +471,11 @@ impl Gateway {
                 None => return Ok(crate::import::Snapshot::default()),
             },
         };
-        let link = links.iter().filter(las).find(|k| k.schooljaar == year && k.status == Status::Active).map(|k| k.id);
+        let link = links
+            .iter()
+            .filter(las)
+            .find(|k| k.schooljaar.to_string() == year && k.status == Status::Active)
+            .map(|k| k.id);
         Ok(records::snapshot(&mut *self.store.pool().acquire().await?, location, &year, link, records::Scope::Year)
             .await?)
     }
@@ -483,7 +492,7 @@ impl Gateway {
             .filter(|y| y.completed_at.is_none())
             .map(|y| y.schooljaar)
             .collect();
-        let years = || links.iter().filter(|k| !k.kind.is_dashboard()).map(|k| k.schooljaar.clone());
+        let years = || links.iter().filter(|k| !k.kind.is_dashboard()).map(|k| k.schooljaar.to_string());
         Ok(years().filter(|y| !waiting.contains(y)).max().or_else(|| years().max()))
     }
 
@@ -500,7 +509,7 @@ impl Gateway {
     ) -> Result<(), GatewayError> {
         let admins: Vec<String> =
             sqlx::query_scalar("SELECT email FROM school_admins WHERE location = $1 ORDER BY email")
-                .bind(&k.location)
+                .bind(k.location.as_str())
                 .fetch_all(&mut *conn)
                 .await?;
         let s = &p.summary;
@@ -512,7 +521,7 @@ impl Gateway {
         );
         for admin in admins {
             let n = Notification::ReviewWaiting {
-                school: k.location.clone(),
+                school: k.location.to_string(),
                 proposal_id: id,
                 counts: counts.clone(),
                 admin: admin.clone(),
@@ -528,7 +537,7 @@ impl Gateway {
         k: &Koppeling,
         fetch: &FetchRow,
     ) -> Result<Leerlinggegevens, GatewayError> {
-        let schooljaar = Schooljaar::parse(&k.schooljaar).map_err(GatewayError::Invalid)?;
+        let schooljaar = k.schooljaar;
         let Some(xml) = rows::fetch_answer(conn, fetch.id).await? else {
             return Ok(empty_answer(k, schooljaar));
         };
@@ -598,7 +607,7 @@ fn propose_keeping(
 
 /// A key opens one school location: an answer about another school is refused whole.
 fn check_same_school(k: &Koppeling, g: &Leerlinggegevens) -> Result<(), GatewayError> {
-    let asked = school_id(&k.location);
+    let asked = k.location.school_id();
     let same = match (&g.school.id, &asked) {
         (
             SchoolIdentificatie::Brin { brincode, dependancecode, .. },
@@ -620,21 +629,13 @@ fn check_same_school(k: &Koppeling, g: &Leerlinggegevens) -> Result<(), GatewayE
 }
 
 fn empty_answer(k: &Koppeling, schooljaar: Schooljaar) -> Leerlinggegevens {
-    let id = match school_id(&k.location) {
+    let id = match k.location.school_id() {
         SchoolId::Brin { brincode, dependancecode } => {
             SchoolIdentificatie::Brin { brincode, dependancecode, schoolkey: None }
         }
         SchoolId::Schoolkey(key) => SchoolIdentificatie::Schoolkey(Some(key)),
     };
     Leerlinggegevens { school: School { schooljaar, id, ..School::default() }, ..Default::default() }
-}
-
-/// The UWLR school identification of a location: BRIN + dependance, or the schoolkey.
-pub fn school_id(location: &str) -> SchoolId {
-    match links::split_location(location) {
-        (Some(brincode), dependancecode, _) => SchoolId::Brin { brincode, dependancecode },
-        (_, _, key) => SchoolId::Schoolkey(key.unwrap_or_default()),
-    }
 }
 
 fn mode_str(m: FetchMode) -> &'static str {

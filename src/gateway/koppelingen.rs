@@ -4,10 +4,12 @@
 //! same transaction, so a mail is never promised for a step that did not happen.
 
 use super::{Gateway, GatewayError};
+use crate::koppeling::Koppeling;
 use crate::koppeling::{clean_key, transition, Event, Kind, Status};
+use crate::location::Location;
 use crate::message::values::Schooljaar;
 use crate::notify::{HandshakeStep, Notification};
-use crate::store::koppelingen::{self as rows, AuditEntry, AuditLine, Koppeling, NewKoppeling};
+use crate::store::koppelingen::{self as rows, AuditEntry, AuditLine, NewKoppeling};
 use crate::store::records;
 use crate::vault::Secret;
 use serde::Deserialize;
@@ -37,10 +39,9 @@ impl Gateway {
     /// Files a link request. A LAS link needs none other open for the location and year; a
     /// dashboard link needs an active LAS link there first.
     pub async fn request_koppeling(&self, req: &KoppelingRequest, actor: &str) -> Result<Koppeling, GatewayError> {
-        let location = check_location(&req.location)?;
-        let schooljaar = Schooljaar::parse(req.schooljaar.trim())
-            .map_err(|e| GatewayError::Invalid(format!("schooljaar: {e}")))?
-            .to_string();
+        let location = Location::parse(&req.location)?;
+        let schooljaar =
+            Schooljaar::parse(req.schooljaar.trim()).map_err(|e| GatewayError::Invalid(format!("schooljaar: {e}")))?;
         let endpoint = req.endpoint.as_deref().map(check_endpoint).transpose()?;
         if endpoint.is_none() {
             return Err(GatewayError::Invalid(format!(
@@ -54,7 +55,7 @@ impl Gateway {
         let existing = rows::list(&mut tx, Some(&location)).await?;
         let open = |k: &&Koppeling| k.schooljaar == schooljaar && !k.status.is_final();
         if req.kind.is_dashboard() {
-            self.active_las_link(&mut tx, &location, &schooljaar, req.kind).await?;
+            self.active_las_link(&mut tx, &location, schooljaar, req.kind).await?;
             if let Some(k) = existing.iter().filter(open).find(|k| k.kind == req.kind) {
                 return Err(GatewayError::Conflict(format!(
                     "{location} already has a {} koppeling for {schooljaar} (koppeling {}, {})",
@@ -74,7 +75,7 @@ impl Gateway {
         rows::ensure_location(&mut tx, &location, now).await?;
         let new = NewKoppeling {
             location: &location,
-            schooljaar: &schooljaar,
+            schooljaar,
             kind: req.kind,
             endpoint: endpoint.as_deref(),
             klantcode: &self.settings.klantcode,
@@ -191,7 +192,7 @@ impl Gateway {
         actor: &str,
         reason: Option<&str>,
     ) -> Result<u64, GatewayError> {
-        let location = check_location(location)?;
+        let location = Location::parse(location)?;
         let now = self.now();
         let mut tx = self.store.pool().begin().await?;
         records::location_version(&mut tx, &location).await?;
@@ -262,7 +263,7 @@ impl Gateway {
         }
         let activated = (to == Status::Active && k.status != Status::Active).then_some(now);
         if activated.is_some() && k.kind.is_dashboard() {
-            self.active_las_link(&mut tx, &k.location, &k.schooljaar, k.kind).await?;
+            self.active_las_link(&mut tx, &k.location, k.schooljaar, k.kind).await?;
         }
         let mut stranded = None;
         if event == Event::Revoke {
@@ -304,7 +305,7 @@ impl Gateway {
         &self,
         conn: &mut AnyConnection,
         location: &str,
-        schooljaar: &str,
+        schooljaar: Schooljaar,
         kind: Kind,
     ) -> Result<Koppeling, GatewayError> {
         let refuse = || {
@@ -415,7 +416,7 @@ async fn tell(
          UNION SELECT a.email FROM accounts a JOIN account_locations l ON l.account_id = a.id \
          WHERE l.location = $1 AND a.role = 'school-admin' AND a.disabled = 0",
     )
-    .bind(&k.location)
+    .bind(k.location.as_str())
     .fetch_all(&mut *conn)
     .await?;
     let support: Vec<String> = if step == HandshakeStep::Requested {
@@ -434,10 +435,10 @@ async fn tell(
         }
         let n = Notification::Handshake {
             step,
-            school: k.location.clone(),
+            school: k.location.to_string(),
             koppeling_id: k.id,
             link_kind: k.kind.label().to_string(),
-            schooljaar: k.schooljaar.clone(),
+            schooljaar: k.schooljaar.to_string(),
             reason: reason.map(str::to_string),
             for_support,
             to: to.clone(),
@@ -475,21 +476,6 @@ async fn audit(
     };
     rows::audit(conn, &line, now).await?;
     Ok(())
-}
-
-/// A location is BRIN + dependance (`99DE00`) or a schoolkey: no spaces, at most 64 characters.
-pub fn check_location(s: &str) -> Result<String, GatewayError> {
-    let s = s.trim();
-    if s.is_empty() || s.len() > 64 || !s.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(GatewayError::Invalid(format!(
-            "'{s}' is not a school location: use BRIN + dependance such as 99DE00, or the schoolkey"
-        )));
-    }
-    let b = s.as_bytes();
-    if b.len() == 4 && b[..2].iter().all(u8::is_ascii_digit) {
-        return Err(GatewayError::Invalid(format!("'{s}' is a BRIN without dependance: add it, e.g. {s}00")));
-    }
-    Ok(s.to_string())
 }
 
 fn check_endpoint(s: &str) -> Result<String, GatewayError> {

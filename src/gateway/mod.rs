@@ -125,6 +125,12 @@ impl From<StoreError> for GatewayError {
     }
 }
 
+impl From<crate::location::InvalidLocation> for GatewayError {
+    fn from(e: crate::location::InvalidLocation) -> Self {
+        GatewayError::Invalid(e.to_string())
+    }
+}
+
 impl From<sqlx::Error> for GatewayError {
     fn from(e: sqlx::Error) -> Self {
         GatewayError::Store(StoreError::Db(e))

@@ -20,11 +20,12 @@
 use super::{Gateway, GatewayError};
 use crate::clock::dutch_date;
 use crate::import::{Category, Proposal};
+use crate::koppeling::Koppeling;
 use crate::koppeling::Status;
 use crate::message::values::Schooljaar;
 use crate::notify::Notification;
 use crate::school_year::{self as calendar, Window};
-use crate::store::koppelingen::{self as links, AuditLine, Koppeling, NewKoppeling};
+use crate::store::koppelingen::{self as links, AuditLine, NewKoppeling};
 use crate::store::school_years::{self as rows, SchoolYear};
 use crate::store::{imports as fetches, outbox};
 use serde::Serialize;
@@ -59,7 +60,7 @@ impl Gateway {
     /// An admin starts the next school year of `location` (from 1 August until 1 October).
     pub async fn prepare_school_year(&self, location: &str, actor: &str) -> Result<YearStart, GatewayError> {
         let current = self.current_links(location).await?;
-        let year = year_of(&current[0])?;
+        let year = current[0].schooljaar;
         let next = calendar::next(year)
             .ok_or_else(|| GatewayError::Invalid(format!("there is no school year after {year}")))?;
         // Started already: the next year (a race), or the current one, not completed yet.
@@ -106,7 +107,7 @@ impl Gateway {
         for location in locations {
             let current = current_of(&all, location);
             let Some(first) = current.first() else { continue };
-            let Some(due) = year_of(first).ok().and_then(|y| calendar::due_automatically(y, today)) else {
+            let Some(due) = calendar::due_automatically(first.schooljaar, today) else {
                 continue;
             };
             let mut conn = self.store.pool().acquire().await?;
@@ -145,7 +146,7 @@ impl Gateway {
         if k.kind.is_dashboard() {
             return Ok(());
         }
-        let Some(y) = rows::get(conn, &k.location, &k.schooljaar).await? else { return Ok(()) };
+        let Some(y) = rows::get(conn, &k.location, &k.schooljaar.to_string()).await? else { return Ok(()) };
         let pupils = p.leerlingen.iter().filter(|i| !matches!(i.category, Category::Skip { .. })).count();
         if y.completed_at.is_none() && pupils == 0 {
             return Err(GatewayError::Conflict(format!(
@@ -166,10 +167,10 @@ impl Gateway {
         actor: &str,
     ) -> Result<(), GatewayError> {
         let now = self.now();
-        if k.kind.is_dashboard() || !rows::complete(conn, &k.location, &k.schooljaar, actor, now).await? {
+        if k.kind.is_dashboard() || !rows::complete(conn, &k.location, &k.schooljaar.to_string(), actor, now).await? {
             return Ok(());
         }
-        let closed = rows::close_earlier(conn, &k.location, &k.schooljaar, now).await?;
+        let closed = rows::close_earlier(conn, &k.location, &k.schooljaar.to_string(), now).await?;
         let links_closed = self.close_earlier_links(conn, k, actor).await?;
         let reason = format!(
             "school year {} complete; earlier years closed: {} group(s) and {} teacher(s) deactivated, {} pupil(s) \
@@ -280,7 +281,7 @@ impl Gateway {
         let now = self.now();
         let new = NewKoppeling {
             location: &old.location,
-            schooljaar,
+            schooljaar: Schooljaar::parse(schooljaar).map_err(GatewayError::Invalid)?,
             kind: old.kind,
             endpoint: old.endpoint.as_deref(),
             klantcode: &old.klantcode,
@@ -375,7 +376,7 @@ impl Gateway {
         let las = links::list(&mut tx, Some(&y.location))
             .await?
             .into_iter()
-            .find(|k| k.schooljaar == y.schooljaar && !k.kind.is_dashboard() && k.status == Status::Active);
+            .find(|k| k.schooljaar.to_string() == y.schooljaar && !k.kind.is_dashboard() && k.status == Status::Active);
         let proposal_id = match &las {
             Some(k) => {
                 fetches::list_proposals(&mut tx, k.id).await?.into_iter().find(|(_, s)| s == "open").map(|p| p.0)
@@ -421,13 +422,9 @@ fn current_of(all: &[Koppeling], location: &str) -> Vec<Koppeling> {
     let Some(year) = all.iter().filter(active).filter(|k| !k.kind.is_dashboard()).map(|k| &k.schooljaar).max() else {
         return Vec::new();
     };
-    let mut v: Vec<Koppeling> = all.iter().filter(active).filter(|k| &k.schooljaar == year).cloned().collect();
+    let mut v: Vec<Koppeling> = all.iter().filter(active).filter(|k| k.schooljaar == *year).cloned().collect();
     v.sort_by_key(|k| (k.kind.is_dashboard(), k.id));
     v
-}
-
-fn year_of(k: &Koppeling) -> Result<Schooljaar, GatewayError> {
-    Schooljaar::parse(&k.schooljaar).map_err(GatewayError::Invalid)
 }
 
 fn started_already(y: &SchoolYear) -> String {

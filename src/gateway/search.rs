@@ -87,7 +87,8 @@ impl Gateway {
         let row = rows::get_proposal(&mut conn, proposal_id).await?;
         let k = links::get(&mut conn, row.koppeling_id).await?;
         let known =
-            records::snapshot(&mut conn, &k.location, &k.schooljaar, Some(k.id), records::Scope::Import).await?;
+            records::snapshot(&mut conn, &k.location, &k.schooljaar.to_string(), Some(k.id), records::Scope::Import)
+                .await?;
         let group_names: std::collections::HashMap<i64, &str> =
             known.groepen.iter().map(|g| (g.id, g.naam.as_str())).collect();
         let mut found: Vec<Found> = match tab {

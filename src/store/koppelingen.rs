@@ -2,32 +2,13 @@
 //! [`crate::vault`]); this module never sees a key in the clear.
 
 use super::{opt_ts, parse_ts, ts, Dialect, StoreError};
-use crate::koppeling::{Kind, Status};
+use crate::koppeling::{Kind, Koppeling, Status};
+use crate::location::Location;
+use crate::message::values::Schooljaar;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
-
-/// A koppeling as stored, without its key.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Koppeling {
-    pub id: i64,
-    pub location: String,
-    pub schooljaar: String,
-    pub kind: Kind,
-    pub endpoint: Option<String>,
-    pub status: Status,
-    pub has_key: bool,
-    pub klantcode: String,
-    pub klantnaam: String,
-    /// Dashboards: whether re-normed results are sent ("Boom wijzigingen verwerken").
-    pub process_changes: bool,
-    pub requested_at: DateTime<Utc>,
-    pub activated_at: Option<DateTime<Utc>>,
-    /// `laatstontvangengegevens` for the next delta fetch: when the last applied fetch ran.
-    pub delta_since: Option<DateTime<Utc>>,
-    pub last_full_at: Option<DateTime<Utc>>,
-}
 
 /// One line of the audit trail: who did what to which link, when and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,8 +32,8 @@ fn koppeling(row: &AnyRow) -> Result<Koppeling, StoreError> {
     let corrupt = StoreError::Corrupt;
     Ok(Koppeling {
         id: row.try_get("id")?,
-        location: row.try_get("location")?,
-        schooljaar: row.try_get("schooljaar")?,
+        location: Location::parse(&row.try_get::<String, _>("location")?).map_err(|e| corrupt(e.to_string()))?,
+        schooljaar: Schooljaar::parse(&row.try_get::<String, _>("schooljaar")?).map_err(corrupt)?,
         kind: Kind::parse(&row.try_get::<String, _>("kind")?).map_err(corrupt)?,
         endpoint: row.try_get("endpoint")?,
         status: Status::parse(&row.try_get::<String, _>("status")?).map_err(corrupt)?,
@@ -76,39 +57,29 @@ pub(crate) fn flag(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
 }
 
 /// Makes sure the location exists (first link of a school creates it).
-pub async fn ensure_location(conn: &mut AnyConnection, location: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let (brin, dep, key) = split_location(location);
+pub async fn ensure_location(
+    conn: &mut AnyConnection,
+    location: &Location,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (brin, dep) = location.brin_dependance().unzip();
     sqlx::query(
         "INSERT INTO locations (location, brincode, dependancecode, schoolkey, version, created_at) \
          VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (location) DO NOTHING",
     )
-    .bind(location)
+    .bind(location.as_str())
     .bind(brin)
     .bind(dep)
-    .bind(key)
+    .bind(location.schoolkey())
     .bind(ts(now))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// `99DE00` is BRIN `99DE` + dependance `00`; anything else is a schoolkey.
-pub fn split_location(location: &str) -> (Option<String>, Option<String>, Option<String>) {
-    let b = location.as_bytes();
-    let brin = b.len() == 6
-        && b[..2].iter().all(u8::is_ascii_digit)
-        && b[2..4].iter().all(u8::is_ascii_uppercase)
-        && b[4..].iter().all(u8::is_ascii_digit);
-    if brin {
-        (Some(location[..4].to_string()), Some(location[4..].to_string()), None)
-    } else {
-        (None, None, Some(location.to_string()))
-    }
-}
-
 pub struct NewKoppeling<'a> {
-    pub location: &'a str,
-    pub schooljaar: &'a str,
+    pub location: &'a Location,
+    pub schooljaar: Schooljaar,
     pub kind: Kind,
     pub endpoint: Option<&'a str>,
     pub klantcode: &'a str,
@@ -120,8 +91,8 @@ pub async fn insert(conn: &mut AnyConnection, k: &NewKoppeling<'_>, now: DateTim
         "INSERT INTO koppelingen (location, schooljaar, kind, endpoint, status, klantcode, klantnaam, process_changes, \
          requested_at, version) VALUES ($1, $2, $3, $4, 'requested', $5, $6, 1, $7, 0) RETURNING id",
     )
-    .bind(k.location)
-    .bind(k.schooljaar)
+    .bind(k.location.as_str())
+    .bind(k.schooljaar.to_string())
     .bind(k.kind.as_str())
     .bind(k.endpoint)
     .bind(k.klantcode)

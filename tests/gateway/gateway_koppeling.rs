@@ -218,10 +218,11 @@ async fn the_database_holds_one_open_las_link_per_location_and_year_even_when_in
         let store = db.store().await;
         let mut conn = store.pool().acquire().await.unwrap();
         let now = chrono::Utc::now();
-        ensure_location(&mut conn, "99DE00", now).await.unwrap();
+        let at = uwlr::location::Location::parse("99DE00").unwrap();
+        ensure_location(&mut conn, &at, now).await.unwrap();
         let link = |kind| NewKoppeling {
-            location: "99DE00",
-            schooljaar: SCHOOLJAAR,
+            location: &at,
+            schooljaar: uwlr::message::values::Schooljaar::parse(SCHOOLJAAR).unwrap(),
             kind,
             endpoint: Some("http://127.0.0.1:9/uwlr"),
             klantcode: "BOOM",
@@ -323,9 +324,10 @@ async fn revoking_a_las_link_closes_its_dashboard_links_in_the_same_transaction(
         assert!(conflict(gw.approve_koppeling(f.id, "support", None).await.unwrap_err()).contains("request a new"));
         assert!(conflict(gw.request_koppeling(&dash, "a").await.unwrap_err()).contains("active LAS koppeling"));
         let mut conn = pool.acquire().await.unwrap();
+        let at = uwlr::location::Location::parse("99DE00").unwrap();
         let stray = uwlr::store::koppelingen::NewKoppeling {
-            location: "99DE00",
-            schooljaar: SCHOOLJAAR,
+            location: &at,
+            schooljaar: uwlr::message::values::Schooljaar::parse(SCHOOLJAAR).unwrap(),
             kind: Kind::Schoolkr8,
             endpoint: Some("http://127.0.0.1:9/dashboard"),
             klantcode: "BOOM",

@@ -106,7 +106,10 @@ async fn preparing_is_possible_from_1_august_until_1_october() {
         // is completed.
         let (old, new) = (gw.koppeling(old).await.unwrap(), gw.koppeling(new).await.unwrap());
         assert_eq!((old.status, old.has_key), (Status::Active, true), "{}", db.name);
-        assert_eq!((new.status, new.has_key, new.schooljaar.as_str()), (Status::Active, true, "2026-2027"));
+        assert_eq!(
+            (new.status, new.has_key, new.schooljaar.to_string()),
+            (Status::Active, true, "2026-2027".to_string())
+        );
         assert_eq!(new.endpoint, old.endpoint);
         let e = conflict(gw.prepare_school_year("99DE00", "admin@school").await.unwrap_err());
         assert!(e.contains("already started"), "{e}");

@@ -22,6 +22,8 @@ use super::faults::{FaultInjector, FaultSetting, FaultStatus};
 use super::keys::{generate_key, IssuedKey, KeyStore, ALPHANUMERIC};
 use super::results::ResultStore;
 use super::{pick_klant, AdminError, Klant, SchoolName};
+use crate::koppeling::check_esis_verificatiecode;
+use crate::location::Location;
 use crate::message::fault::Fault;
 use crate::message::leerlinggegevens::{
     GroepItem, GroepSoort, Leerkracht, Leerling, Leerlinggegevens, SchoolIdentificatie, Verzoek,
@@ -86,19 +88,6 @@ pub enum DeltaMode {
     /// Only pupils and teachers changed since that moment (all groups, so references
     /// hold); the full set when no pupil changed.
     Changed,
-}
-
-/// The ESIS verification-code rules: starts with BRIN + vestigingsnummer, 20 to 50
-/// characters. The refusal names the rule that failed.
-pub fn check_verificatiecode(code: &str, brin_vestiging: &str) -> Result<(), String> {
-    if !code.starts_with(brin_vestiging) {
-        return Err(format!("the verificatiecode must start with BRIN + vestigingsnummer '{brin_vestiging}'"));
-    }
-    let n = code.chars().count();
-    if !(20..=50).contains(&n) {
-        return Err(format!("the verificatiecode must be 20 to 50 characters long; it has {n}"));
-    }
-    Ok(())
 }
 
 /// One change to a school's data, for the change log.
@@ -448,13 +437,14 @@ impl MockLas {
             let Some(brin) = s.name.brincode.as_deref() else {
                 return Err(AdminError::bad_request("ESIS activates a koppeling by BRIN; this school has none"));
             };
-            let prefix = format!("{brin}{}", s.name.dependancecode.as_deref().unwrap_or("00"));
+            let location = Location::brin(brin, s.name.dependancecode.as_deref().unwrap_or("00"))
+                .map_err(|e| bad(e.to_string()))?;
             let code = req.verificatiecode.as_deref().ok_or_else(|| {
                 AdminError::bad_request(format!(
-                    "ESIS needs a verificatiecode: starting with '{prefix}', 20 to 50 characters"
+                    "ESIS needs a verificatiecode: starting with '{location}', 20 to 50 characters"
                 ))
             })?;
-            check_verificatiecode(code, &prefix).map_err(bad)?;
+            check_esis_verificatiecode(code, &location).map_err(bad)?;
         }
         let key = generate_key(profile.key_len(), ALPHANUMERIC);
         let replaced = st.keys.revoke_school(&id);
