@@ -39,6 +39,8 @@
 //!   it comes in.
 //! - [`free_text`]: text people type, refused with control characters where it comes in
 //!   and escaped wherever it is printed.
+//! - [`redact`]: secrets taken out of text before it is shown: a key raw or escaped, the
+//!   `autorisatiesleutel` element, a URL's password.
 //! - [`private`]: files we write (database, keys, token, mail) 0600 in folders 0700,
 //!   whatever the umask.
 //! - [`metrics`]: Prometheus metrics of the UWLR server, fetches and deliveries, and the
@@ -78,6 +80,7 @@ pub mod mock;
 pub mod notify;
 pub mod private;
 pub mod profile;
+pub mod redact;
 pub mod results;
 pub mod school_year;
 pub mod server;

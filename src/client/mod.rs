@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What replaces the key in captured exchanges.
-pub const REDACTED: &str = "***REDACTED***";
+pub use crate::redact::REDACTED;
 
 /// Receives every exchange for audit: the operation name (`HaalLeerlinggegevens`...), the
 /// request as sent and the answer as received, both with the key redacted. `status` is
@@ -352,7 +352,8 @@ impl Client {
     ) -> Result<(Body, Vec<Diagnostic>), ClientError> {
         let opts = EncodeOptions { envelope: true, indent: false, declaration: true };
         let bytes = crate::message::encode_to_vec(body, Some(auth), &opts).map_err(ClientError::Encode)?;
-        let redacted_request = self.capture.as_ref().map(|_| redact_request(&bytes, &auth.autorisatiesleutel));
+        let redacted_request =
+            self.capture.as_ref().map(|_| crate::redact::key_in_request(&bytes, &auth.autorisatiesleutel));
         let bytes = Bytes::from(bytes);
         let mut attempt = 0u32;
         loop {
@@ -364,7 +365,12 @@ impl Client {
             };
             if let (Some(capture), Some(req)) = (&self.capture, &redacted_request) {
                 match &raw {
-                    Ok(r) => capture.exchange(op.name, req, Some(r.status), &redact(&r.body, &auth.autorisatiesleutel)),
+                    Ok(r) => capture.exchange(
+                        op.name,
+                        req,
+                        Some(r.status),
+                        &crate::redact::key_in_bytes(&r.body, &auth.autorisatiesleutel),
+                    ),
                     Err(_) => capture.exchange(op.name, req, None, &[]),
                 }
             }
@@ -432,7 +438,7 @@ impl Client {
     fn interpret(&self, op: Operation, raw: Raw, key: &str) -> Result<(Body, Vec<Diagnostic>), ClientError> {
         let ok = (200..300).contains(&raw.status);
         let http_error = |raw: &Raw| {
-            let shown = redact(&raw.body[..raw.body.len().min(600)], key);
+            let shown = crate::redact::key_in_bytes(&raw.body[..raw.body.len().min(600)], key);
             let text: String = String::from_utf8_lossy(&shown).chars().take(200).collect();
             ClientError::Http { status: raw.status, body_start: text.trim().to_string() }
         };
@@ -470,75 +476,9 @@ fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
-/// The request with the content of every `autorisatiesleutel` element replaced, and any
-/// other occurrence of the key too.
-fn redact_request(bytes: &[u8], key: &str) -> Vec<u8> {
-    let open = b"autorisatiesleutel>";
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(p) = find(&bytes[i..], open) {
-        let tag_end = i + p + open.len();
-        // A start tag: `<autorisatiesleutel>` or `<x:autorisatiesleutel>`, not the end tag.
-        let is_start =
-            bytes[..i + p].iter().rposition(|&b| b == b'<').is_some_and(|lt| bytes.get(lt + 1) != Some(&b'/'));
-        out.extend_from_slice(&bytes[i..tag_end]);
-        i = tag_end;
-        if is_start {
-            if let Some(close) = find(&bytes[i..], b"</") {
-                out.extend_from_slice(REDACTED.as_bytes());
-                i += close;
-            }
-        }
-    }
-    out.extend_from_slice(&bytes[i..]);
-    redact(&out, key)
-}
-
-/// Every occurrence of `key`, raw or XML-escaped, replaced. (A very short key makes the
-/// capture hard to read; it never makes it leak.)
-fn redact(bytes: &[u8], key: &str) -> Vec<u8> {
-    if key.is_empty() {
-        return bytes.to_vec();
-    }
-    let escaped = key.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let mut out = replace_all(bytes, key.as_bytes());
-    if escaped != key {
-        out = replace_all(&out, escaped.as_bytes());
-    }
-    out
-}
-
-fn replace_all(bytes: &[u8], needle: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(p) = find(&bytes[i..], needle) {
-        out.extend_from_slice(&bytes[i..i + p]);
-        out.extend_from_slice(REDACTED.as_bytes());
-        i += p + needle.len();
-    }
-    out.extend_from_slice(&bytes[i..]);
-    out
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redaction_covers_element_and_occurrences() {
-        let req = b"<a:autorisatiesleutel>k&amp;ey</a:autorisatiesleutel><x>k&amp;ey</x>";
-        let out = String::from_utf8(redact_request(req, "k&ey")).unwrap();
-        assert_eq!(out, "<a:autorisatiesleutel>***REDACTED***</a:autorisatiesleutel><x>***REDACTED***</x>");
-        let out = String::from_utf8(redact(b"fault: secret123 bad", "secret123")).unwrap();
-        assert_eq!(out, "fault: ***REDACTED*** bad");
-    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

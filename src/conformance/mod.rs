@@ -219,12 +219,7 @@ async fn run_one(id: CheckId, ctx: &mut Ctx<'_>) -> Verdict {
 
 /// The key never reaches a report, whatever the LAS echoed back.
 fn redact(mut o: Outcome, key: &str) -> Outcome {
-    if key.chars().count() < 4 {
-        return o;
-    }
-    const SHOWN: &str = "***REDACTED***";
-    let escaped = requests::escape(key);
-    let clean = |s: &str| s.replace(key, SHOWN).replace(&escaped, SHOWN);
+    let clean = |s: &str| crate::redact::key_in_text(s, key);
     o.why = clean(&o.why);
     o.fix = o.fix.as_deref().map(clean);
     for d in &mut o.details {

@@ -9,6 +9,7 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::Mail;
+use crate::redact::url_password;
 
 /// How long one SMTP step (connect, each command) may take before the send counts as a
 /// transient failure. Short enough that a dead server does not hold up the outbox for minutes.
@@ -33,7 +34,7 @@ pub enum MailTransport {
 }
 
 /// An SMTP connection URL as lettre reads it (`smtp://user:pass@host:587?tls=required`,
-/// `smtps://host`). Holds a password, so `Debug` and `Display` replace it with `[redacted]`;
+/// `smtps://host`). Holds a password, so `Debug` and `Display` replace it (`redact::url_password`);
 /// only [`SmtpUrl::expose`] gives the full text.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SmtpUrl(String);
@@ -44,10 +45,10 @@ impl SmtpUrl {
     pub fn new(url: &str) -> Result<SmtpUrl, NotifyError> {
         let url = url.trim();
         if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-            return Err(NotifyError::UnknownTransport { spec: redact_userinfo(url) });
+            return Err(NotifyError::UnknownTransport { spec: url_password(url) });
         }
         AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|err| NotifyError::BadSmtpUrl { url: redact_userinfo(url), reason: err.to_string() })?;
+            .map_err(|err| NotifyError::BadSmtpUrl { url: url_password(url), reason: err.to_string() })?;
         Ok(SmtpUrl(url.to_owned()))
     }
 
@@ -59,7 +60,7 @@ impl SmtpUrl {
 
 impl fmt::Display for SmtpUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&redact_userinfo(&self.0))
+        f.write_str(&url_password(&self.0))
     }
 }
 
@@ -156,7 +157,7 @@ impl MailTransport {
         if spec.starts_with("smtp://") || spec.starts_with("smtps://") {
             return Ok(MailTransport::Smtp { url: SmtpUrl::new(spec)?, timeout: DEFAULT_SMTP_TIMEOUT });
         }
-        Err(NotifyError::UnknownTransport { spec: redact_userinfo(spec) })
+        Err(NotifyError::UnknownTransport { spec: url_password(spec) })
     }
 
     /// The same transport with another SMTP step timeout; a file transport is unchanged.
@@ -238,23 +239,6 @@ fn classify_smtp(url: &SmtpUrl, err: &lettre::transport::smtp::Error) -> NotifyE
     }
 }
 
-/// Replaces the password in `scheme://user:password@host...` with `[redacted]`. Everything from
-/// the first `:` after the user name to the last `@` goes, so a password with an unescaped `@`
-/// or `/` is hidden too; when in doubt this hides more than the password, never less.
-fn redact_userinfo(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end..];
-    let Some(at) = rest.rfind('@') else {
-        return url.to_owned();
-    };
-    match rest[..at].find(':') {
-        Some(colon) => format!("{}{}:[redacted]{}", &url[..scheme_end], &rest[..colon], &rest[at..]),
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,17 +306,12 @@ mod tests {
         let transport = MailTransport::parse("smtp://mailer:hunter2@mail.example:587?tls=required", data).unwrap();
         for shown in [format!("{transport}"), format!("{transport:?}"), format!("{transport:#?}")] {
             assert!(!shown.contains("hunter2"), "{shown}");
-            assert!(shown.contains("mailer:[redacted]@mail.example:587"), "{shown}");
+            assert!(shown.contains("mailer:***REDACTED***@mail.example:587"), "{shown}");
         }
         let err = MailTransport::parse("smtp://mailer:hunter2@mail.example?tls=sometimes", data).unwrap_err();
         assert!(!err.to_string().contains("hunter2") && !format!("{err:?}").contains("hunter2"), "{err}");
         let err = MailTransport::parse("smtpx://mailer:hunter2@mail.example", data).unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
-
-        assert_eq!(redact_userinfo("smtp://u:p@ss/w@host:25"), "smtp://u:[redacted]@host:25");
-        assert_eq!(redact_userinfo("smtp://host:25"), "smtp://host:25");
-        assert_eq!(redact_userinfo("smtp://user@host"), "smtp://user@host");
-        assert_eq!(redact_userinfo("no scheme:secret@host"), "no scheme:secret@host");
     }
 
     #[tokio::test]

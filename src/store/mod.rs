@@ -104,8 +104,9 @@ impl Store {
         } else {
             return Err(StoreError::Url(url.to_string()));
         };
-        let options =
-            AnyConnectOptions::from_str(url).map_err(|_| StoreError::Url(redact_url(url)))?.disable_statement_logging();
+        let options = AnyConnectOptions::from_str(url)
+            .map_err(|_| StoreError::Url(crate::redact::url_password(url)))?
+            .disable_statement_logging();
         let pool = AnyPoolOptions::new()
             // SQLite has one writer; a single connection keeps writers from waiting on each
             // other's locks (and from "database is locked" under load). WAL with
@@ -201,20 +202,6 @@ async fn schema_lock(db: &Path) -> Result<std::fs::File, StoreError> {
     .await
     .map_err(|e| StoreError::Corrupt(format!("schema lock: {e}")))?;
     opened.map_err(|e| StoreError::Url(format!("{} (cannot lock it for the schema steps: {e})", db.display())))
-}
-
-/// A URL with its password replaced, for error messages.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let userinfo = &url[s + 3..at];
-            match userinfo.find(':') {
-                Some(c) => format!("{}{}:***{}", &url[..s + 3], &userinfo[..c], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
 }
 
 /// A moment as stored: RFC 3339, UTC, microseconds; sorts as text.
@@ -343,13 +330,6 @@ mod tests {
         .unwrap();
         assert_eq!((audit.0, audit.1.as_str(), audit.2.as_str()), (2, "t9", "active"));
         assert!(audit.3.ends_with("1 queued result(s) kept as delivery errors"), "{}", audit.3);
-    }
-
-    #[test]
-    fn urls_lose_their_password() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
-        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact_url("sqlite:///x"), "sqlite:///x");
     }
 
     #[test]
