@@ -7,10 +7,12 @@
 use super::pupils::{enrol, identity_clash, issue_boom_number};
 use super::records::bump_location;
 use super::{ts, StoreError};
-use crate::import::{Category, ExternalRef, Item, Proposal, SkipReason, Tab};
+use crate::import::{
+    Category, Deactivation, ExternalRef, GroepFields, Item, LeerkrachtFields, LeerlingFields, Proposal, SkipReason, Tab,
+};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What applying wrote.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -32,6 +34,7 @@ struct Writer<'a> {
     koppeling_id: i64,
     location: &'a str,
     schooljaar: &'a str,
+    at: DateTime<Utc>,
     now: String,
     writes: usize,
     fail: FailPoint,
@@ -47,239 +50,284 @@ pub async fn apply(
     now: DateTime<Utc>,
     fail: FailPoint,
 ) -> Result<ApplyReport, StoreError> {
-    let mut w = Writer { conn, koppeling_id, location, schooljaar, now: ts(now), writes: 0, fail };
+    let mut w = Writer { conn, koppeling_id, location, schooljaar, at: now, now: ts(now), writes: 0, fail };
     let mut report = ApplyReport::default();
     // Groups first: people refer to them by LAS key, also to groups this proposal leaves
     // unchanged (and so does not list), which the link's external keys resolve.
-    let mut groups = w.known_groups().await?;
-    for item in &p.groepen {
-        let f = &item.fields;
-        let id = match &item.category {
-            Category::New => {
-                let r = sqlx::query(
-                    "INSERT INTO groepen (location, schooljaar, naam, jaargroep, samengesteld, active, created_at, \
-                     updated_at) VALUES ($1, $6, $2, $3, $4, 1, $5, $5) RETURNING id",
-                )
-                .bind(w.location)
-                .bind(&f.naam)
-                .bind(&f.jaargroep)
-                .bind(i64::from(f.samengesteld))
-                .bind(&w.now)
-                .bind(w.schooljaar)
-                .fetch_one(&mut *w.conn)
-                .await?;
-                report.created[0] += 1;
-                r.try_get(0)?
-            }
-            Category::Existing { id, .. } => {
-                sqlx::query("UPDATE groepen SET naam = $1, jaargroep = $2, active = 1, updated_at = $3 WHERE id = $4")
-                    .bind(&f.naam)
-                    .bind(&f.jaargroep)
-                    .bind(&w.now)
-                    .bind(id)
-                    .execute(&mut *w.conn)
-                    .await?;
-                report.updated[0] += 1;
-                *id
-            }
-            Category::Skip { reason } => {
-                w.skip(Tab::Groepen, item, reason, &mut report).await?;
-                groups.remove(&item.record.key);
-                continue;
-            }
-        };
-        w.link(Tab::Groepen, id, &item.external).await?;
-        groups.insert(item.record.key.clone(), id);
-    }
-
-    for item in &p.leerkrachten {
-        let f = &item.fields;
-        let id = match &item.category {
-            Category::New => {
-                let r = sqlx::query(
-                    "INSERT INTO leerkrachten (location, schooljaar, achternaam, voorvoegsel, voorletters, roepnaam, \
-                     emailadres, active, created_at, updated_at) VALUES ($1, $8, $2, $3, $4, $5, $6, 1, $7, $7) \
-                     RETURNING id",
-                )
-                .bind(w.location)
-                .bind(&f.achternaam)
-                .bind(&f.voorvoegsel)
-                .bind(&f.voorletters)
-                .bind(&f.roepnaam)
-                .bind(&f.emailadres)
-                .bind(&w.now)
-                .bind(w.schooljaar)
-                .fetch_one(&mut *w.conn)
-                .await?;
-                report.created[1] += 1;
-                if let Some(mail) = &f.emailadres {
-                    let name = [&f.roepnaam, &f.voorvoegsel, &f.achternaam]
-                        .into_iter()
-                        .flatten()
-                        .map(String::as_str)
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    report.invitations.push((name, mail.clone()));
-                }
-                r.try_get(0)?
-            }
-            Category::Existing { id, .. } => {
-                sqlx::query(
-                    "UPDATE leerkrachten SET achternaam = $1, voorvoegsel = $2, voorletters = $3, roepnaam = $4, \
-                     emailadres = $5, active = 1, updated_at = $6, schooljaar = $8 WHERE id = $7",
-                )
-                .bind(&f.achternaam)
-                .bind(&f.voorvoegsel)
-                .bind(&f.voorletters)
-                .bind(&f.roepnaam)
-                .bind(&f.emailadres)
-                .bind(&w.now)
-                .bind(id)
-                .bind(w.schooljaar)
-                .execute(&mut *w.conn)
-                .await?;
-                // Only this year's memberships: earlier years' groups keep who taught them.
-                sqlx::query(
-                    "DELETE FROM leerkracht_groepen WHERE leerkracht_id = $1 \
-                     AND groep_id IN (SELECT id FROM groepen WHERE schooljaar = $2)",
-                )
-                .bind(id)
-                .bind(w.schooljaar)
-                .execute(&mut *w.conn)
-                .await?;
-                report.updated[1] += 1;
-                *id
-            }
-            Category::Skip { reason } => {
-                w.skip(Tab::Leerkrachten, item, reason, &mut report).await?;
-                continue;
-            }
-        };
-        for g in unique(f.groepen.iter().filter_map(|k| groups.get(k))) {
-            sqlx::query("INSERT INTO leerkracht_groepen (leerkracht_id, groep_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(g)
-                .execute(&mut *w.conn)
-                .await?;
-        }
-        w.link(Tab::Leerkrachten, id, &item.external).await?;
-    }
-
-    // Teachers who carry on unchanged into a new year's groups.
-    for (id, keys) in &p.year_groups {
-        for g in unique(keys.iter().filter_map(|k| groups.get(k))) {
-            sqlx::query(
-                "INSERT INTO leerkracht_groepen (leerkracht_id, groep_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(g)
-            .execute(&mut *w.conn)
-            .await?;
-        }
-    }
-
-    for item in &p.leerlingen {
-        let f = &item.fields;
-        let groep = f.groep.as_ref().and_then(|k| groups.get(k)).copied();
-        let geboortedatum = f.geboortedatum.map(|d| d.format("%Y-%m-%d").to_string());
-        let id = match &item.category {
-            Category::New => {
-                let boom = issue_boom_number(w.conn, now).await?;
-                let r = sqlx::query(
-                    "INSERT INTO leerlingen (location, schooljaar, achternaam, voorvoegsel, voorletters, roepnaam, \
-                     geboortedatum, geslacht, jaargroep, groep_id, active, created_at, updated_at, boom_nummer, \
-                     las_key, eckid) VALUES ($1, $11, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $12, $13, $14) \
-                     RETURNING id",
-                )
-                .bind(w.location)
-                .bind(&f.achternaam)
-                .bind(&f.voorvoegsel)
-                .bind(&f.voorletters)
-                .bind(&f.roepnaam)
-                .bind(&geboortedatum)
-                .bind(&f.geslacht)
-                .bind(&f.jaargroep)
-                .bind(groep)
-                .bind(&w.now)
-                .bind(w.schooljaar)
-                .bind(&boom)
-                .bind(&item.external.las_key)
-                .bind(&item.external.eckid)
-                .fetch_one(&mut *w.conn)
-                .await
-                .map_err(|e| identity_clash(e, &format!("new pupil {}", item.record.key)))?;
-                report.created[2] += 1;
-                r.try_get(0)?
-            }
-            Category::Existing { id, .. } => {
-                sqlx::query(
-                    "UPDATE leerlingen SET achternaam = $1, voorvoegsel = $2, voorletters = $3, roepnaam = $4, \
-                     geboortedatum = $5, geslacht = $6, jaargroep = $7, groep_id = $8, active = 1, \
-                     deactivated_at = NULL, updated_at = $9, schooljaar = $11, las_key = COALESCE($12, las_key), \
-                     eckid = COALESCE($13, eckid) WHERE id = $10",
-                )
-                .bind(&f.achternaam)
-                .bind(&f.voorvoegsel)
-                .bind(&f.voorletters)
-                .bind(&f.roepnaam)
-                .bind(&geboortedatum)
-                .bind(&f.geslacht)
-                .bind(&f.jaargroep)
-                .bind(groep)
-                .bind(&w.now)
-                .bind(id)
-                .bind(w.schooljaar)
-                .bind(&item.external.las_key)
-                .bind(&item.external.eckid)
-                .execute(&mut *w.conn)
-                .await
-                .map_err(|e| identity_clash(e, &format!("pupil {}", item.record.key)))?;
-                // Only this year's composed groups: earlier years' stay as they were.
-                sqlx::query(
-                    "DELETE FROM leerling_groepen WHERE leerling_id = $1 \
-                     AND groep_id IN (SELECT id FROM groepen WHERE schooljaar = $2)",
-                )
-                .bind(id)
-                .bind(w.schooljaar)
-                .execute(&mut *w.conn)
-                .await?;
-                report.updated[2] += 1;
-                *id
-            }
-            Category::Skip { reason } => {
-                w.skip(Tab::Leerlingen, item, reason, &mut report).await?;
-                continue;
-            }
-        };
-        enrol(w.conn, id, w.schooljaar, groep, f.jaargroep.as_deref()).await?;
-        for g in unique(f.samengestelde_groepen.iter().filter_map(|k| groups.get(k))) {
-            sqlx::query("INSERT INTO leerling_groepen (leerling_id, groep_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(g)
-                .execute(&mut *w.conn)
-                .await?;
-        }
-        w.link(Tab::Leerlingen, id, &item.external).await?;
-    }
-
-    for d in &p.deactivations {
-        let sql = match d.tab {
-            Tab::Groepen => "UPDATE groepen SET active = 0, updated_at = $1 WHERE id = $2 AND location = $3",
-            Tab::Leerkrachten => "UPDATE leerkrachten SET active = 0, updated_at = $1 WHERE id = $2 AND location = $3",
-            Tab::Leerlingen => {
-                "UPDATE leerlingen SET active = 0, deactivated_at = $1, updated_at = $1 WHERE id = $2 AND location = $3"
-            }
-        };
-        sqlx::query(sql).bind(&w.now).bind(d.id).bind(w.location).execute(&mut *w.conn).await?;
-        w.wrote()?;
-        report.deactivated[d.tab as usize] += 1;
-    }
+    let groups = w.groepen(&p.groepen, &mut report).await?;
+    w.leerkrachten(&p.leerkrachten, &groups, &mut report).await?;
+    w.year_groups(&p.year_groups, &groups).await?;
+    w.leerlingen(&p.leerlingen, &groups, &mut report).await?;
+    w.deactivations(&p.deactivations, &mut report).await?;
     w.carry_on_unlisted().await?;
     bump_location(w.conn, location).await?;
     Ok(report)
 }
 
+/// Group LAS key → record id of the groups a proposal's people refer to.
+type Groups = HashMap<String, i64>;
+
 impl Writer<'_> {
+    /// The groups: created, updated or skipped; returns every group people may name.
+    async fn groepen(&mut self, items: &[Item<GroepFields>], report: &mut ApplyReport) -> Result<Groups, StoreError> {
+        let mut groups = self.known_groups().await?;
+        for item in items {
+            let f = &item.fields;
+            let id = match &item.category {
+                Category::New => {
+                    let r = sqlx::query(
+                        "INSERT INTO groepen (location, schooljaar, naam, jaargroep, samengesteld, active, created_at, \
+                         updated_at) VALUES ($1, $6, $2, $3, $4, 1, $5, $5) RETURNING id",
+                    )
+                    .bind(self.location)
+                    .bind(&f.naam)
+                    .bind(&f.jaargroep)
+                    .bind(i64::from(f.samengesteld))
+                    .bind(&self.now)
+                    .bind(self.schooljaar)
+                    .fetch_one(&mut *self.conn)
+                    .await?;
+                    report.created[0] += 1;
+                    r.try_get(0)?
+                }
+                Category::Existing { id, .. } => {
+                    sqlx::query(
+                        "UPDATE groepen SET naam = $1, jaargroep = $2, active = 1, updated_at = $3 WHERE id = $4",
+                    )
+                    .bind(&f.naam)
+                    .bind(&f.jaargroep)
+                    .bind(&self.now)
+                    .bind(id)
+                    .execute(&mut *self.conn)
+                    .await?;
+                    report.updated[0] += 1;
+                    *id
+                }
+                Category::Skip { reason } => {
+                    self.skip(Tab::Groepen, item, reason, report).await?;
+                    groups.remove(&item.record.key);
+                    continue;
+                }
+            };
+            self.link(Tab::Groepen, id, &item.external).await?;
+            groups.insert(item.record.key.clone(), id);
+        }
+        Ok(groups)
+    }
+
+    /// The teachers, with this year's memberships of `groups`; a new one with an e-mail
+    /// address is to be invited.
+    async fn leerkrachten(
+        &mut self,
+        items: &[Item<LeerkrachtFields>],
+        groups: &Groups,
+        report: &mut ApplyReport,
+    ) -> Result<(), StoreError> {
+        for item in items {
+            let f = &item.fields;
+            let id = match &item.category {
+                Category::New => {
+                    let r = sqlx::query(
+                        "INSERT INTO leerkrachten (location, schooljaar, achternaam, voorvoegsel, voorletters, roepnaam, \
+                         emailadres, active, created_at, updated_at) VALUES ($1, $8, $2, $3, $4, $5, $6, 1, $7, $7) \
+                         RETURNING id",
+                    )
+                    .bind(self.location)
+                    .bind(&f.achternaam)
+                    .bind(&f.voorvoegsel)
+                    .bind(&f.voorletters)
+                    .bind(&f.roepnaam)
+                    .bind(&f.emailadres)
+                    .bind(&self.now)
+                    .bind(self.schooljaar)
+                    .fetch_one(&mut *self.conn)
+                    .await?;
+                    report.created[1] += 1;
+                    if let Some(mail) = &f.emailadres {
+                        let name = [&f.roepnaam, &f.voorvoegsel, &f.achternaam]
+                            .into_iter()
+                            .flatten()
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        report.invitations.push((name, mail.clone()));
+                    }
+                    r.try_get(0)?
+                }
+                Category::Existing { id, .. } => {
+                    sqlx::query(
+                        "UPDATE leerkrachten SET achternaam = $1, voorvoegsel = $2, voorletters = $3, roepnaam = $4, \
+                         emailadres = $5, active = 1, updated_at = $6, schooljaar = $8 WHERE id = $7",
+                    )
+                    .bind(&f.achternaam)
+                    .bind(&f.voorvoegsel)
+                    .bind(&f.voorletters)
+                    .bind(&f.roepnaam)
+                    .bind(&f.emailadres)
+                    .bind(&self.now)
+                    .bind(id)
+                    .bind(self.schooljaar)
+                    .execute(&mut *self.conn)
+                    .await?;
+                    // Only this year's memberships: earlier years' groups keep who taught them.
+                    sqlx::query(
+                        "DELETE FROM leerkracht_groepen WHERE leerkracht_id = $1 \
+                         AND groep_id IN (SELECT id FROM groepen WHERE schooljaar = $2)",
+                    )
+                    .bind(id)
+                    .bind(self.schooljaar)
+                    .execute(&mut *self.conn)
+                    .await?;
+                    report.updated[1] += 1;
+                    *id
+                }
+                Category::Skip { reason } => {
+                    self.skip(Tab::Leerkrachten, item, reason, report).await?;
+                    continue;
+                }
+            };
+            for g in unique(f.groepen.iter().filter_map(|k| groups.get(k))) {
+                sqlx::query("INSERT INTO leerkracht_groepen (leerkracht_id, groep_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(g)
+                    .execute(&mut *self.conn)
+                    .await?;
+            }
+            self.link(Tab::Leerkrachten, id, &item.external).await?;
+        }
+        Ok(())
+    }
+
+    /// Teachers who carry on unchanged into a new year's groups.
+    async fn year_groups(
+        &mut self,
+        year_groups: &BTreeMap<i64, Vec<String>>,
+        groups: &Groups,
+    ) -> Result<(), StoreError> {
+        for (id, keys) in year_groups {
+            for g in unique(keys.iter().filter_map(|k| groups.get(k))) {
+                sqlx::query(
+                    "INSERT INTO leerkracht_groepen (leerkracht_id, groep_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(g)
+                .execute(&mut *self.conn)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The pupils, each enrolled in this year with its group and composed groups.
+    async fn leerlingen(
+        &mut self,
+        items: &[Item<LeerlingFields>],
+        groups: &Groups,
+        report: &mut ApplyReport,
+    ) -> Result<(), StoreError> {
+        for item in items {
+            let f = &item.fields;
+            let groep = f.groep.as_ref().and_then(|k| groups.get(k)).copied();
+            let geboortedatum = f.geboortedatum.map(|d| d.format("%Y-%m-%d").to_string());
+            let id = match &item.category {
+                Category::New => {
+                    let boom = issue_boom_number(self.conn, self.at).await?;
+                    let r = sqlx::query(
+                        "INSERT INTO leerlingen (location, schooljaar, achternaam, voorvoegsel, voorletters, roepnaam, \
+                         geboortedatum, geslacht, jaargroep, groep_id, active, created_at, updated_at, boom_nummer, \
+                         las_key, eckid) VALUES ($1, $11, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $12, $13, $14) \
+                         RETURNING id",
+                    )
+                    .bind(self.location)
+                    .bind(&f.achternaam)
+                    .bind(&f.voorvoegsel)
+                    .bind(&f.voorletters)
+                    .bind(&f.roepnaam)
+                    .bind(&geboortedatum)
+                    .bind(&f.geslacht)
+                    .bind(&f.jaargroep)
+                    .bind(groep)
+                    .bind(&self.now)
+                    .bind(self.schooljaar)
+                    .bind(&boom)
+                    .bind(&item.external.las_key)
+                    .bind(&item.external.eckid)
+                    .fetch_one(&mut *self.conn)
+                    .await
+                    .map_err(|e| identity_clash(e, &format!("new pupil {}", item.record.key)))?;
+                    report.created[2] += 1;
+                    r.try_get(0)?
+                }
+                Category::Existing { id, .. } => {
+                    sqlx::query(
+                        "UPDATE leerlingen SET achternaam = $1, voorvoegsel = $2, voorletters = $3, roepnaam = $4, \
+                         geboortedatum = $5, geslacht = $6, jaargroep = $7, groep_id = $8, active = 1, \
+                         deactivated_at = NULL, updated_at = $9, schooljaar = $11, las_key = COALESCE($12, las_key), \
+                         eckid = COALESCE($13, eckid) WHERE id = $10",
+                    )
+                    .bind(&f.achternaam)
+                    .bind(&f.voorvoegsel)
+                    .bind(&f.voorletters)
+                    .bind(&f.roepnaam)
+                    .bind(&geboortedatum)
+                    .bind(&f.geslacht)
+                    .bind(&f.jaargroep)
+                    .bind(groep)
+                    .bind(&self.now)
+                    .bind(id)
+                    .bind(self.schooljaar)
+                    .bind(&item.external.las_key)
+                    .bind(&item.external.eckid)
+                    .execute(&mut *self.conn)
+                    .await
+                    .map_err(|e| identity_clash(e, &format!("pupil {}", item.record.key)))?;
+                    // Only this year's composed groups: earlier years' stay as they were.
+                    sqlx::query(
+                        "DELETE FROM leerling_groepen WHERE leerling_id = $1 \
+                         AND groep_id IN (SELECT id FROM groepen WHERE schooljaar = $2)",
+                    )
+                    .bind(id)
+                    .bind(self.schooljaar)
+                    .execute(&mut *self.conn)
+                    .await?;
+                    report.updated[2] += 1;
+                    *id
+                }
+                Category::Skip { reason } => {
+                    self.skip(Tab::Leerlingen, item, reason, report).await?;
+                    continue;
+                }
+            };
+            enrol(self.conn, id, self.schooljaar, groep, f.jaargroep.as_deref()).await?;
+            for g in unique(f.samengestelde_groepen.iter().filter_map(|k| groups.get(k))) {
+                sqlx::query("INSERT INTO leerling_groepen (leerling_id, groep_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(g)
+                    .execute(&mut *self.conn)
+                    .await?;
+            }
+            self.link(Tab::Leerlingen, id, &item.external).await?;
+        }
+        Ok(())
+    }
+
+    /// The leavers the proposal lists, in any tab.
+    async fn deactivations(&mut self, items: &[Deactivation], report: &mut ApplyReport) -> Result<(), StoreError> {
+        for d in items {
+            let sql = match d.tab {
+                Tab::Groepen => "UPDATE groepen SET active = 0, updated_at = $1 WHERE id = $2 AND location = $3",
+                Tab::Leerkrachten => "UPDATE leerkrachten SET active = 0, updated_at = $1 WHERE id = $2 AND location = $3",
+                Tab::Leerlingen => {
+                    "UPDATE leerlingen SET active = 0, deactivated_at = $1, updated_at = $1 WHERE id = $2 AND location = $3"
+                }
+            };
+            sqlx::query(sql).bind(&self.now).bind(d.id).bind(self.location).execute(&mut *self.conn).await?;
+            self.wrote()?;
+            report.deactivated[d.tab as usize] += 1;
+        }
+        Ok(())
+    }
+
     fn wrote(&mut self) -> Result<(), StoreError> {
         self.writes += 1;
         match self.fail.0 {
