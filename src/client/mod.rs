@@ -157,11 +157,14 @@ impl fmt::Debug for ClientConfig {
     }
 }
 
-/// A decoded answer with what lenient reading let through.
+/// A decoded answer with what lenient reading let through, and the bytes it was decoded
+/// from: the HTTP body exactly as the other side sent it (the gateway keeps a LAS answer
+/// as received, see `Gateway::fetch`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer<T> {
     pub value: T,
     pub warnings: Vec<Diagnostic>,
+    pub received: Vec<u8>,
 }
 
 /// One UWLR operation: its name, SOAPAction (UWLR.md §1) and the answer it expects.
@@ -286,8 +289,8 @@ impl Client {
     ) -> Result<Answer<LeerlinggegevensAntwoord>, ClientError> {
         let body = Body::LeerlinggegevensVerzoek(req.clone());
         match self.call(HAAL_LEERLINGGEGEVENS, auth, &body).await? {
-            (Body::LeerlinggegevensAntwoord(value), warnings) => Ok(Answer { value, warnings }),
-            (other, _) => Err(ClientError::UnexpectedAnswer(other.kind())),
+            (Body::LeerlinggegevensAntwoord(value), warnings, received) => Ok(Answer { value, warnings, received }),
+            (other, ..) => Err(ClientError::UnexpectedAnswer(other.kind())),
         }
     }
 
@@ -299,8 +302,8 @@ impl Client {
     ) -> Result<Answer<StructuurAntwoord>, ClientError> {
         let body = Body::StructuurVerzoek(req.clone());
         match self.call(HAAL_STRUCTUUR, auth, &body).await? {
-            (Body::StructuurAntwoord(value), warnings) => Ok(Answer { value, warnings }),
-            (other, _) => Err(ClientError::UnexpectedAnswer(other.kind())),
+            (Body::StructuurAntwoord(value), warnings, received) => Ok(Answer { value, warnings, received }),
+            (other, ..) => Err(ClientError::UnexpectedAnswer(other.kind())),
         }
     }
 
@@ -312,8 +315,8 @@ impl Client {
     ) -> Result<Answer<LeerlingenAntwoord>, ClientError> {
         let body = Body::LeerlingenVerzoek(req.clone());
         match self.call(HAAL_LEERLINGEN, auth, &body).await? {
-            (Body::LeerlingenAntwoord(value), warnings) => Ok(Answer { value, warnings }),
-            (other, _) => Err(ClientError::UnexpectedAnswer(other.kind())),
+            (Body::LeerlingenAntwoord(value), warnings, received) => Ok(Answer { value, warnings, received }),
+            (other, ..) => Err(ClientError::UnexpectedAnswer(other.kind())),
         }
     }
 
@@ -325,8 +328,8 @@ impl Client {
     ) -> Result<Answer<LeerkrachtenAntwoord>, ClientError> {
         let body = Body::LeerkrachtenVerzoek(req.clone());
         match self.call(HAAL_LEERKRACHTEN, auth, &body).await? {
-            (Body::LeerkrachtenAntwoord(value), warnings) => Ok(Answer { value, warnings }),
-            (other, _) => Err(ClientError::UnexpectedAnswer(other.kind())),
+            (Body::LeerkrachtenAntwoord(value), warnings, received) => Ok(Answer { value, warnings, received }),
+            (other, ..) => Err(ClientError::UnexpectedAnswer(other.kind())),
         }
     }
 
@@ -338,8 +341,8 @@ impl Client {
     ) -> Result<Answer<()>, ClientError> {
         let body = Body::LeerresultatenVerzoek(req.clone());
         match self.call(BRENG_LEERRESULTATEN, auth, &body).await? {
-            (Body::LeerresultatenBevestiging(_), warnings) => Ok(Answer { value: (), warnings }),
-            (other, _) => Err(ClientError::UnexpectedAnswer(other.kind())),
+            (Body::LeerresultatenBevestiging(_), warnings, received) => Ok(Answer { value: (), warnings, received }),
+            (other, ..) => Err(ClientError::UnexpectedAnswer(other.kind())),
         }
     }
 
@@ -349,7 +352,7 @@ impl Client {
         op: Operation,
         auth: &Autorisatie,
         body: &Body,
-    ) -> Result<(Body, Vec<Diagnostic>), ClientError> {
+    ) -> Result<(Body, Vec<Diagnostic>, Vec<u8>), ClientError> {
         let opts = EncodeOptions { envelope: true, indent: false, declaration: true };
         let bytes = crate::message::encode_to_vec(body, Some(auth), &opts).map_err(ClientError::Encode)?;
         let redacted_request =
@@ -375,7 +378,10 @@ impl Client {
                 }
             }
             let retry_after = raw.as_ref().ok().and_then(|r| r.retry_after);
-            let result = raw.and_then(|r| self.interpret(op, r, &auth.autorisatiesleutel));
+            let result = raw.and_then(|r| {
+                let (body, warnings) = self.interpret(op, &r, &auth.autorisatiesleutel)?;
+                Ok((body, warnings, r.body))
+            });
             match result {
                 Ok(answer) => {
                     tracing::debug!(
@@ -435,7 +441,7 @@ impl Client {
     }
 
     /// An answer's bytes to a UWLR body, or the error they amount to.
-    fn interpret(&self, op: Operation, raw: Raw, key: &str) -> Result<(Body, Vec<Diagnostic>), ClientError> {
+    fn interpret(&self, op: Operation, raw: &Raw, key: &str) -> Result<(Body, Vec<Diagnostic>), ClientError> {
         let ok = (200..300).contains(&raw.status);
         let http_error = |raw: &Raw| {
             let shown = crate::redact::key_in_bytes(&raw.body[..raw.body.len().min(600)], key);

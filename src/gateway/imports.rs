@@ -14,7 +14,7 @@ use crate::koppeling::Status;
 use crate::location::Location;
 use crate::message::leerlinggegevens::{Antwoord, Leerlinggegevens, School, SchoolIdentificatie, Verzoek};
 use crate::message::values::{DateTime as UwlrDateTime, SchoolId, Schooljaar, Zone};
-use crate::message::{Autorisatie, Body, EncodeOptions};
+use crate::message::{Autorisatie, Body};
 use crate::notify::Notification;
 use crate::store::apply::{self, ApplyReport, FailPoint};
 use crate::store::imports::{self as rows, FetchRow, NewFetch, ProposalRow};
@@ -139,7 +139,13 @@ impl Gateway {
             klantnaam: k.klantnaam.clone(),
         };
         progress(Progress::Calling { endpoint, mode });
-        let answer = client.haal_leerlinggegevens(&auth, &verzoek).await?.value;
+        let answer = client.haal_leerlinggegevens(&auth, &verzoek).await?;
+        // The answer is kept as the LAS sent it (a proposal is recomputed and applied from
+        // it, and an admin may need to see what came in), not as we re-encode our model of
+        // it: the bytes are the evidence. Only the key is taken out, should the LAS have
+        // echoed it, since a key is never stored in the clear.
+        let received = crate::redact::key_in_bytes(&answer.received, &auth.autorisatiesleutel);
+        let answer = answer.value;
         drop(auth);
         let (outcome, data) = match answer {
             Antwoord::Gegevens(g) => ("gegevens", Some(g)),
@@ -161,14 +167,7 @@ impl Gateway {
             (None, _) => empty_answer(&k, schooljaar),
         };
         let mode = if outcome == "geenwijzigingen" { FetchMode::Delta } else { mode };
-        let answer_xml = data
-            .as_ref()
-            .map(|g| {
-                let body = Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(g.clone()));
-                crate::encode_to_vec(&body, None, &EncodeOptions::default())
-            })
-            .transpose()
-            .map_err(|e| GatewayError::Invalid(format!("the LAS answer cannot be stored: {e}")))?;
+        let answer_xml = data.is_some().then_some(received);
         let digest = hex(&Sha256::digest(answer_xml.as_deref().unwrap_or(outcome.as_bytes())));
 
         progress(Progress::Proposing);

@@ -59,6 +59,37 @@ async fn first_import_is_all_new_and_a_refetch_without_change_is_empty() {
     }
 }
 
+/// A fetch keeps the LAS answer as the LAS sent it (its SOAP envelope included), not our
+/// re-encoding of what we decoded, and a proposal is applied from those bytes.
+#[tokio::test]
+async fn the_las_answer_is_kept_as_received() {
+    use sqlx::Row;
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 12, clock.clone()).await;
+        let id = active_link(&gw, &las).await;
+        let out = gw.fetch(id, false, "admin", &no_progress()).await.unwrap();
+        let row = sqlx::query("SELECT answer FROM fetches WHERE id = $1")
+            .bind(out.fetch.id)
+            .fetch_one(gw.store().pool())
+            .await
+            .unwrap();
+        let answer: Vec<u8> = row.try_get("answer").unwrap();
+        let text = String::from_utf8(answer.clone()).unwrap();
+        assert!(text.contains(":Envelope") && text.contains(":Body"), "{}: {}", db.name, &text[..200.min(text.len())]);
+        let decoded = uwlr::decode(&answer, &uwlr::DecodeOptions::lenient()).unwrap();
+        let uwlr::Body::LeerlinggegevensAntwoord(uwlr::message::leerlinggegevens::Antwoord::Gegevens(g)) = decoded.body
+        else {
+            panic!("{}: not a pupil-data answer", db.name)
+        };
+        assert_eq!(g.leerlingen.len(), 12, "{}", db.name);
+        let report = gw.apply_proposal(out.proposal_id, "admin", ApplyOptions::default()).await.unwrap();
+        assert_eq!(report.created[2], 12, "{}", db.name);
+        las.server.shutdown().await;
+    }
+}
+
 /// The four changes `uwlr demo` makes in the LAS.
 pub(crate) async fn demo_changes(las: &Las) -> (String, String, String, String) {
     let groups: Vec<_> = las.las.groepen("99DE00").await.unwrap().into_iter().filter(|g| !g.samengesteld).collect();
