@@ -449,7 +449,7 @@ impl Client {
             ClientError::Http { status: raw.status, body_start: text.trim().to_string() }
         };
         if !ok && raw.body.is_empty() {
-            return Err(http_error(&raw));
+            return Err(http_error(raw));
         }
         match crate::message::decode(&raw.body, &self.decode) {
             Ok(d) => match d.body {
@@ -460,12 +460,12 @@ impl Client {
                         kind = b.kind().element(),
                         "a UWLR answer with an error status"
                     );
-                    Err(http_error(&raw))
+                    Err(http_error(raw))
                 }
                 b if b.kind() == op.answer => Ok((b, d.warnings)),
                 b => Err(ClientError::UnexpectedAnswer(b.kind())),
             },
-            Err(_) if !ok => Err(http_error(&raw)),
+            Err(_) if !ok => Err(http_error(raw)),
             Err(e) => Err(ClientError::Decode(e)),
         }
     }

@@ -1,10 +1,10 @@
-//! The mock LAS: a [`LasProvider`] over in-memory schools, with the key handshake of
+//! The mock LAS: a [`LasProvider`](crate::server::LasProvider) over in-memory schools, with the key handshake of
 //! ParnasSys or ESIS, change tracking for `laatstontvangengegevens`, received results and
 //! fault injection. One [`MockLas`] is a cheap handle (an `Arc`): the server and the admin
 //! API share it.
 //!
 //! Split by job: this file holds the state, its builder and the key handshake;
-//! [`data`] the school data as the admin API reads and changes it; [`provider`] the UWLR
+//! `data` the school data as the admin API reads and changes it; `provider` the UWLR
 //! side (answers served, results received and the rules they are checked by).
 
 mod data;
