@@ -14,9 +14,8 @@
 //!   (pupil data, alles-in-een and getrapt), [`message::leerresultaten`] (results), and
 //!   [`message::fault`] (the eleven UWLR fault codes). [`message::decode`] and
 //!   [`message::encode`] are the entry points; bytes flow in, a [`message::Body`] flows
-//!   out, and back.
-//! - [`profile`]: the data-minimisation profiles (Smalle set, LVS-set) as checks over a
-//!   decoded answer.
+//!   out, and back. The data-minimisation profiles (Smalle set, LVS-set) are checks over
+//!   a decoded answer beside the message they judge (`message::leerlinggegevens`).
 //! - [`generate`]: deterministic synthetic schools and results for tests, demos and
 //!   benchmarks.
 //! - [`server`]: the UWLR server a LAS embeds: dispatch with the UWLR check order over a
@@ -79,7 +78,6 @@ pub mod metrics;
 pub mod mock;
 pub mod notify;
 pub mod private;
-pub mod profile;
 pub mod redact;
 pub mod results;
 pub mod school_year;

@@ -13,6 +13,7 @@ use crate::message::leerlinggegevens::{GroepSelectie, GroepSoort, Leerling, Leer
 use crate::message::leerresultaten::LeerresultatenVerzoek;
 use crate::message::values::{Jaargroep, SchoolId, Vocab};
 use crate::message::{Autorisatie, Body, EncodeOptions};
+use crate::xml::escape;
 
 pub(crate) const LL_NS: &str = crate::message::leerlinggegevens::NS;
 const AUT_NS: &str = crate::message::autorisatie::NS;
@@ -150,7 +151,7 @@ impl Verzoek {
                     GroepSoort::SamengesteldeGroep => "samengestelde_groep",
                 };
                 match &g.key {
-                    Some(k) => b.push_str(&format!("<{name} key=\"{}\"/>", escape(k))),
+                    Some(k) => b.push_str(&format!("<{name} key=\"{}\"/>", escape(k, true))),
                     None => b.push_str(&format!("<{name}/>")),
                 }
             }
@@ -162,22 +163,7 @@ impl Verzoek {
 }
 
 fn leaf(b: &mut String, name: &str, value: &str) {
-    b.push_str(&format!("<{name}>{}</{name}>", escape(value)));
-}
-
-/// Text and attribute escaping.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
+    b.push_str(&format!("<{name}>{}</{name}>", escape(value, false)));
 }
 
 /// A SOAP 1.1 envelope around `body` (already XML), with the header as given.

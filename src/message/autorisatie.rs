@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-pub const NS: &str = "http://www.edustandaard.nl/leerresultaten/2/autorisatie";
+pub use crate::xml::AUTORISATIE_NS as NS;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Autorisatie {

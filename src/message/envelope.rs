@@ -134,7 +134,6 @@ pub fn decode(input: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     } else {
         read_document(&mut r, &mut partial)
     };
-    partial.school = r.school.take();
     partial.malformed = r.broken;
     let mut diags = std::mem::take(&mut r.diags);
     // Rules checked over whole lists report after the fact: present findings in document order.
@@ -204,7 +203,7 @@ fn read_document<'i>(r: &mut XmlReader<'i>, partial: &mut Partial) -> R<Document
         (h, b, true)
     } else {
         partial.kind = kind_of(&root);
-        (None, body(r, root)?, false)
+        (None, body(r, root, partial)?, false)
     };
     r.finish()?;
     Ok(doc)
@@ -234,7 +233,7 @@ fn envelope<'i>(r: &mut XmlReader<'i>, root: Elem<'i>, partial: &mut Partial) ->
                         r.skip(m)?;
                     } else {
                         partial.kind = kind_of(&m);
-                        content = Some(body(r, m)?);
+                        content = Some(body(r, m, partial)?);
                     }
                 }
             }
@@ -331,7 +330,7 @@ fn kind_of(e: &Elem<'_>) -> Option<Kind> {
     Some(k)
 }
 
-fn body<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Body> {
+fn body<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, partial: &mut Partial) -> R<Body> {
     let Some(kind) = kind_of(&e) else {
         let ns = match e.ns {
             Ns::None => "no namespace".to_string(),
@@ -373,7 +372,7 @@ fn body<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Body> {
         Kind::LeerkrachtenAntwoord => {
             Body::LeerkrachtenAntwoord(antwoord(r, e, "leerlinggegevens-leerkrachten", ll::leerkrachten_wrapper)?)
         }
-        Kind::LeerresultatenVerzoek => Body::LeerresultatenVerzoek(lr::verzoek(r, e)?),
+        Kind::LeerresultatenVerzoek => Body::LeerresultatenVerzoek(lr::verzoek(r, e, &mut partial.school)?),
         Kind::LeerresultatenBevestiging => {
             ll::empty(r, e)?;
             Body::LeerresultatenBevestiging(LeerresultatenBevestiging)

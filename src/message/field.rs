@@ -3,61 +3,80 @@
 //! reading with lenient normalisation, and schema-order tracking of children.
 
 use crate::xml::reader::{Elem, XmlReader, R};
+use crate::xml::writer::Tag;
 
-/// A pattern check with the words that describe it in a message ("two digits").
-pub(crate) type Pattern = (fn(&str) -> bool, &'static str);
+pub(crate) use crate::xml::facet::Text;
 
-/// A string type's facets: length bounds in characters and an optional pattern.
-#[derive(Clone, Copy)]
-pub(crate) struct Text {
-    pub min: usize,
-    pub max: usize,
-    /// Pattern check and its description for the message ("two digits").
-    pub pattern: Option<Pattern>,
+/// A child element of a record, from the record's schema-order table ([`schema_order!`]):
+/// the reader finds a child by its name and checks its slot; the writer takes its tags.
+pub(crate) trait Child: Tag {
+    /// The child named `name`, if the record has one.
+    fn of(name: &str) -> Option<Self>;
+    /// Children of one choice share a slot; slots grow in schema order.
+    fn place(self) -> u8;
+    fn repeatable(self) -> bool;
 }
 
-impl Text {
-    pub const fn len(min: usize, max: usize) -> Text {
-        Text { min, max, pattern: None }
-    }
-    pub const fn pattern(f: fn(&str) -> bool, what: &'static str) -> Text {
-        Text { min: 1, max: usize::MAX, pattern: Some((f, what)) }
-    }
-
-    pub fn check(&self, v: &str) -> Result<(), String> {
-        // Printable ASCII is the common case: one pass over the bytes, and the byte length
-        // is the character count.
-        self.check_known(v, v.bytes().all(|b| (0x20..0x7f).contains(&b)))
-    }
-
-    /// [`Text::check`] for a caller that has already scanned `v` and knows whether it is
-    /// all printable ASCII (the writer, which scans each value once for escaping too).
-    pub fn check_known(&self, v: &str, printable_ascii: bool) -> Result<(), String> {
-        if !printable_ascii {
-            if let Some(c) = v.chars().find(|&c| !is_xml_char(c)) {
-                return Err(format!("contains the character U+{:04X}, which XML cannot carry", c as u32));
+/// Declares the children of one record in schema order, once, for reader and writer: the
+/// variants in the order of the schema's sequence, each with its element name, its slot
+/// (alternatives of one choice share a slot) and `one` or `many`. A test checks that the
+/// slots never decrease down the list.
+macro_rules! schema_order {
+    ($(#[$m:meta])* $E:ident { $($V:ident = $name:literal @ $slot:literal $card:ident,)* }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        pub(crate) enum $E {
+            $($V,)*
+        }
+        impl $E {
+            /// Every child, in schema order.
+            #[allow(dead_code)]
+            pub(crate) const ALL: &'static [$E] = &[$($E::$V,)*];
+        }
+        impl $crate::xml::writer::Tag for $E {
+            fn name(self) -> &'static str {
+                match self { $($E::$V => $name,)* }
+            }
+            #[inline]
+            fn write_open(self, buf: &mut Vec<u8>) {
+                buf.extend_from_slice(match self { $($E::$V => concat!("<", $name, ">"),)* }.as_bytes());
+            }
+            #[inline]
+            fn write_close(self, buf: &mut Vec<u8>) {
+                buf.extend_from_slice(match self { $($E::$V => concat!("</", $name, ">"),)* }.as_bytes());
+            }
+            fn slot(self) -> Option<u8> {
+                Some($crate::message::field::Child::place(self))
             }
         }
-        if let Some((f, what)) = self.pattern {
-            return if f(v) { Ok(()) } else { Err(format!("'{v}' does not match the pattern: {what}")) };
+        impl $crate::message::field::Child for $E {
+            #[inline]
+            fn of(name: &str) -> Option<$E> {
+                match name { $($name => Some($E::$V),)* _ => None }
+            }
+            #[inline]
+            fn place(self) -> u8 {
+                match self { $($E::$V => $slot,)* }
+            }
+            fn repeatable(self) -> bool {
+                match self { $($E::$V => $crate::message::field::schema_order!(@many $card),)* }
+            }
         }
-        let n = if printable_ascii { v.len() } else { v.chars().count() };
-        if n < self.min {
-            Err(if n == 0 {
-                "must not be empty".to_string()
-            } else {
-                format!("must be at least {} characters", self.min)
-            })
-        } else if n > self.max {
-            Err(format!("is {n} characters long; at most {} allowed", self.max))
-        } else {
-            Ok(())
+    };
+    (@many one) => { false };
+    (@many many) => { true };
+}
+pub(crate) use schema_order;
+
+/// Whether `C`'s table lists its children with slots that never decrease (for tests).
+#[cfg(test)]
+pub(crate) fn in_schema_order<C: Child + std::fmt::Debug>(all: &[C]) -> Result<(), String> {
+    for w in all.windows(2) {
+        if w[1].place() < w[0].place() {
+            return Err(format!("{:?} has slot {} after {:?} at {}", w[1], w[1].place(), w[0], w[0].place()));
         }
     }
-}
-
-pub(crate) fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+    Ok(())
 }
 
 pub(crate) fn digits(n: usize) -> impl Fn(&str) -> bool {
@@ -225,6 +244,12 @@ impl Order {
             self.last_name = name;
         }
         self.seen |= bit;
+    }
+
+    /// [`Order::at`] for a child from a schema-order table.
+    #[inline]
+    pub fn child<C: Child>(&mut self, r: &mut XmlReader<'_>, e: &Elem<'_>, c: C) {
+        self.at(r, e, c.name(), c.place(), c.repeatable());
     }
 
     pub fn seen(&self, slot: u8) -> bool {

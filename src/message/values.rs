@@ -331,21 +331,7 @@ pub(crate) const ISO_3166_ALPHA2: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU
 /// Netherlands Antilles: Dutch LAS systems still send it for older pupils).
 const HISTORIC: &str = "AN CS FX GZ JH OK TB YO";
 
-/// An `xsi:type` naming a bilaterally agreed extension type (of `anderresultaat` or a
-/// `toevoegingen/blok`): the QName as written and the namespace its prefix is bound to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct XsiType {
-    /// `prefix:local` or `local`.
-    pub name: String,
-    /// The namespace of the prefix (the default namespace for an unprefixed name).
-    pub namespace: Option<String>,
-}
-
-impl XsiType {
-    pub fn prefix(&self) -> Option<&str> {
-        self.name.split_once(':').map(|(p, _)| p)
-    }
-}
+pub use crate::xml::XsiType;
 
 /// A value bound to a vocabulary (toetscode, vakgebied, leerjaar...): text with optional
 /// `vocabulaire` and `vocabulairelocatie` attributes naming its VDEX list.

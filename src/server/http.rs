@@ -397,22 +397,8 @@ fn service_url<P>(shared: &Shared<P>, req: &Request<RequestBody>, scheme: &str) 
         .map(str::to_owned)
         .unwrap_or_else(|| shared.local_addr.to_string());
     let url = format!("{scheme}://{host}{}", req.uri().path());
-    xml_escape(&url)
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
+    // Attribute escaping: the URL goes into double-quoted attributes (see `rewrite`).
+    crate::xml::escape(&url, true).into_owned()
 }
 
 /// Points every `schemaLocation` naming an embedded XSD at `url?xsd=<name>` and, in a
@@ -490,6 +476,6 @@ mod tests {
 
     #[test]
     fn url_is_escaped() {
-        assert_eq!(xml_escape("http://h/a&b\"'<>"), "http://h/a&amp;b&quot;&apos;&lt;&gt;");
+        assert_eq!(crate::xml::escape("http://h/a&b\"'<>", true), "http://h/a&amp;b&quot;'&lt;&gt;");
     }
 }

@@ -3,8 +3,11 @@
 //! diagnostics. Message modules describe their elements with these and nothing else.
 
 pub mod diag;
+pub(crate) mod facet;
 pub(crate) mod reader;
 pub(crate) mod writer;
+
+pub(crate) use writer::escape;
 
 pub use diag::{Diagnostic, Position, Severity};
 
@@ -24,28 +27,52 @@ pub enum Ns {
 impl Ns {
     pub(crate) fn from_uri(uri: &str) -> Ns {
         match uri {
-            crate::message::leerlinggegevens::NS => Ns::Leerlinggegevens,
-            crate::message::leerresultaten::NS => Ns::Leerresultaten,
-            crate::message::leerresultaten::OSO_NS => Ns::Oso,
-            crate::message::autorisatie::NS => Ns::Autorisatie,
+            LEERLINGGEGEVENS_NS => Ns::Leerlinggegevens,
+            LEERRESULTATEN_NS => Ns::Leerresultaten,
+            OSO_NS => Ns::Oso,
+            AUTORISATIE_NS => Ns::Autorisatie,
             SOAP_ENV_NS => Ns::Soap,
             _ => Ns::Other,
         }
     }
     pub fn uri(self) -> &'static str {
         match self {
-            Ns::Leerlinggegevens => crate::message::leerlinggegevens::NS,
-            Ns::Leerresultaten => crate::message::leerresultaten::NS,
-            Ns::Oso => crate::message::leerresultaten::OSO_NS,
-            Ns::Autorisatie => crate::message::autorisatie::NS,
+            Ns::Leerlinggegevens => LEERLINGGEGEVENS_NS,
+            Ns::Leerresultaten => LEERRESULTATEN_NS,
+            Ns::Oso => OSO_NS,
+            Ns::Autorisatie => AUTORISATIE_NS,
             Ns::Soap => SOAP_ENV_NS,
             Ns::None | Ns::Other => "",
         }
     }
 }
 
+// The namespaces live here, not in the message modules that use them, so that `xml`
+// depends on nothing else in the crate (the message modules re-export theirs as `NS`).
+pub const LEERLINGGEGEVENS_NS: &str = "http://www.edustandaard.nl/leerresultaten/2/leerlinggegevens";
+pub const LEERRESULTATEN_NS: &str = "http://www.edustandaard.nl/leerresultaten/2/leerresultaten";
+/// The OSO dossier namespace that `leerresultaten` borrows its result types from.
+pub const OSO_NS: &str = "http://www.edustandaard.nl/oso_gegevensset/1.2/dossier";
+pub const AUTORISATIE_NS: &str = "http://www.edustandaard.nl/leerresultaten/2/autorisatie";
 pub const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// An `xsi:type` naming a bilaterally agreed extension type (of `anderresultaat` or a
+/// `toevoegingen/blok`): the QName as written and the namespace its prefix is bound to.
+/// An XML notion (the reader resolves it, the writer declares its prefix), so it lives here.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct XsiType {
+    /// `prefix:local` or `local`.
+    pub name: String,
+    /// The namespace of the prefix (the default namespace for an unprefixed name).
+    pub namespace: Option<String>,
+}
+
+impl XsiType {
+    pub fn prefix(&self) -> Option<&str> {
+        self.name.split_once(':').map(|(p, _)| p)
+    }
+}
 
 /// Strict follows the schema to the letter; lenient accepts what real LAS systems send
 /// (children out of order, empty optional elements, padded or quoted values) and reports
@@ -58,6 +85,7 @@ pub enum Mode {
 }
 
 /// Data-minimisation profiles of UWLR.md §3: elements a profile does not name are errors.
+/// The checks live with the message they judge (`message::leerlinggegevens::profile`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
     SmalleSet,

@@ -73,9 +73,6 @@ pub(crate) struct XmlReader<'i> {
     pub errors: usize,
     /// Reading stopped because the input is not well-formed XML or exceeds a limit.
     pub broken: bool,
-    /// The school a results message names, once its school block was read: a server needs
-    /// it to check the key before judging the rest of a refused message.
-    pub school: Option<crate::message::values::SchoolId>,
     path: Vec<Seg<'i>>,
     elements: u64,
 }
@@ -105,7 +102,6 @@ impl<'i> XmlReader<'i> {
             suppressed: 0,
             errors: 0,
             broken: false,
-            school: None,
             path: Vec::with_capacity(16),
             elements: 0,
         }
@@ -667,7 +663,7 @@ impl<'i> XmlReader<'i> {
     }
 
     /// The `xsi:type` on `e`, with the namespace its prefix resolves to.
-    pub fn xsi_type(&mut self, e: &Elem<'i>) -> Option<crate::message::values::XsiType> {
+    pub fn xsi_type(&mut self, e: &Elem<'i>) -> Option<super::XsiType> {
         for a in e.start.attributes().flatten() {
             let (res, local) = self.resolver.resolve_attribute(a.key);
             if matches!(&res, ResolveResult::Bound(n) if n.0 == XSI_NS) && local.as_ref() == "type" {
@@ -678,7 +674,7 @@ impl<'i> XmlReader<'i> {
                     ResolveResult::Bound(n) => quick_xml::escape::unescape(n.0).ok().map(|c| c.into_owned()),
                     _ => None,
                 };
-                return Some(crate::message::values::XsiType { name, namespace });
+                return Some(super::XsiType { name, namespace });
             }
         }
         None
@@ -705,7 +701,7 @@ fn is_blank(t: &quick_xml::events::BytesText<'_>) -> bool {
 /// because we never read a DTD.
 fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
     if r.is_char_ref() {
-        return r.resolve_char_ref().ok().flatten().filter(|&c| is_xml_char(c));
+        return r.resolve_char_ref().ok().flatten().filter(|&c| super::facet::is_xml_char(c));
     }
     match &**r {
         "lt" => Some('<'),
@@ -715,10 +711,6 @@ fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
         "quot" => Some('"'),
         _ => None,
     }
-}
-
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
 #[cfg(test)]

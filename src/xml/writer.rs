@@ -3,10 +3,43 @@
 //! and carriage returns are written as character references). Same value, same bytes.
 
 use super::diag::{Diagnostic, Severity};
-use crate::message::field::Text;
+use super::facet::Text;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 const FLUSH_AT: usize = 64 << 10;
+
+/// An element name as the writer takes it: a plain name, or a child from a record's
+/// schema-order table (`message::field::schema_order!`), which brings its tags ready-made
+/// (one copy instead of three) and its place in the order.
+pub(crate) trait Tag: Copy {
+    fn name(self) -> &'static str;
+    /// `<name>`.
+    fn write_open(self, buf: &mut Vec<u8>);
+    /// `</name>`.
+    fn write_close(self, buf: &mut Vec<u8>);
+    /// Its place among its siblings in schema order, when it comes from a table: debug
+    /// builds (every test) check that the writer keeps to the order the reader enforces.
+    fn slot(self) -> Option<u8> {
+        None
+    }
+}
+
+impl Tag for &'static str {
+    fn name(self) -> &'static str {
+        self
+    }
+    fn write_open(self, buf: &mut Vec<u8>) {
+        buf.push(b'<');
+        buf.extend_from_slice(self.as_bytes());
+        buf.push(b'>');
+    }
+    fn write_close(self, buf: &mut Vec<u8>) {
+        buf.extend_from_slice(b"</");
+        buf.extend_from_slice(self.as_bytes());
+        buf.push(b'>');
+    }
+}
 
 pub(crate) struct XmlWriter<W: Write> {
     out: W,
@@ -16,9 +49,17 @@ pub(crate) struct XmlWriter<W: Write> {
     /// Whether the element just opened has no children yet (so `end` stays on its line).
     open_leaf: bool,
     /// Open elements, for `end` and for the paths of problems.
-    stack: Vec<(&'static str, usize)>,
+    stack: Vec<Open>,
     /// Values that break the schema, found while writing; the output is void if any.
     pub problems: Vec<Diagnostic>,
+}
+
+struct Open {
+    name: &'static str,
+    /// Its number among its siblings, for problem paths (0: not numbered).
+    index: usize,
+    /// The slot of the last child written from a schema-order table (debug check).
+    last_slot: u8,
 }
 
 impl<W: Write> XmlWriter<W> {
@@ -38,6 +79,7 @@ impl<W: Write> XmlWriter<W> {
         self.buf.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     }
 
+    #[inline]
     fn newline(&mut self) {
         if self.indent && (self.depth > 0 || !self.buf.is_empty()) {
             self.buf.push(b'\n');
@@ -47,16 +89,34 @@ impl<W: Write> XmlWriter<W> {
         }
     }
 
-    fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
+    /// Debug builds: a child from a schema-order table comes at or after its elder siblings
+    /// (the order the reader enforces, from the same table).
+    #[inline]
+    fn keep_order(&mut self, tag: impl Tag) {
+        if cfg!(debug_assertions) {
+            if let (Some(slot), Some(top)) = (tag.slot(), self.stack.last_mut()) {
+                assert!(
+                    slot >= top.last_slot,
+                    "the writer puts <{}> after a later sibling in <{}>: see its schema-order table",
+                    tag.name(),
+                    top.name
+                );
+                top.last_slot = slot;
+            }
+        }
+    }
+
+    fn open(&mut self, name: impl Tag, attrs: &[(&str, &str)]) {
         self.open_checked(name, attrs, None);
     }
 
     /// Opens a tag; with `spec`, each attribute value is checked against it in the same
     /// pass that decides how to copy it (an ECK iD is ~150 bytes, on every pupil).
-    fn open_checked(&mut self, name: &str, attrs: &[(&str, &str)], spec: Option<Text>) {
+    fn open_checked(&mut self, name: impl Tag, attrs: &[(&str, &str)], spec: Option<Text>) {
+        self.keep_order(name);
         self.newline();
         self.buf.push(b'<');
-        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(name.name().as_bytes());
         for (k, v) in attrs {
             let plain = is_plain(v, true);
             if let Some(spec) = spec {
@@ -77,43 +137,55 @@ impl<W: Write> XmlWriter<W> {
         }
     }
 
-    /// `<name attrs>` with every attribute value checked against `spec`.
-    pub fn start_checked(&mut self, name: &'static str, attrs: &[(&str, &str)], spec: Text) {
-        // Checked before the element is on the stack: problems name the parent/@attr, as
-        // `check_attr` does.
-        self.open_checked(name, attrs, Some(spec));
-        self.stack.push((name, 0));
-        self.buf.push(b'>');
+    /// `<name>` of an element without attributes, from its ready-made tag.
+    #[inline]
+    fn open_bare(&mut self, name: impl Tag) {
+        self.keep_order(name);
+        self.newline();
+        name.write_open(&mut self.buf);
+    }
+
+    fn push(&mut self, name: &'static str) {
+        self.stack.push(Open { name, index: 0, last_slot: 0 });
         self.depth += 1;
         self.open_leaf = true;
     }
 
+    /// `<name attrs>` with every attribute value checked against `spec`.
+    pub fn start_checked(&mut self, name: impl Tag, attrs: &[(&str, &str)], spec: Text) {
+        // Checked before the element is on the stack: problems name the parent/@attr, as
+        // `check_attr` does.
+        self.open_checked(name, attrs, Some(spec));
+        self.buf.push(b'>');
+        self.push(name.name());
+    }
+
     /// `<name attrs/>` with every attribute value checked against `spec`.
-    pub fn empty_checked(&mut self, name: &str, attrs: &[(&str, &str)], spec: Text) {
+    pub fn empty_checked(&mut self, name: impl Tag, attrs: &[(&str, &str)], spec: Text) {
         self.open_checked(name, attrs, Some(spec));
         self.buf.extend_from_slice(b"/>");
         self.open_leaf = false;
     }
 
     /// `<name attrs>`; children follow.
-    pub fn start(&mut self, name: &'static str, attrs: &[(&str, &str)]) {
-        self.stack.push((name, 0));
-        self.open(name, attrs);
-        self.buf.push(b'>');
-        self.depth += 1;
-        self.open_leaf = true;
+    pub fn start(&mut self, name: impl Tag, attrs: &[(&str, &str)]) {
+        if attrs.is_empty() {
+            self.open_bare(name);
+        } else {
+            self.open(name, attrs);
+            self.buf.push(b'>');
+        }
+        self.push(name.name());
     }
 
     pub fn end(&mut self) -> io::Result<()> {
-        let (name, _) = self.stack.pop().unwrap_or(("", 0));
+        let name = self.stack.pop().map_or("", |o| o.name);
         self.depth -= 1;
         if !self.open_leaf {
             self.newline();
         }
         self.open_leaf = false;
-        self.buf.extend_from_slice(b"</");
-        self.buf.extend_from_slice(name.as_bytes());
-        self.buf.push(b'>');
+        name.write_close(&mut self.buf);
         if self.buf.len() >= FLUSH_AT {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
@@ -122,28 +194,31 @@ impl<W: Write> XmlWriter<W> {
     }
 
     /// `<name attrs/>`.
-    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+    pub fn empty(&mut self, name: impl Tag, attrs: &[(&str, &str)]) {
         self.open(name, attrs);
         self.buf.extend_from_slice(b"/>");
         self.open_leaf = false;
     }
 
     /// `<name attrs>text</name>`.
-    pub fn leaf_with(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
-        self.open(name, attrs);
-        self.buf.push(b'>');
+    pub fn leaf_with(&mut self, name: impl Tag, attrs: &[(&str, &str)], text: &str) {
+        if attrs.is_empty() {
+            self.open_bare(name);
+        } else {
+            self.open(name, attrs);
+            self.buf.push(b'>');
+        }
         escape_into(&mut self.buf, text, false);
-        self.buf.extend_from_slice(b"</");
-        self.buf.extend_from_slice(name.as_bytes());
-        self.buf.push(b'>');
+        name.write_close(&mut self.buf);
         self.open_leaf = false;
     }
 
-    pub fn leaf(&mut self, name: &str, text: &str) {
+    /// `<name>text</name>`.
+    pub fn leaf(&mut self, name: impl Tag, text: &str) {
         self.leaf_with(name, &[], text);
     }
 
-    pub fn opt(&mut self, name: &str, text: Option<&str>) {
+    pub fn opt(&mut self, name: impl Tag, text: Option<&str>) {
         if let Some(t) = text {
             self.leaf(name, t);
         }
@@ -152,18 +227,18 @@ impl<W: Write> XmlWriter<W> {
     /// Numbers the element just started among its siblings, for problem paths.
     pub fn set_index(&mut self, i: usize) {
         if let Some(top) = self.stack.last_mut() {
-            top.1 = i;
+            top.index = i;
         }
     }
 
     /// Records a value that breaks the schema, at the current element (or `child` of it).
     pub fn problem(&mut self, child: Option<&str>, message: impl Into<String>) {
         let mut path = String::new();
-        for (n, i) in &self.stack {
+        for o in &self.stack {
             path.push('/');
-            path.push_str(n);
-            if *i > 0 {
-                path.push_str(&format!("[{i}]"));
+            path.push_str(o.name);
+            if o.index > 0 {
+                path.push_str(&format!("[{}]", o.index));
             }
         }
         if let Some(c) = child {
@@ -182,26 +257,24 @@ impl<W: Write> XmlWriter<W> {
     /// A text element checked against its facets. One pass over the value tells whether it
     /// is plain (see [`PLAIN_TEXT`]); a plain value skips the character checks and is copied
     /// without escaping.
-    pub fn field(&mut self, name: &str, v: &str, spec: Text) {
+    pub fn field(&mut self, name: impl Tag, v: &str, spec: Text) {
         let plain = is_plain(v, false);
         let checked = if plain { spec.check_known(v, true) } else { spec.check(v) };
         if let Err(m) = checked {
+            let name = name.name();
             self.problem(Some(name), format!("<{name}> {m}"));
         }
-        self.open(name, &[]);
-        self.buf.push(b'>');
+        self.open_bare(name);
         if plain {
             self.buf.extend_from_slice(v.as_bytes());
         } else {
             escape_into(&mut self.buf, v, false);
         }
-        self.buf.extend_from_slice(b"</");
-        self.buf.extend_from_slice(name.as_bytes());
-        self.buf.push(b'>');
+        name.write_close(&mut self.buf);
         self.open_leaf = false;
     }
 
-    pub fn opt_field(&mut self, name: &str, v: Option<&str>, spec: Text) {
+    pub fn opt_field(&mut self, name: impl Tag, v: Option<&str>, spec: Text) {
         if let Some(v) = v {
             self.field(name, v, spec);
         }
@@ -217,7 +290,7 @@ impl<W: Write> XmlWriter<W> {
 
     /// The attributes that carry `t` on an element in namespace `element_ns`: the xsi
     /// declaration, the prefix declaration the QName needs, and `xsi:type` itself.
-    pub fn xsi_type_attrs(&mut self, t: &crate::message::values::XsiType, element_ns: &str) -> Vec<(String, String)> {
+    pub fn xsi_type_attrs(&mut self, t: &super::XsiType, element_ns: &str) -> Vec<(String, String)> {
         let mut attrs = vec![("xmlns:xsi".to_string(), super::XSI_NS.to_string())];
         if t.name.is_empty() {
             self.problem(None, "an xsi:type needs a type name");
@@ -297,8 +370,49 @@ fn plain_len(b: &[u8], attr: bool) -> usize {
     i + b[i..].iter().position(|&c| !table[c as usize]).unwrap_or(b.len() - i)
 }
 
+/// Whether every byte of `s` is plain. Sixteen bytes at a time with a branch-free test that
+/// the compiler turns into vector instructions (an ECK iD is ~150 bytes, on every pupil);
+/// the short rest (most values are shorter than sixteen bytes) by the table.
 fn is_plain(s: &str, attr: bool) -> bool {
-    plain_len(s.as_bytes(), attr) == s.len()
+    if attr {
+        all_plain::<true>(s.as_bytes())
+    } else {
+        all_plain::<false>(s.as_bytes())
+    }
+}
+
+#[inline]
+fn all_plain<const ATTR: bool>(b: &[u8]) -> bool {
+    let table = if ATTR { &PLAIN_ATTR } else { &PLAIN_TEXT };
+    let mut chunks = b.chunks_exact(16);
+    for chunk in &mut chunks {
+        let mut bad = false;
+        for &c in chunk {
+            bad |=
+                (c.wrapping_sub(0x20) > 0x7e - 0x20) | (c == b'<') | (c == b'>') | (c == b'&') | (ATTR & (c == b'"'));
+        }
+        if bad {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&c| table[c as usize])
+}
+
+/// The crate's one XML escaper, as the writer escapes: for text (`attr` false) or a
+/// double-quoted attribute value (`attr` true). Borrowed when nothing needs a reference.
+/// (quick-xml's `escape` would not do: it leaves `\r`, and in attributes tabs and line
+/// feeds, as they are, which a reader's normalisation then changes.)
+pub(crate) fn escape(s: &str, attr: bool) -> Cow<'_, str> {
+    if is_plain(s, attr) {
+        return Cow::Borrowed(s);
+    }
+    let mut buf = Vec::with_capacity(s.len() + 16);
+    escape_into(&mut buf, s, attr);
+    // Only ASCII bytes are replaced, so the result is UTF-8 as `s` is.
+    match String::from_utf8(buf) {
+        Ok(t) => Cow::Owned(t),
+        Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    }
 }
 
 /// Escapes markup characters; in attributes also quotes and the white space that attribute
@@ -331,6 +445,10 @@ fn escape_into(buf: &mut Vec<u8>, s: &str, attr: bool) {
 mod tests {
     use super::*;
 
+    const ANY: Text = Text::len(0, usize::MAX);
+    const S6: Text = Text::len(1, 6);
+    const S256: Text = Text::len(1, 256);
+
     #[test]
     fn escapes_and_indents() {
         let mut w = XmlWriter::new(Vec::new(), true);
@@ -347,13 +465,13 @@ mod tests {
     fn copies_what_needs_no_reference() {
         let mut w = XmlWriter::new(Vec::new(), false);
         w.empty("a", &[("k", "é\t\"x")]);
-        w.field("b", "Zoë\t\"<", crate::message::field::ANY);
-        w.field("c", "plain", crate::message::field::S6);
+        w.field("b", "Zoë\t\"<", ANY);
+        w.field("c", "plain", S6);
         let out = String::from_utf8(w.finish().unwrap()).unwrap();
         assert_eq!(out, "<a k=\"é&#9;&quot;x\"/><b>Zoë\t\"&lt;</b><c>plain</c>");
         let mut w = XmlWriter::new(Vec::new(), false);
-        w.field("c", "toolong", crate::message::field::S6);
-        w.field("d", "a\u{1}", crate::message::field::ANY);
+        w.field("c", "toolong", S6);
+        w.field("d", "a\u{1}", ANY);
         assert_eq!(w.problems.len(), 2);
     }
 
@@ -361,8 +479,8 @@ mod tests {
     fn checked_attributes_are_checked_where_check_attr_would() {
         let mut w = XmlWriter::new(Vec::new(), false);
         w.start("p", &[]);
-        w.start_checked("leerling", &[("key", "1"), ("eckid", &"e".repeat(300))], crate::message::field::S256);
-        w.empty_checked("groep", &[("key", "")], crate::message::field::S256);
+        w.start_checked("leerling", &[("key", "1"), ("eckid", &"e".repeat(300))], S256);
+        w.empty_checked("groep", &[("key", "")], S256);
         let paths: Vec<_> = w.problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["/p/@eckid", "/p/leerling/@key"]);
     }
@@ -379,9 +497,27 @@ mod tests {
                 }
             }
         }
+        for b in 0..=255u8 {
+            for at in [0, 5, 15, 16, 20] {
+                let mut x = [b'a'; 24];
+                x[at] = b;
+                for attr in [false, true] {
+                    let table = if attr { &PLAIN_ATTR } else { &PLAIN_TEXT };
+                    let got = if attr { all_plain::<true>(&x) } else { all_plain::<false>(&x) };
+                    assert_eq!(got, table[b as usize], "{b:#x} at {at}");
+                }
+            }
+        }
         let long = "https://ketenid.nl/201703/0123456789abcdef<x>&\"\t\r\né";
         let mut out = Vec::new();
         escape_into(&mut out, long, true);
         assert_eq!(out, "https://ketenid.nl/201703/0123456789abcdef&lt;x&gt;&amp;&quot;&#9;&#13;&#10;é".as_bytes());
+    }
+
+    #[test]
+    fn escape_borrows_plain_values() {
+        assert!(matches!(escape("plain 'value'", true), Cow::Borrowed(_)));
+        assert_eq!(escape("a&b\"'<>\r", false), "a&amp;b\"'&lt;&gt;&#13;");
+        assert_eq!(escape("a&b\"'<>\té", true), "a&amp;b&quot;'&lt;&gt;&#9;é");
     }
 }

@@ -2,6 +2,8 @@
 //! (structuur, leerlingen, leerkrachten). The model is plain data; `read` and `write`
 //! beside it are its XML codec, `rules` the checks the schema cannot express.
 
+pub(crate) mod order;
+pub(crate) mod profile;
 pub(crate) mod read;
 pub(crate) mod rules;
 pub(crate) mod write;
@@ -12,7 +14,7 @@ use crate::message::values::{
 use chrono::NaiveDate;
 
 /// Namespace of every leerlinggegevens element.
-pub const NS: &str = "http://www.edustandaard.nl/leerresultaten/2/leerlinggegevens";
+pub use crate::xml::LEERLINGGEGEVENS_NS as NS;
 
 /// `leerlinggegevens_verzoek` and `structuur_verzoek`: which school, which year, since when.
 #[derive(Debug, Clone, PartialEq)]

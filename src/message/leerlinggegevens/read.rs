@@ -1,11 +1,16 @@
-//! Reading leerlinggegevens messages. Slots in `Order::at` follow the schema's sequence.
+//! Reading leerlinggegevens messages. Each record's children are found, and their order
+//! checked, by the record's table in `order.rs` (which the writer uses too).
 
+use super::order::{
+    BlockChild, BlokChild, GroepChild, LeerkrachtChild, LeerlingChild, NaamChild, SamengesteldeGroepChild, SchoolChild,
+    VerzoekChild, VestigingChild,
+};
+use super::profile;
 use super::*;
-use crate::message::field::{attr_text, text, unexpected, value, Order, Text};
+use crate::message::field::{attr_text, text, unexpected, value, Child, Order};
 use crate::message::field::{ANY, BRINCODE, DEPENDANCECODE, INSTELLINGSNUMMER, S10, S128, S200, S256, S32, S6, S64};
 use crate::message::field::{ELEVEN_DIGITS, FOUR_DIGITS, NINE_DIGITS, POSTCODE_NL};
 use crate::message::values::{parse_date, DateTime, Schooljaar};
-use crate::profile;
 use crate::xml::reader::{Elem, XmlReader, R};
 use crate::xml::Ns;
 
@@ -36,56 +41,37 @@ fn verzoek_with_groepen<'i>(
         (None, None, None, None, None, None, None);
     let mut groepen = Vec::new();
     while let Some(c) = r.child(&root)? {
-        match (ours(&c), c.name) {
-            (true, "schooljaar") => {
-                ord.at(r, &c, "schooljaar", 0, false);
-                jaar = value(r, c, Schooljaar::parse)?;
-            }
-            (true, "brincode") => {
-                ord.at(r, &c, "brincode", 1, false);
-                brin = text(r, c, BRINCODE)?;
-            }
-            (true, "dependancecode") => {
-                ord.at(r, &c, "dependancecode", 2, false);
-                dep = text(r, c, DEPENDANCECODE)?;
-            }
-            (true, "schoolkey") => {
-                ord.at(r, &c, "schoolkey", 2, false);
-                skey = text(r, c, S256)?;
-            }
-            (true, "xsdversie") => {
-                ord.at(r, &c, "xsdversie", 3, false);
-                xsd = text(r, c, S32)?;
-            }
-            (true, "gegevenssetid") => {
-                ord.at(r, &c, "gegevenssetid", 4, false);
-                set = text(r, c, S64)?;
-            }
-            (true, "laatstontvangengegevens") => {
-                ord.at(r, &c, "laatstontvangengegevens", 5, false);
-                laatst = value(r, c, DateTime::parse)?;
-            }
-            (true, "groepen") if with_groepen => {
-                ord.at(r, &c, "groepen", 6, false);
-                groepen = groepen_selectie(r, c)?;
-            }
-            _ => unexpected(
+        let child = ours(&c).then(|| VerzoekChild::of(c.name)).flatten();
+        let Some(k) = child.filter(|k| with_groepen || *k != VerzoekChild::Groepen) else {
+            unexpected(
                 r,
                 c,
                 root.name,
                 "schooljaar, brincode/dependancecode or schoolkey, xsdversie, gegevenssetid, laatstontvangengegevens",
-            )?,
+            )?;
+            continue;
+        };
+        ord.child(r, &c, k);
+        match k {
+            VerzoekChild::Schooljaar => jaar = value(r, c, Schooljaar::parse)?,
+            VerzoekChild::Brincode => brin = text(r, c, BRINCODE)?,
+            VerzoekChild::Dependancecode => dep = text(r, c, DEPENDANCECODE)?,
+            VerzoekChild::Schoolkey => skey = text(r, c, S256)?,
+            VerzoekChild::Xsdversie => xsd = text(r, c, S32)?,
+            VerzoekChild::Gegevenssetid => set = text(r, c, S64)?,
+            VerzoekChild::Laatstontvangengegevens => laatst = value(r, c, DateTime::parse)?,
+            VerzoekChild::Groepen => groepen = groepen_selectie(r, c)?,
         }
     }
-    ord.require(r, &root, 0, "<schooljaar>");
-    ord.require(r, &root, 3, "<xsdversie>");
+    ord.require(r, &root, VerzoekChild::Schooljaar.place(), "<schooljaar>");
+    ord.require(r, &root, VerzoekChild::Xsdversie.place(), "<xsdversie>");
     if with_groepen {
-        ord.require(r, &root, 6, "<groepen>");
+        ord.require(r, &root, VerzoekChild::Groepen.place(), "<groepen>");
     }
     let school = match (brin, skey) {
         (Some(b), None) => Some(SchoolId::Brin { brincode: b, dependancecode: dep }),
         (None, Some(k)) if dep.is_none() => Some(SchoolId::Schoolkey(k)),
-        (None, None) if !ord.seen(1) && !ord.seen(2) => {
+        (None, None) if !ord.seen(VerzoekChild::Brincode.place()) && !ord.seen(VerzoekChild::Schoolkey.place()) => {
             r.error_after(
                 &root,
                 format!(
@@ -277,56 +263,53 @@ fn block<'i>(r: &mut XmlReader<'i>, e: Elem<'i>, shape: &Shape) -> R<Leerlinggeg
     let mut ord = Order::new();
     let with_structure = shape.vestigingen_and_groepen;
     while let Some(c) = r.child(&e)? {
-        match (ours(&c), c.name) {
-            (true, "school") => {
-                ord.at(r, &c, "school", 0, false);
+        let child = ours(&c).then(|| BlockChild::of(c.name)).flatten();
+        let Some(k) = child.filter(|k| match k {
+            BlockChild::School => true,
+            BlockChild::Vestigingen | BlockChild::Groepen => with_structure,
+            BlockChild::Leerlingen => shape.leerlingen != Part::Absent,
+            BlockChild::Leerkrachten => shape.leerkrachten != Part::Absent,
+        }) else {
+            let mut expected = vec!["school"];
+            if with_structure {
+                expected.extend(["vestigingen", "groepen"]);
+            }
+            if shape.leerlingen != Part::Absent {
+                expected.push("leerlingen");
+            }
+            if shape.leerkrachten != Part::Absent {
+                expected.push("leerkrachten");
+            }
+            unexpected(r, c, shape.element, &expected.join(", "))?;
+            continue;
+        };
+        ord.child(r, &c, k);
+        match k {
+            BlockChild::School => {
                 offs.school = c.offset;
                 d.school = school(r, c)?;
             }
-            (true, "vestigingen") if with_structure => {
-                ord.at(r, &c, "vestigingen", 1, false);
-                d.vestigingen = list(r, c, "vestiging", &mut offs.vestigingen, vestiging)?;
-            }
-            (true, "groepen") if with_structure => {
-                ord.at(r, &c, "groepen", 2, false);
-                d.groepen = groepen(r, c, &mut offs.groepen)?;
-            }
-            (true, "leerlingen") if shape.leerlingen != Part::Absent => {
-                ord.at(r, &c, "leerlingen", 3, false);
-                d.leerlingen = list(r, c, "leerling", &mut offs.leerlingen, leerling)?;
-            }
-            (true, "leerkrachten") if shape.leerkrachten != Part::Absent => {
-                ord.at(r, &c, "leerkrachten", 4, false);
+            BlockChild::Vestigingen => d.vestigingen = list(r, c, "vestiging", &mut offs.vestigingen, vestiging)?,
+            BlockChild::Groepen => d.groepen = groepen(r, c, &mut offs.groepen)?,
+            BlockChild::Leerlingen => d.leerlingen = list(r, c, "leerling", &mut offs.leerlingen, leerling)?,
+            BlockChild::Leerkrachten => {
                 d.leerkrachten = list(r, c, "leerkracht", &mut offs.leerkrachten, leerkracht)?;
-            }
-            _ => {
-                let mut expected = vec!["school"];
-                if with_structure {
-                    expected.extend(["vestigingen", "groepen"]);
-                }
-                if shape.leerlingen != Part::Absent {
-                    expected.push("leerlingen");
-                }
-                if shape.leerkrachten != Part::Absent {
-                    expected.push("leerkrachten");
-                }
-                unexpected(r, c, shape.element, &expected.join(", "))?
             }
         }
     }
-    ord.require(r, &e, 0, "<school>");
+    ord.require(r, &e, BlockChild::School.place(), "<school>");
     if shape.leerlingen == Part::Required {
-        ord.require(r, &e, 3, "<leerlingen>");
+        ord.require(r, &e, BlockChild::Leerlingen.place(), "<leerlingen>");
     }
     let rep = &mut |a, msg| report(r, &offs, a, msg);
     if shape.leerlingen != Part::Absent && with_structure {
         // Both sides of the references are here: the full rule set.
-        rules::leerlinggegevens(&d, rep);
+        rules::leerlinggegevens::<rules::ForInput>(&d, rep);
     } else if with_structure {
-        rules::structuur(&d.vestigingen, &d.groepen, rep);
+        rules::structuur::<rules::ForInput>(&d.vestigingen, &d.groepen, rep);
     } else {
-        rules::leerlingen(&d.leerlingen, rep);
-        rules::leerkrachten(&d.leerkrachten, rep);
+        rules::leerlingen::<rules::ForInput>(&d.leerlingen, rep);
+        rules::leerkrachten::<rules::ForInput>(&d.leerkrachten, rep);
     }
     if let Some(p) = r.opts.profile {
         let rep = &mut |a, msg| report(r, &offs, a, msg);
@@ -420,55 +403,26 @@ pub(crate) fn school<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<School> {
     let mut ord = Order::new();
     let (mut jaar, mut brin, mut dep, mut inst, mut skey) = (None, None, None, None, None);
     while let Some(c) = r.child(&e)? {
-        match (ours(&c), c.name) {
-            (true, "schooljaar") => {
-                ord.at(r, &c, "schooljaar", 0, false);
-                jaar = value(r, c, Schooljaar::parse)?;
-            }
-            (true, "peildatum") => {
-                ord.at(r, &c, "peildatum", 1, false);
-                s.peildatum = value(r, c, parse_date)?;
-            }
-            (true, "brincode") => {
-                ord.at(r, &c, "brincode", 2, false);
-                brin = text(r, c, BRINCODE)?;
-            }
-            (true, "instellingsnummer") => {
-                ord.at(r, &c, "instellingsnummer", 2, false);
-                inst = text(r, c, INSTELLINGSNUMMER)?;
-            }
-            (true, "dependancecode") => {
-                ord.at(r, &c, "dependancecode", 3, false);
-                dep = text(r, c, DEPENDANCECODE)?;
-            }
-            (true, "schoolkey") => {
-                ord.at(r, &c, "schoolkey", 4, false);
-                skey = text(r, c, S256)?;
-            }
-            (true, "aanmaakdatum") => {
-                ord.at(r, &c, "aanmaakdatum", 5, false);
-                s.aanmaakdatum = value(r, c, DateTime::parse)?;
-            }
-            (true, "auteur") => {
-                ord.at(r, &c, "auteur", 6, false);
-                s.auteur = text(r, c, S128)?;
-            }
-            (true, "xsdversie") => {
-                ord.at(r, &c, "xsdversie", 7, false);
-                s.xsdversie = text(r, c, S32)?;
-            }
-            (true, "commentaar") => {
-                ord.at(r, &c, "commentaar", 8, false);
-                s.commentaar = text(r, c, ANY)?;
-            }
-            (true, "toevoegingen") => {
-                ord.at(r, &c, "toevoegingen", 9, false);
-                s.toevoegingen = Some(toevoegingen(r, c)?);
-            }
-            _ => unexpected(r, c, "school", "schooljaar, peildatum, brincode, dependancecode, schoolkey, aanmaakdatum, auteur, xsdversie, commentaar")?,
+        let Some(k) = ours(&c).then(|| SchoolChild::of(c.name)).flatten() else {
+            unexpected(r, c, "school", "schooljaar, peildatum, brincode, dependancecode, schoolkey, aanmaakdatum, auteur, xsdversie, commentaar")?;
+            continue;
+        };
+        ord.child(r, &c, k);
+        match k {
+            SchoolChild::Schooljaar => jaar = value(r, c, Schooljaar::parse)?,
+            SchoolChild::Peildatum => s.peildatum = value(r, c, parse_date)?,
+            SchoolChild::Brincode => brin = text(r, c, BRINCODE)?,
+            SchoolChild::Instellingsnummer => inst = text(r, c, INSTELLINGSNUMMER)?,
+            SchoolChild::Dependancecode => dep = text(r, c, DEPENDANCECODE)?,
+            SchoolChild::Schoolkey => skey = text(r, c, S256)?,
+            SchoolChild::Aanmaakdatum => s.aanmaakdatum = value(r, c, DateTime::parse)?,
+            SchoolChild::Auteur => s.auteur = text(r, c, S128)?,
+            SchoolChild::Xsdversie => s.xsdversie = text(r, c, S32)?,
+            SchoolChild::Commentaar => s.commentaar = text(r, c, ANY)?,
+            SchoolChild::Toevoegingen => s.toevoegingen = Some(toevoegingen(r, c)?),
         }
     }
-    ord.require(r, &e, 0, "<schooljaar>");
+    ord.require(r, &e, SchoolChild::Schooljaar.place(), "<schooljaar>");
     if let Some(j) = jaar {
         s.schooljaar = j;
     }
@@ -506,20 +460,20 @@ fn toevoegingen<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Toevoegingen> {
         let mut ord = Order::new();
         let blok = c;
         while let Some(c) = r.child(&blok)? {
-            match (ours(&c), c.name) {
-                (true, "code") => {
-                    ord.at(r, &c, "code", 0, false);
+            match ours(&c).then(|| BlokChild::of(c.name)).flatten() {
+                Some(k @ BlokChild::Code) => {
+                    ord.child(r, &c, k);
                     b.code = text(r, c, S64)?.unwrap_or_default();
                 }
-                (true, "omschrijving") => {
-                    ord.at(r, &c, "omschrijving", 1, false);
+                Some(k @ BlokChild::Omschrijving) => {
+                    ord.child(r, &c, k);
                     b.omschrijving = text(r, c, ANY)?;
                 }
                 // Extension content of a bilaterally agreed type: not ours to judge.
-                _ => r.skip(c)?,
+                None => r.skip(c)?,
             }
         }
-        ord.require(r, &blok, 0, "<code>");
+        ord.require(r, &blok, BlokChild::Code.place(), "<code>");
         t.blokken.push(b);
     }
     if t.blokken.is_empty() {
@@ -533,23 +487,18 @@ fn vestiging<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Vestiging> {
     let mut v = Vestiging { key: required_key(r, &e, key), ..Default::default() };
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
-        match (ours(&c), c.name) {
-            (true, "naam") => {
-                ord.at(r, &c, "naam", 0, false);
-                v.naam = text(r, c, S64)?.unwrap_or_default();
-            }
-            (true, "omschrijving") => {
-                ord.at(r, &c, "omschrijving", 1, false);
-                v.omschrijving = text(r, c, S256)?;
-            }
-            (true, "mutatiedatum") => {
-                ord.at(r, &c, "mutatiedatum", 2, false);
-                v.mutatiedatum = value(r, c, DateTime::parse)?;
-            }
-            _ => unexpected(r, c, "vestiging", "naam, omschrijving, mutatiedatum")?,
+        let Some(k) = ours(&c).then(|| VestigingChild::of(c.name)).flatten() else {
+            unexpected(r, c, "vestiging", "naam, omschrijving, mutatiedatum")?;
+            continue;
+        };
+        ord.child(r, &c, k);
+        match k {
+            VestigingChild::Naam => v.naam = text(r, c, S64)?.unwrap_or_default(),
+            VestigingChild::Omschrijving => v.omschrijving = text(r, c, S256)?,
+            VestigingChild::Mutatiedatum => v.mutatiedatum = value(r, c, DateTime::parse)?,
         }
     }
-    ord.require(r, &e, 0, "<naam>");
+    ord.require(r, &e, VestigingChild::Naam.place(), "<naam>");
     Ok(v)
 }
 
@@ -559,32 +508,21 @@ fn groep<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Groep> {
     let (mut naam, mut jaargroep, mut omschrijving, mut toev, mut mutatie) = (None, None, None, None, None);
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
-        match (ours(&c), c.name) {
-            (true, "naam") => {
-                ord.at(r, &c, "naam", 0, false);
-                naam = text(r, c, S64)?;
-            }
-            (true, "jaargroep") => {
-                ord.at(r, &c, "jaargroep", 1, false);
-                jaargroep = value(r, c, Jaargroep::parse)?;
-            }
-            (true, "omschrijving") => {
-                ord.at(r, &c, "omschrijving", 2, false);
-                omschrijving = text(r, c, S256)?;
-            }
-            (true, "toevoegingen") => {
-                ord.at(r, &c, "toevoegingen", 3, false);
-                toev = Some(toevoegingen(r, c)?);
-            }
-            (true, "mutatiedatum") => {
-                ord.at(r, &c, "mutatiedatum", 4, false);
-                mutatie = value(r, c, DateTime::parse)?;
-            }
-            _ => unexpected(r, c, "groep", "naam, jaargroep, omschrijving, toevoegingen, mutatiedatum")?,
+        let Some(k) = ours(&c).then(|| GroepChild::of(c.name)).flatten() else {
+            unexpected(r, c, "groep", "naam, jaargroep, omschrijving, toevoegingen, mutatiedatum")?;
+            continue;
+        };
+        ord.child(r, &c, k);
+        match k {
+            GroepChild::Naam => naam = text(r, c, S64)?,
+            GroepChild::Jaargroep => jaargroep = value(r, c, Jaargroep::parse)?,
+            GroepChild::Omschrijving => omschrijving = text(r, c, S256)?,
+            GroepChild::Toevoegingen => toev = Some(toevoegingen(r, c)?),
+            GroepChild::Mutatiedatum => mutatie = value(r, c, DateTime::parse)?,
         }
     }
-    ord.require(r, &e, 0, "<naam>");
-    ord.require(r, &e, 1, "<jaargroep>");
+    ord.require(r, &e, GroepChild::Naam.place(), "<naam>");
+    ord.require(r, &e, GroepChild::Jaargroep.place(), "<jaargroep>");
     Ok(Groep {
         key,
         naam: naam.unwrap_or_default(),
@@ -600,61 +538,45 @@ fn samengestelde_groep<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Samengesteld
     let mut g = SamengesteldeGroep { key: required_key(r, &e, key), ..Default::default() };
     let mut ord = Order::new();
     while let Some(c) = r.child(&e)? {
-        match (ours(&c), c.name) {
-            (true, "naam") => {
-                ord.at(r, &c, "naam", 0, false);
-                g.naam = text(r, c, S64)?.unwrap_or_default();
-            }
-            (true, "omschrijving") => {
-                ord.at(r, &c, "omschrijving", 1, false);
-                g.omschrijving = text(r, c, S256)?;
-            }
-            (true, "toevoegingen") => {
-                ord.at(r, &c, "toevoegingen", 2, false);
-                g.toevoegingen = Some(toevoegingen(r, c)?);
-            }
-            (true, "mutatiedatum") => {
-                ord.at(r, &c, "mutatiedatum", 3, false);
-                g.mutatiedatum = value(r, c, DateTime::parse)?;
-            }
-            _ => unexpected(r, c, "samengestelde_groep", "naam, omschrijving, toevoegingen, mutatiedatum")?,
+        let Some(k) = ours(&c).then(|| SamengesteldeGroepChild::of(c.name)).flatten() else {
+            unexpected(r, c, "samengestelde_groep", "naam, omschrijving, toevoegingen, mutatiedatum")?;
+            continue;
+        };
+        ord.child(r, &c, k);
+        match k {
+            SamengesteldeGroepChild::Naam => g.naam = text(r, c, S64)?.unwrap_or_default(),
+            SamengesteldeGroepChild::Omschrijving => g.omschrijving = text(r, c, S256)?,
+            SamengesteldeGroepChild::Toevoegingen => g.toevoegingen = Some(toevoegingen(r, c)?),
+            SamengesteldeGroepChild::Mutatiedatum => g.mutatiedatum = value(r, c, DateTime::parse)?,
         }
     }
-    ord.require(r, &e, 0, "<naam>");
+    ord.require(r, &e, SamengesteldeGroepChild::Naam.place(), "<naam>");
     Ok(g)
 }
 
-/// The name parts, slots 0..=4 in both leerling and leerkracht. Returns true if `c` was one.
+/// The name parts, which open both leerling and leerkracht. Gives `c` back if it is not one.
 fn naam_part<'i>(r: &mut XmlReader<'i>, ord: &mut Order, n: &mut Naam, c: Elem<'i>) -> R<Option<Elem<'i>>> {
-    let (slot, spec, name): (u8, Text, &'static str) = match c.name {
-        "achternaam" => (0, S200, "achternaam"),
-        "voorvoegsel" => (1, S10, "voorvoegsel"),
-        "voornamen" => (2, S200, "voornamen"),
-        "voorletters-1" => (3, S6, "voorletters-1"),
-        "roepnaam" => (4, S64, "roepnaam"),
-        _ => return Ok(Some(c)),
-    };
-    if !ours(&c) {
+    let Some(k) = ours(&c).then(|| NaamChild::of(c.name)).flatten() else {
         return Ok(Some(c));
-    }
-    ord.at(r, &c, name, slot, false);
-    let v = text(r, c, spec)?;
-    match slot {
-        0 => n.achternaam = v,
-        1 => n.voorvoegsel = v,
-        2 => n.voornamen = v,
-        3 => n.voorletters = v,
-        _ => n.roepnaam = v,
+    };
+    ord.child(r, &c, k);
+    match k {
+        NaamChild::Achternaam => n.achternaam = text(r, c, S200)?,
+        NaamChild::Voorvoegsel => n.voorvoegsel = text(r, c, S10)?,
+        NaamChild::Voornamen => n.voornamen = text(r, c, S200)?,
+        NaamChild::Voorletters => n.voorletters = text(r, c, S6)?,
+        NaamChild::Roepnaam => n.roepnaam = text(r, c, S64)?,
     }
     Ok(None)
 }
 
 /// The name choice: a surname with its optional parts, or a roepnaam alone.
 fn check_naam<'i>(r: &mut XmlReader<'i>, e: &Elem<'i>, ord: &Order) {
-    if !ord.seen(0) {
-        if ord.seen(1) || ord.seen(2) || ord.seen(3) {
+    use NaamChild::*;
+    if !ord.seen(Achternaam.place()) {
+        if ord.seen(Voorvoegsel.place()) || ord.seen(Voornamen.place()) || ord.seen(Voorletters.place()) {
             r.error_after(e, format!("<{}>: voorvoegsel, voornamen and voorletters-1 need an <achternaam>", e.name));
-        } else if !ord.seen(4) {
+        } else if !ord.seen(Roepnaam.place()) {
             r.error_after(
                 e,
                 format!("<{}> lacks a name: give <achternaam> (with optional parts) or <roepnaam>", e.name),
@@ -688,33 +610,19 @@ pub(crate) fn leerling<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerling> {
         let Some(c) = naam_part(r, &mut ord, &mut l.naam, c)? else {
             continue;
         };
-        if !ours(&c) {
+        let Some(k) = ours(&c).then(|| LeerlingChild::of(c.name)).flatten() else {
             unexpected(r, c, "leerling", "the elements of LeerlingType")?;
             continue;
-        }
-        match c.name {
-            "geboortedatum" => {
-                ord.at(r, &c, "geboortedatum", 5, false);
-                l.geboortedatum = value(r, c, parse_date)?;
-            }
-            "geslacht" => {
-                ord.at(r, &c, "geslacht", 6, false);
-                l.geslacht = value(r, c, Geslacht::parse)?;
-            }
-            "start_ondw_jgr3" => {
-                ord.at(r, &c, "start_ondw_jgr3", 7, false);
-                l.start_ondw_jgr3 = value(r, c, parse_date)?;
-            }
-            "jaargroep" => {
-                ord.at(r, &c, "jaargroep", 8, false);
-                l.jaargroep = value(r, c, Jaargroep::parse)?;
-            }
-            "groep" => {
-                ord.at(r, &c, "groep", 9, false);
-                l.groep = key_ref(r, c)?;
-            }
-            "samengestelde_groepen" => {
-                ord.at(r, &c, "samengestelde_groepen", 10, false);
+        };
+        ord.child(r, &c, k);
+        use LeerlingChild as L;
+        match k {
+            L::Geboortedatum => l.geboortedatum = value(r, c, parse_date)?,
+            L::Geslacht => l.geslacht = value(r, c, Geslacht::parse)?,
+            L::StartOndwJgr3 => l.start_ondw_jgr3 = value(r, c, parse_date)?,
+            L::Jaargroep => l.jaargroep = value(r, c, Jaargroep::parse)?,
+            L::Groep => l.groep = key_ref(r, c)?,
+            L::SamengesteldeGroepen => {
                 let list_e = c;
                 r.attrs(&list_e, [])?;
                 let mut n = 0;
@@ -733,83 +641,30 @@ pub(crate) fn leerling<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerling> {
                     r.error_after(&list_e, "<samengestelde_groepen> needs at least one <samengestelde_groep>");
                 }
             }
-            "vestiging" => {
-                ord.at(r, &c, "vestiging", 11, false);
-                l.vestiging = key_ref(r, c)?;
+            L::Vestiging => l.vestiging = key_ref(r, c)?,
+            L::Gebruikersnaam => l.gebruikersnaam = text(r, c, S64)?,
+            L::Emailadres => l.emailadres = text(r, c, S256)?,
+            L::Fotourl => l.fotourl = text(r, c, S256)?,
+            L::Etniciteit => l.etniciteit = value(r, c, Etniciteit::parse)?,
+            L::Land => l.land = value(r, c, Land::parse)?,
+            L::LandVader => l.land_vader = value(r, c, Land::parse)?,
+            L::LandMoeder => l.land_moeder = value(r, c, Land::parse)?,
+            L::Sofinummer => l.persoonsnummer = text(r, c, NINE_DIGITS)?.map(Persoonsnummer::Sofinummer),
+            L::Bsn => l.persoonsnummer = text(r, c, NINE_DIGITS)?.map(Persoonsnummer::Bsn),
+            L::Onderwijsnummer => l.persoonsnummer = text(r, c, NINE_DIGITS)?.map(Persoonsnummer::Onderwijsnummer),
+            L::BsnOndwnr4 => l.persoonsnummer = text(r, c, FOUR_DIGITS)?.map(Persoonsnummer::BsnOndwnr4),
+            L::Rijksregisternummer => {
+                l.persoonsnummer = text(r, c, ELEVEN_DIGITS)?.map(Persoonsnummer::Rijksregisternummer);
             }
-            "gebruikersnaam" => {
-                ord.at(r, &c, "gebruikersnaam", 12, false);
-                l.gebruikersnaam = text(r, c, S64)?;
-            }
-            "emailadres" => {
-                ord.at(r, &c, "emailadres", 13, false);
-                l.emailadres = text(r, c, S256)?;
-            }
-            "fotourl" => {
-                ord.at(r, &c, "fotourl", 14, false);
-                l.fotourl = text(r, c, S256)?;
-            }
-            "etniciteit" => {
-                ord.at(r, &c, "etniciteit", 15, false);
-                l.etniciteit = value(r, c, Etniciteit::parse)?;
-            }
-            "land" => {
-                ord.at(r, &c, "land", 16, false);
-                l.land = value(r, c, Land::parse)?;
-            }
-            "land_vader" => {
-                ord.at(r, &c, "land_vader", 17, false);
-                l.land_vader = value(r, c, Land::parse)?;
-            }
-            "land_moeder" => {
-                ord.at(r, &c, "land_moeder", 18, false);
-                l.land_moeder = value(r, c, Land::parse)?;
-            }
-            "sofinummer" | "bsn" | "onderwijsnummer" | "bsn_ondwnr-4" | "rijksregisternummer" => {
-                let (name, spec, make): (&'static str, Text, fn(String) -> Persoonsnummer) = match c.name {
-                    "sofinummer" => ("sofinummer", NINE_DIGITS, Persoonsnummer::Sofinummer),
-                    "bsn" => ("bsn", NINE_DIGITS, Persoonsnummer::Bsn),
-                    "onderwijsnummer" => ("onderwijsnummer", NINE_DIGITS, Persoonsnummer::Onderwijsnummer),
-                    "bsn_ondwnr-4" => ("bsn_ondwnr-4", FOUR_DIGITS, Persoonsnummer::BsnOndwnr4),
-                    _ => ("rijksregisternummer", ELEVEN_DIGITS, Persoonsnummer::Rijksregisternummer),
-                };
-                ord.at(r, &c, name, 19, false);
-                l.persoonsnummer = text(r, c, spec)?.map(make);
-            }
-            "gewicht_nieuw" => {
-                ord.at(r, &c, "gewicht_nieuw", 20, false);
-                l.gewicht_nieuw = value(r, c, GewichtNieuw::parse)?;
-            }
-            "gewicht" => {
-                ord.at(r, &c, "gewicht", 21, false);
-                l.gewicht = value(r, c, Gewicht::parse)?;
-            }
-            "postcodenl" | "postnummerbe" | "postcodeoverig" => {
-                let (name, spec, make): (&'static str, Text, fn(String) -> Postcode) = match c.name {
-                    "postcodenl" => ("postcodenl", POSTCODE_NL, Postcode::Nl),
-                    "postnummerbe" => ("postnummerbe", FOUR_DIGITS, Postcode::Be),
-                    _ => ("postcodeoverig", S32, Postcode::Overig),
-                };
-                ord.at(r, &c, name, 22, false);
-                l.postcode = text(r, c, spec)?.map(make);
-            }
-            "instroomdatum" => {
-                ord.at(r, &c, "instroomdatum", 23, false);
-                l.instroomdatum = value(r, c, parse_date)?;
-            }
-            "uitstroomdatum" => {
-                ord.at(r, &c, "uitstroomdatum", 24, false);
-                l.uitstroomdatum = value(r, c, parse_date)?;
-            }
-            "toevoegingen" => {
-                ord.at(r, &c, "toevoegingen", 25, false);
-                l.toevoegingen = Some(toevoegingen(r, c)?);
-            }
-            "mutatiedatum" => {
-                ord.at(r, &c, "mutatiedatum", 26, false);
-                l.mutatiedatum = value(r, c, DateTime::parse)?;
-            }
-            _ => unexpected(r, c, "leerling", "the elements of LeerlingType")?,
+            L::GewichtNieuw => l.gewicht_nieuw = value(r, c, GewichtNieuw::parse)?,
+            L::Gewicht => l.gewicht = value(r, c, Gewicht::parse)?,
+            L::Postcodenl => l.postcode = text(r, c, POSTCODE_NL)?.map(Postcode::Nl),
+            L::Postnummerbe => l.postcode = text(r, c, FOUR_DIGITS)?.map(Postcode::Be),
+            L::Postcodeoverig => l.postcode = text(r, c, S32)?.map(Postcode::Overig),
+            L::Instroomdatum => l.instroomdatum = value(r, c, parse_date)?,
+            L::Uitstroomdatum => l.uitstroomdatum = value(r, c, parse_date)?,
+            L::Toevoegingen => l.toevoegingen = Some(toevoegingen(r, c)?),
+            L::Mutatiedatum => l.mutatiedatum = value(r, c, DateTime::parse)?,
         }
     }
     check_naam(r, &e, &ord);
@@ -836,27 +691,21 @@ pub(crate) fn leerkracht<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerkracht
         let Some(c) = naam_part(r, &mut ord, &mut l.naam, c)? else {
             continue;
         };
-        if !ours(&c) {
+        let Some(k) = ours(&c).then(|| LeerkrachtChild::of(c.name)).flatten() else {
             unexpected(r, c, "leerkracht", "the elements of LeerkrachtType")?;
             continue;
-        }
-        match c.name {
-            "gebruikersnaam" => {
-                ord.at(r, &c, "gebruikersnaam", 5, false);
-                l.gebruikersnaam = text(r, c, S64)?;
-            }
-            "emailadres" => {
-                ord.at(r, &c, "emailadres", 6, false);
-                l.emailadres = text(r, c, S256)?;
-            }
-            "rol" | "rolomschrijving" => {
-                ord.at(r, &c, if c.name == "rol" { "rol" } else { "rolomschrijving" }, 7, true);
+        };
+        ord.child(r, &c, k);
+        use LeerkrachtChild as K;
+        match k {
+            K::Gebruikersnaam => l.gebruikersnaam = text(r, c, S64)?,
+            K::Emailadres => l.emailadres = text(r, c, S256)?,
+            K::Rol | K::Rolomschrijving => {
                 if let Some(x) = rol_item(r, c)? {
                     l.rollen.push(x);
                 }
             }
-            "groepen" => {
-                ord.at(r, &c, "groepen", 8, false);
+            K::Groepen => {
                 let list_e = c;
                 r.attrs(&list_e, [])?;
                 while let Some(g) = r.child(&list_e)? {
@@ -888,15 +737,8 @@ pub(crate) fn leerkracht<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerkracht
                     r.error_after(&list_e, "<groepen> needs at least one <groep> or <samengestelde_groep>");
                 }
             }
-            "toevoegingen" => {
-                ord.at(r, &c, "toevoegingen", 9, false);
-                l.toevoegingen = Some(toevoegingen(r, c)?);
-            }
-            "mutatiedatum" => {
-                ord.at(r, &c, "mutatiedatum", 10, false);
-                l.mutatiedatum = value(r, c, DateTime::parse)?;
-            }
-            _ => unexpected(r, c, "leerkracht", "the elements of LeerkrachtType")?,
+            K::Toevoegingen => l.toevoegingen = Some(toevoegingen(r, c)?),
+            K::Mutatiedatum => l.mutatiedatum = value(r, c, DateTime::parse)?,
         }
     }
     check_naam(r, &e, &ord);

@@ -1,11 +1,15 @@
 //! Writing leerlinggegevens messages, in schema order, checking each value's facets and the
 //! identity rules as it goes (problems void the output; see `XmlWriter::problems`).
 
+use super::order::{
+    BlockChild, BlokChild, GroepChild, LeerkrachtChild, LeerlingChild, NaamChild, SamengesteldeGroepChild, SchoolChild,
+    VerzoekChild, VestigingChild,
+};
 use super::*;
 use crate::message::field::{ANY, BRINCODE, DEPENDANCECODE, INSTELLINGSNUMMER, S10, S128, S200, S256, S32, S6, S64};
 use crate::message::field::{ELEVEN_DIGITS, FOUR_DIGITS, NINE_DIGITS, POSTCODE_NL};
 use crate::message::values::DateText;
-use crate::xml::writer::XmlWriter;
+use crate::xml::writer::{Tag, XmlWriter};
 use std::io::{self, Write};
 
 type W<'a, T> = &'a mut XmlWriter<T>;
@@ -17,22 +21,23 @@ pub(crate) fn verzoek<T: Write>(
     groepen: Option<&[GroepSelectie]>,
     xmlns: &[(&str, &str)],
 ) -> io::Result<()> {
+    use VerzoekChild as V;
     w.start(root, xmlns);
-    w.leaf("schooljaar", &v.schooljaar.to_string());
+    w.leaf(V::Schooljaar, &v.schooljaar.to_string());
     match &v.school {
         SchoolId::Brin { brincode, dependancecode } => {
-            w.field("brincode", brincode, BRINCODE);
-            w.opt_field("dependancecode", dependancecode.as_deref(), DEPENDANCECODE);
+            w.field(V::Brincode, brincode, BRINCODE);
+            w.opt_field(V::Dependancecode, dependancecode.as_deref(), DEPENDANCECODE);
         }
-        SchoolId::Schoolkey(k) => w.field("schoolkey", k, S256),
+        SchoolId::Schoolkey(k) => w.field(V::Schoolkey, k, S256),
     }
-    w.field("xsdversie", &v.xsdversie, S32);
-    w.opt_field("gegevenssetid", v.gegevenssetid.as_deref(), S64);
+    w.field(V::Xsdversie, &v.xsdversie, S32);
+    w.opt_field(V::Gegevenssetid, v.gegevenssetid.as_deref(), S64);
     if let Some(t) = &v.laatstontvangengegevens {
-        w.leaf("laatstontvangengegevens", &t.to_string());
+        w.leaf(V::Laatstontvangengegevens, &t.to_string());
     }
     if let Some(groepen) = groepen {
-        w.start("groepen", &[]);
+        w.start(V::Groepen, &[]);
         if groepen.is_empty() {
             w.problem(None, "<groepen> needs at least one <groep> or <samengestelde_groep>");
         }
@@ -83,19 +88,19 @@ fn rules_problems<T: Write>(w: W<T>, base: &str, run: impl FnOnce(&mut rules::Re
 }
 
 pub(crate) fn leerlinggegevens<T: Write>(w: W<T>, d: &Leerlinggegevens) -> io::Result<()> {
-    rules_problems(w, "leerlinggegevens", |rep| rules::leerlinggegevens(d, rep));
+    rules_problems(w, "leerlinggegevens", |rep| rules::leerlinggegevens::<rules::ForModel>(d, rep));
     w.start("leerlinggegevens", &[]);
     school(w, &d.school)?;
     vestigingen(w, &d.vestigingen)?;
     groepen(w, &d.groepen)?;
-    list(w, "leerlingen", "leerling", &d.leerlingen, true, leerling)?;
-    list(w, "leerkrachten", "leerkracht", &d.leerkrachten, false, leerkracht)?;
+    list(w, BlockChild::Leerlingen, "leerling", &d.leerlingen, true, leerling)?;
+    list(w, BlockChild::Leerkrachten, "leerkracht", &d.leerkrachten, false, leerkracht)?;
     w.end()
 }
 
 pub(crate) fn structuur<T: Write>(w: W<T>, d: &Structuur) -> io::Result<()> {
     rules_problems(w, "leerlinggegevens-structuur", |rep| {
-        rules::structuur(&d.vestigingen, &d.groepen, rep);
+        rules::structuur::<rules::ForModel>(&d.vestigingen, &d.groepen, rep);
     });
     w.start("leerlinggegevens-structuur", &[]);
     school(w, &d.school)?;
@@ -105,25 +110,27 @@ pub(crate) fn structuur<T: Write>(w: W<T>, d: &Structuur) -> io::Result<()> {
 }
 
 pub(crate) fn leerlingen<T: Write>(w: W<T>, d: &Leerlingen) -> io::Result<()> {
-    rules_problems(w, "leerlinggegevens-leerlingen", |rep| rules::leerlingen(&d.leerlingen, rep));
+    rules_problems(w, "leerlinggegevens-leerlingen", |rep| rules::leerlingen::<rules::ForModel>(&d.leerlingen, rep));
     w.start("leerlinggegevens-leerlingen", &[]);
     school(w, &d.school)?;
-    list(w, "leerlingen", "leerling", &d.leerlingen, true, leerling)?;
+    list(w, BlockChild::Leerlingen, "leerling", &d.leerlingen, true, leerling)?;
     w.end()
 }
 
 pub(crate) fn leerkrachten<T: Write>(w: W<T>, d: &Leerkrachten) -> io::Result<()> {
-    rules_problems(w, "leerlinggegevens-leerkrachten", |rep| rules::leerkrachten(&d.leerkrachten, rep));
+    rules_problems(w, "leerlinggegevens-leerkrachten", |rep| {
+        rules::leerkrachten::<rules::ForModel>(&d.leerkrachten, rep)
+    });
     w.start("leerlinggegevens-leerkrachten", &[]);
     school(w, &d.school)?;
-    list(w, "leerkrachten", "leerkracht", &d.leerkrachten, false, leerkracht)?;
+    list(w, BlockChild::Leerkrachten, "leerkracht", &d.leerkrachten, false, leerkracht)?;
     w.end()
 }
 
 /// A list wrapper; an empty optional list is left out, an empty required one is a problem.
 fn list<T: Write, X>(
     w: W<T>,
-    outer: &'static str,
+    outer: BlockChild,
     item: &'static str,
     xs: &[X],
     required: bool,
@@ -131,6 +138,7 @@ fn list<T: Write, X>(
 ) -> io::Result<()> {
     if xs.is_empty() {
         if required {
+            let outer = outer.name();
             w.problem(Some(outer), format!("<{outer}> needs at least one <{item}>"));
             w.empty(outer, &[]);
         }
@@ -144,37 +152,39 @@ fn list<T: Write, X>(
 }
 
 fn school<T: Write>(w: W<T>, s: &School) -> io::Result<()> {
-    w.start("school", &[]);
-    w.leaf("schooljaar", &s.schooljaar.to_string());
+    use SchoolChild as S;
+    w.start(BlockChild::School, &[]);
+    w.leaf(S::Schooljaar, &s.schooljaar.to_string());
     if let Some(d) = s.peildatum {
-        w.leaf("peildatum", DateText::new(d).as_str());
+        w.leaf(S::Peildatum, DateText::new(d).as_str());
     }
     match &s.id {
         SchoolIdentificatie::Brin { brincode, dependancecode, schoolkey } => {
-            w.field("brincode", brincode, BRINCODE);
-            w.opt_field("dependancecode", dependancecode.as_deref(), DEPENDANCECODE);
-            w.opt_field("schoolkey", schoolkey.as_deref(), S256);
+            w.field(S::Brincode, brincode, BRINCODE);
+            w.opt_field(S::Dependancecode, dependancecode.as_deref(), DEPENDANCECODE);
+            w.opt_field(S::Schoolkey, schoolkey.as_deref(), S256);
         }
         SchoolIdentificatie::Instelling { instellingsnummer, schoolkey } => {
-            w.field("instellingsnummer", instellingsnummer, INSTELLINGSNUMMER);
-            w.opt_field("schoolkey", schoolkey.as_deref(), S256);
+            w.field(S::Instellingsnummer, instellingsnummer, INSTELLINGSNUMMER);
+            w.opt_field(S::Schoolkey, schoolkey.as_deref(), S256);
         }
-        SchoolIdentificatie::Schoolkey(k) => w.opt_field("schoolkey", k.as_deref(), S256),
+        SchoolIdentificatie::Schoolkey(k) => w.opt_field(S::Schoolkey, k.as_deref(), S256),
     }
     if let Some(t) = &s.aanmaakdatum {
         // At most 6 fractional digits, cut off: see `DateTime::to_micros`.
-        w.leaf("aanmaakdatum", &t.to_micros().to_string());
+        w.leaf(S::Aanmaakdatum, &t.to_micros().to_string());
     }
-    w.opt_field("auteur", s.auteur.as_deref(), S128);
-    w.opt_field("xsdversie", s.xsdversie.as_deref(), S32);
-    w.opt_field("commentaar", s.commentaar.as_deref(), ANY);
-    toevoegingen(w, s.toevoegingen.as_ref())?;
+    w.opt_field(S::Auteur, s.auteur.as_deref(), S128);
+    w.opt_field(S::Xsdversie, s.xsdversie.as_deref(), S32);
+    w.opt_field(S::Commentaar, s.commentaar.as_deref(), ANY);
+    toevoegingen(w, S::Toevoegingen, s.toevoegingen.as_ref())?;
     w.end()
 }
 
-fn toevoegingen<T: Write>(w: W<T>, t: Option<&Toevoegingen>) -> io::Result<()> {
+/// `tag`: the `toevoegingen` child of the record at hand (its place differs per record).
+fn toevoegingen<T: Write>(w: W<T>, tag: impl Tag, t: Option<&Toevoegingen>) -> io::Result<()> {
     let Some(t) = t else { return Ok(()) };
-    w.start("toevoegingen", &[]);
+    w.start(tag, &[]);
     if t.blokken.is_empty() {
         w.problem(None, "<toevoegingen> needs at least one <blok>");
     }
@@ -191,8 +201,8 @@ fn toevoegingen<T: Write>(w: W<T>, t: Option<&Toevoegingen>) -> io::Result<()> {
             }
         }
         w.set_index(i + 1);
-        w.field("code", &b.code, S64);
-        w.opt_field("omschrijving", b.omschrijving.as_deref(), ANY);
+        w.field(BlokChild::Code, &b.code, S64);
+        w.opt_field(BlokChild::Omschrijving, b.omschrijving.as_deref(), ANY);
         w.end()?;
     }
     w.end()
@@ -202,15 +212,15 @@ fn vestigingen<T: Write>(w: W<T>, vs: &[Vestiging]) -> io::Result<()> {
     if vs.is_empty() {
         return Ok(());
     }
-    w.start("vestigingen", &[]);
+    w.start(BlockChild::Vestigingen, &[]);
     for (i, v) in vs.iter().enumerate() {
         w.check_attr("key", &v.key, S256);
         w.start("vestiging", &[("key", &v.key)]);
         w.set_index(i + 1);
-        w.field("naam", &v.naam, S64);
-        w.opt_field("omschrijving", v.omschrijving.as_deref(), S256);
+        w.field(VestigingChild::Naam, &v.naam, S64);
+        w.opt_field(VestigingChild::Omschrijving, v.omschrijving.as_deref(), S256);
         if let Some(t) = &v.mutatiedatum {
-            w.leaf("mutatiedatum", &t.to_string());
+            w.leaf(VestigingChild::Mutatiedatum, &t.to_string());
         }
         w.end()?;
     }
@@ -221,30 +231,30 @@ fn groepen<T: Write>(w: W<T>, gs: &[GroepItem]) -> io::Result<()> {
     if gs.is_empty() {
         return Ok(());
     }
-    w.start("groepen", &[]);
+    w.start(BlockChild::Groepen, &[]);
     for (i, g) in gs.iter().enumerate() {
         match g {
             GroepItem::Groep(g) => {
                 w.check_attr("key", &g.key, S256);
                 w.start("groep", &[("key", &g.key)]);
                 w.set_index(i + 1);
-                w.field("naam", &g.naam, S64);
-                w.leaf("jaargroep", g.jaargroep.as_str());
-                w.opt_field("omschrijving", g.omschrijving.as_deref(), S256);
-                toevoegingen(w, g.toevoegingen.as_ref())?;
+                w.field(GroepChild::Naam, &g.naam, S64);
+                w.leaf(GroepChild::Jaargroep, g.jaargroep.as_str());
+                w.opt_field(GroepChild::Omschrijving, g.omschrijving.as_deref(), S256);
+                toevoegingen(w, GroepChild::Toevoegingen, g.toevoegingen.as_ref())?;
                 if let Some(t) = &g.mutatiedatum {
-                    w.leaf("mutatiedatum", &t.to_string());
+                    w.leaf(GroepChild::Mutatiedatum, &t.to_string());
                 }
             }
             GroepItem::SamengesteldeGroep(g) => {
                 w.check_attr("key", &g.key, S256);
                 w.start("samengestelde_groep", &[("key", &g.key)]);
                 w.set_index(i + 1);
-                w.field("naam", &g.naam, S64);
-                w.opt_field("omschrijving", g.omschrijving.as_deref(), S256);
-                toevoegingen(w, g.toevoegingen.as_ref())?;
+                w.field(SamengesteldeGroepChild::Naam, &g.naam, S64);
+                w.opt_field(SamengesteldeGroepChild::Omschrijving, g.omschrijving.as_deref(), S256);
+                toevoegingen(w, SamengesteldeGroepChild::Toevoegingen, g.toevoegingen.as_ref())?;
                 if let Some(t) = &g.mutatiedatum {
-                    w.leaf("mutatiedatum", &t.to_string());
+                    w.leaf(SamengesteldeGroepChild::Mutatiedatum, &t.to_string());
                 }
             }
         }
@@ -254,31 +264,32 @@ fn groepen<T: Write>(w: W<T>, gs: &[GroepItem]) -> io::Result<()> {
 }
 
 fn naam<T: Write>(w: W<T>, n: &Naam) {
+    use NaamChild as N;
     match &n.achternaam {
         Some(a) => {
-            w.field("achternaam", a, S200);
-            w.opt_field("voorvoegsel", n.voorvoegsel.as_deref(), S10);
-            w.opt_field("voornamen", n.voornamen.as_deref(), S200);
-            w.opt_field("voorletters-1", n.voorletters.as_deref(), S6);
-            w.opt_field("roepnaam", n.roepnaam.as_deref(), S64);
+            w.field(N::Achternaam, a, S200);
+            w.opt_field(N::Voorvoegsel, n.voorvoegsel.as_deref(), S10);
+            w.opt_field(N::Voornamen, n.voornamen.as_deref(), S200);
+            w.opt_field(N::Voorletters, n.voorletters.as_deref(), S6);
+            w.opt_field(N::Roepnaam, n.roepnaam.as_deref(), S64);
         }
         None => {
             if n.voorvoegsel.is_some() || n.voornamen.is_some() || n.voorletters.is_some() {
                 w.problem(None, "voorvoegsel, voornamen and voorletters-1 need an achternaam");
             }
             match &n.roepnaam {
-                Some(r) => w.field("roepnaam", r, S64),
+                Some(r) => w.field(N::Roepnaam, r, S64),
                 None => w.problem(None, "a name needs an achternaam or a roepnaam"),
             }
         }
     }
 }
 
-fn key_ref<T: Write>(w: W<T>, name: &str, key: &str) {
+fn key_ref<T: Write>(w: W<T>, name: impl Tag, key: &str) {
     w.empty_checked(name, &[("key", key)], S256);
 }
 
-fn date<T: Write>(w: W<T>, name: &str, d: Option<chrono::NaiveDate>) {
+fn date<T: Write>(w: W<T>, name: impl Tag, d: Option<chrono::NaiveDate>) {
     if let Some(d) = d {
         w.leaf(name, DateText::new(d).as_str());
     }
@@ -296,64 +307,65 @@ fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
         n += 1;
     }
     w.start_checked("leerling", &attrs[..n], S256);
+    use LeerlingChild as L;
     naam(w, &l.naam);
-    date(w, "geboortedatum", l.geboortedatum);
+    date(w, L::Geboortedatum, l.geboortedatum);
     if let Some(g) = l.geslacht {
-        w.leaf("geslacht", g.as_str());
+        w.leaf(L::Geslacht, g.as_str());
     }
-    date(w, "start_ondw_jgr3", l.start_ondw_jgr3);
+    date(w, L::StartOndwJgr3, l.start_ondw_jgr3);
     if let Some(j) = l.jaargroep {
-        w.leaf("jaargroep", j.as_str());
+        w.leaf(L::Jaargroep, j.as_str());
     }
     if let Some(g) = &l.groep {
-        key_ref(w, "groep", g);
+        key_ref(w, L::Groep, g);
     }
     if !l.samengestelde_groepen.is_empty() {
-        w.start("samengestelde_groepen", &[]);
+        w.start(L::SamengesteldeGroepen, &[]);
         for g in &l.samengestelde_groepen {
             key_ref(w, "samengestelde_groep", g);
         }
         w.end()?;
     }
     if let Some(v) = &l.vestiging {
-        key_ref(w, "vestiging", v);
+        key_ref(w, L::Vestiging, v);
     }
-    w.opt_field("gebruikersnaam", l.gebruikersnaam.as_deref(), S64);
-    w.opt_field("emailadres", l.emailadres.as_deref(), S256);
-    w.opt_field("fotourl", l.fotourl.as_deref(), S256);
+    w.opt_field(L::Gebruikersnaam, l.gebruikersnaam.as_deref(), S64);
+    w.opt_field(L::Emailadres, l.emailadres.as_deref(), S256);
+    w.opt_field(L::Fotourl, l.fotourl.as_deref(), S256);
     if let Some(x) = l.etniciteit {
-        w.leaf("etniciteit", x.as_str());
+        w.leaf(L::Etniciteit, x.as_str());
     }
-    for (name, land) in [("land", &l.land), ("land_vader", &l.land_vader), ("land_moeder", &l.land_moeder)] {
+    for (name, land) in [(L::Land, &l.land), (L::LandVader, &l.land_vader), (L::LandMoeder, &l.land_moeder)] {
         if let Some(x) = land {
             w.leaf(name, x.as_str());
         }
     }
     match &l.persoonsnummer {
-        Some(Persoonsnummer::Sofinummer(v)) => w.field("sofinummer", v, NINE_DIGITS),
-        Some(Persoonsnummer::Bsn(v)) => w.field("bsn", v, NINE_DIGITS),
-        Some(Persoonsnummer::Onderwijsnummer(v)) => w.field("onderwijsnummer", v, NINE_DIGITS),
-        Some(Persoonsnummer::BsnOndwnr4(v)) => w.field("bsn_ondwnr-4", v, FOUR_DIGITS),
-        Some(Persoonsnummer::Rijksregisternummer(v)) => w.field("rijksregisternummer", v, ELEVEN_DIGITS),
+        Some(Persoonsnummer::Sofinummer(v)) => w.field(L::Sofinummer, v, NINE_DIGITS),
+        Some(Persoonsnummer::Bsn(v)) => w.field(L::Bsn, v, NINE_DIGITS),
+        Some(Persoonsnummer::Onderwijsnummer(v)) => w.field(L::Onderwijsnummer, v, NINE_DIGITS),
+        Some(Persoonsnummer::BsnOndwnr4(v)) => w.field(L::BsnOndwnr4, v, FOUR_DIGITS),
+        Some(Persoonsnummer::Rijksregisternummer(v)) => w.field(L::Rijksregisternummer, v, ELEVEN_DIGITS),
         None => {}
     }
     if let Some(x) = l.gewicht_nieuw {
-        w.leaf("gewicht_nieuw", x.as_str());
+        w.leaf(L::GewichtNieuw, x.as_str());
     }
     if let Some(x) = l.gewicht {
-        w.leaf("gewicht", x.as_str());
+        w.leaf(L::Gewicht, x.as_str());
     }
     match &l.postcode {
-        Some(Postcode::Nl(v)) => w.field("postcodenl", v, POSTCODE_NL),
-        Some(Postcode::Be(v)) => w.field("postnummerbe", v, FOUR_DIGITS),
-        Some(Postcode::Overig(v)) => w.field("postcodeoverig", v, S32),
+        Some(Postcode::Nl(v)) => w.field(L::Postcodenl, v, POSTCODE_NL),
+        Some(Postcode::Be(v)) => w.field(L::Postnummerbe, v, FOUR_DIGITS),
+        Some(Postcode::Overig(v)) => w.field(L::Postcodeoverig, v, S32),
         None => {}
     }
-    date(w, "instroomdatum", l.instroomdatum);
-    date(w, "uitstroomdatum", l.uitstroomdatum);
-    toevoegingen(w, l.toevoegingen.as_ref())?;
+    date(w, L::Instroomdatum, l.instroomdatum);
+    date(w, L::Uitstroomdatum, l.uitstroomdatum);
+    toevoegingen(w, L::Toevoegingen, l.toevoegingen.as_ref())?;
     if let Some(t) = &l.mutatiedatum {
-        w.leaf("mutatiedatum", &t.to_string());
+        w.leaf(L::Mutatiedatum, &t.to_string());
     }
     w.end()
 }
@@ -361,8 +373,8 @@ fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
 fn rollen<T: Write>(w: W<T>, rs: &[RolItem]) {
     for r in rs {
         match r {
-            RolItem::Rol(x) => w.leaf("rol", x.as_str()),
-            RolItem::Omschrijving(x) => w.field("rolomschrijving", x, S64),
+            RolItem::Rol(x) => w.leaf(LeerkrachtChild::Rol, x.as_str()),
+            RolItem::Omschrijving(x) => w.field(LeerkrachtChild::Rolomschrijving, x, S64),
         }
     }
 }
@@ -376,12 +388,13 @@ fn leerkracht<T: Write>(w: W<T>, l: &Leerkracht) -> io::Result<()> {
         }
         None => w.start("leerkracht", &[("key", &l.key)]),
     }
+    use LeerkrachtChild as K;
     naam(w, &l.naam);
-    w.opt_field("gebruikersnaam", l.gebruikersnaam.as_deref(), S64);
-    w.opt_field("emailadres", l.emailadres.as_deref(), S256);
+    w.opt_field(K::Gebruikersnaam, l.gebruikersnaam.as_deref(), S64);
+    w.opt_field(K::Emailadres, l.emailadres.as_deref(), S256);
     rollen(w, &l.rollen);
     if !l.groepen.is_empty() {
-        w.start("groepen", &[]);
+        w.start(K::Groepen, &[]);
         for g in &l.groepen {
             let name = soort_name(g.soort);
             w.check_attr("key", &g.key, S256);
@@ -395,9 +408,9 @@ fn leerkracht<T: Write>(w: W<T>, l: &Leerkracht) -> io::Result<()> {
         }
         w.end()?;
     }
-    toevoegingen(w, l.toevoegingen.as_ref())?;
+    toevoegingen(w, K::Toevoegingen, l.toevoegingen.as_ref())?;
     if let Some(t) = &l.mutatiedatum {
-        w.leaf("mutatiedatum", &t.to_string());
+        w.leaf(K::Mutatiedatum, &t.to_string());
     }
     w.end()
 }

@@ -10,9 +10,9 @@ use crate::message::values::{DateTime, Decimal, SchoolId, Schooljaar, Vocab, Xsi
 use chrono::NaiveDate;
 
 /// Namespace of the results message.
-pub const NS: &str = "http://www.edustandaard.nl/leerresultaten/2/leerresultaten";
+pub use crate::xml::LEERRESULTATEN_NS as NS;
 /// Namespace of the OSO elements inside `osoresultaat`.
-pub const OSO_NS: &str = "http://www.edustandaard.nl/oso_gegevensset/1.2/dossier";
+pub use crate::xml::OSO_NS;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeerresultatenVerzoek {

@@ -21,7 +21,13 @@ pub(crate) struct Offsets {
     pub toetsen: Vec<u64>,
 }
 
-pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<LeerresultatenVerzoek> {
+/// `school_seen` gets the school's identity as soon as its block is read: a server needs it
+/// to check the key before judging the rest of a refused message.
+pub(crate) fn verzoek<'i>(
+    r: &mut XmlReader<'i>,
+    e: Elem<'i>,
+    school_seen: &mut Option<SchoolId>,
+) -> R<LeerresultatenVerzoek> {
     r.attrs(&e, [])?;
     let mut offs = Offsets { base_path: r.path(), ..Default::default() };
     let mut ord = Order::new();
@@ -31,7 +37,7 @@ pub(crate) fn verzoek<'i>(r: &mut XmlReader<'i>, e: Elem<'i>) -> R<Leerresultate
             (true, "school") => {
                 ord.at(r, &c, "school", 0, false);
                 let s = school(r, c)?;
-                r.school = Some(s.id.clone());
+                *school_seen = Some(s.id.clone());
                 school_v = Some(s);
             }
             (true, "toetsafnames") => {

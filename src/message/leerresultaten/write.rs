@@ -67,11 +67,11 @@ fn school<T: Write>(w: W<T>, s: &ResultatenSchool) -> io::Result<()> {
     w.end()
 }
 
-fn vocab<T: Write>(w: W<T>, name: &str, v: &Vocab) {
+fn vocab<T: Write>(w: W<T>, name: &'static str, v: &Vocab) {
     vocab_with(w, name, v, None);
 }
 
-fn vocab_with<T: Write>(w: W<T>, name: &str, v: &Vocab, niveau: Option<&str>) {
+fn vocab_with<T: Write>(w: W<T>, name: &'static str, v: &Vocab, niveau: Option<&str>) {
     if let Err(m) = S256.check(&v.value) {
         w.problem(Some(name), format!("<{name}> {m}"));
     }
@@ -204,7 +204,7 @@ fn toets<T: Write>(w: W<T>, t: &Toets, index: usize) -> io::Result<()> {
     w.end()
 }
 
-fn in_range<T: Write>(w: W<T>, name: &str, d: &Decimal, lo: f64, hi: f64) {
+fn in_range<T: Write>(w: W<T>, name: &'static str, d: &Decimal, lo: f64, hi: f64) {
     if !(lo..=hi).contains(&d.to_f64()) {
         w.problem(Some(name), format!("<{name}> {d} lies outside {lo:.2} ..= {hi:.2}"));
     }

@@ -7,8 +7,8 @@
 //! drops `voorletters-1` and `bsn_ondwnr-4` (the page text is cut off; inferred). Both no
 //! longer require the LAS key of a pupil.
 
-use crate::message::leerlinggegevens::rules::Anchor;
-use crate::message::leerlinggegevens::{GroepItem, Leerkracht, Leerling, Naam, School};
+use super::rules::Anchor;
+use super::{GroepItem, Leerkracht, Leerling, Naam, School};
 use crate::xml::Profile;
 
 pub(crate) type Report<'a> = dyn FnMut(Anchor, String) + 'a;
