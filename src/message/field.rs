@@ -34,17 +34,19 @@ macro_rules! schema_order {
             pub(crate) const ALL: &'static [$E] = &[$($E::$V,)*];
         }
         impl $crate::xml::writer::Tag for $E {
+            #[inline(always)]
             fn name(self) -> &'static str {
                 match self { $($E::$V => $name,)* }
             }
-            #[inline]
+            #[inline(always)]
             fn write_open(self, buf: &mut Vec<u8>) {
                 buf.extend_from_slice(match self { $($E::$V => concat!("<", $name, ">"),)* }.as_bytes());
             }
-            #[inline]
+            #[inline(always)]
             fn write_close(self, buf: &mut Vec<u8>) {
                 buf.extend_from_slice(match self { $($E::$V => concat!("</", $name, ">"),)* }.as_bytes());
             }
+            #[inline(always)]
             fn slot(self) -> Option<u8> {
                 Some($crate::message::field::Child::place(self))
             }

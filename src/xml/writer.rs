@@ -79,7 +79,7 @@ impl<W: Write> XmlWriter<W> {
         self.buf.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     }
 
-    #[inline]
+    #[inline(always)]
     fn newline(&mut self) {
         if self.indent && (self.depth > 0 || !self.buf.is_empty()) {
             self.buf.push(b'\n');
@@ -91,7 +91,7 @@ impl<W: Write> XmlWriter<W> {
 
     /// Debug builds: a child from a schema-order table comes at or after its elder siblings
     /// (the order the reader enforces, from the same table).
-    #[inline]
+    #[inline(always)]
     fn keep_order(&mut self, tag: impl Tag) {
         if cfg!(debug_assertions) {
             if let (Some(slot), Some(top)) = (tag.slot(), self.stack.last_mut()) {
@@ -138,7 +138,7 @@ impl<W: Write> XmlWriter<W> {
     }
 
     /// `<name>` of an element without attributes, from its ready-made tag.
-    #[inline]
+    #[inline(always)]
     fn open_bare(&mut self, name: impl Tag) {
         self.keep_order(name);
         self.newline();
@@ -214,8 +214,23 @@ impl<W: Write> XmlWriter<W> {
     }
 
     /// `<name>text</name>`.
+    #[inline(always)]
     pub fn leaf(&mut self, name: impl Tag, text: &str) {
-        self.leaf_with(name, &[], text);
+        self.open_bare(name);
+        escape_into(&mut self.buf, text, false);
+        name.write_close(&mut self.buf);
+        self.open_leaf = false;
+    }
+
+    /// `<name>text</name>` for a value that is plain by construction (a date from
+    /// `DateText`, a code from a fixed list): copied without a scan. Debug builds check.
+    #[inline(always)]
+    pub fn leaf_plain(&mut self, name: impl Tag, text: &str) {
+        debug_assert!(is_plain(text, false), "<{}> {text:?} is not plain", name.name());
+        self.open_bare(name);
+        self.buf.extend_from_slice(text.as_bytes());
+        name.write_close(&mut self.buf);
+        self.open_leaf = false;
     }
 
     pub fn opt(&mut self, name: impl Tag, text: Option<&str>) {
@@ -257,23 +272,32 @@ impl<W: Write> XmlWriter<W> {
     /// A text element checked against its facets. One pass over the value tells whether it
     /// is plain (see [`PLAIN_TEXT`]); a plain value skips the character checks and is copied
     /// without escaping.
+    ///
+    /// Inlined into each call site, so that a tag from a schema-order table is a constant
+    /// there and its bytes are stored directly instead of copied by a call.
+    #[inline(always)]
     pub fn field(&mut self, name: impl Tag, v: &str, spec: Text) {
+        self.open_bare(name);
+        self.value(name.name(), v, spec);
+        name.write_close(&mut self.buf);
+        self.open_leaf = false;
+    }
+
+    /// The checked, escaped value of [`XmlWriter::field`], out of line.
+    fn value(&mut self, name: &'static str, v: &str, spec: Text) {
         let plain = is_plain(v, false);
         let checked = if plain { spec.check_known(v, true) } else { spec.check(v) };
         if let Err(m) = checked {
-            let name = name.name();
             self.problem(Some(name), format!("<{name}> {m}"));
         }
-        self.open_bare(name);
         if plain {
             self.buf.extend_from_slice(v.as_bytes());
         } else {
             escape_into(&mut self.buf, v, false);
         }
-        name.write_close(&mut self.buf);
-        self.open_leaf = false;
     }
 
+    #[inline(always)]
     pub fn opt_field(&mut self, name: impl Tag, v: Option<&str>, spec: Text) {
         if let Some(v) = v {
             self.field(name, v, spec);

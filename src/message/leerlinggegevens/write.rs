@@ -291,7 +291,7 @@ fn key_ref<T: Write>(w: W<T>, name: impl Tag, key: &str) {
 
 fn date<T: Write>(w: W<T>, name: impl Tag, d: Option<chrono::NaiveDate>) {
     if let Some(d) = d {
-        w.leaf(name, DateText::new(d).as_str());
+        w.leaf_plain(name, DateText::new(d).as_str());
     }
 }
 
@@ -311,11 +311,11 @@ fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
     naam(w, &l.naam);
     date(w, L::Geboortedatum, l.geboortedatum);
     if let Some(g) = l.geslacht {
-        w.leaf(L::Geslacht, g.as_str());
+        w.leaf_plain(L::Geslacht, g.as_str());
     }
     date(w, L::StartOndwJgr3, l.start_ondw_jgr3);
     if let Some(j) = l.jaargroep {
-        w.leaf(L::Jaargroep, j.as_str());
+        w.leaf_plain(L::Jaargroep, j.as_str());
     }
     if let Some(g) = &l.groep {
         key_ref(w, L::Groep, g);
@@ -334,11 +334,11 @@ fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
     w.opt_field(L::Emailadres, l.emailadres.as_deref(), S256);
     w.opt_field(L::Fotourl, l.fotourl.as_deref(), S256);
     if let Some(x) = l.etniciteit {
-        w.leaf(L::Etniciteit, x.as_str());
+        w.leaf_plain(L::Etniciteit, x.as_str());
     }
     for (name, land) in [(L::Land, &l.land), (L::LandVader, &l.land_vader), (L::LandMoeder, &l.land_moeder)] {
         if let Some(x) = land {
-            w.leaf(name, x.as_str());
+            w.leaf_plain(name, x.as_str());
         }
     }
     match &l.persoonsnummer {
@@ -350,10 +350,10 @@ fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
         None => {}
     }
     if let Some(x) = l.gewicht_nieuw {
-        w.leaf(L::GewichtNieuw, x.as_str());
+        w.leaf_plain(L::GewichtNieuw, x.as_str());
     }
     if let Some(x) = l.gewicht {
-        w.leaf(L::Gewicht, x.as_str());
+        w.leaf_plain(L::Gewicht, x.as_str());
     }
     match &l.postcode {
         Some(Postcode::Nl(v)) => w.field(L::Postcodenl, v, POSTCODE_NL),
