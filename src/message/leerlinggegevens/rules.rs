@@ -6,7 +6,8 @@
 //! The sets are generic over their hasher: the reader sees hostile input and keeps std's
 //! SipHash ([`ForInput`]), which crafted keys cannot drive into quadratic time; the writer
 //! checks our own model (values a reader has already judged, or an embedder's data) and takes
-//! foldhash ([`ForModel`], seeded per process), several times faster on ~150-byte ECK iDs.
+//! foldhash ([`ForModel`], seeded from address-space randomisation), several times faster
+//! on ~150-byte ECK iDs.
 
 use super::{GroepItem, GroepSoort, Leerkracht, Leerling, Leerlinggegevens, Vestiging};
 use std::collections::{HashMap, HashSet};
