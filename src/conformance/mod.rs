@@ -19,6 +19,7 @@
 //! timing calls), writes results only for `--test-pupil`, and never prints the key.
 
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod data;
 mod delta;
@@ -35,6 +36,7 @@ mod transport;
 mod wsdl;
 
 pub use check::{Check, CheckId, CHECKS};
+#[cfg(feature = "cli")]
 pub use cli::{run_cli, ConformanceArgs};
 pub use report::{Outcome, Report, Status, Summary};
 pub use requests::{fault_cases, CaseRequest, Service};

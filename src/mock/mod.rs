@@ -21,6 +21,7 @@
 
 pub mod admin;
 pub mod answers;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod dashboard;
