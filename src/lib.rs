@@ -69,15 +69,24 @@
 //! out. State lives in two places only: the gateway's database ([`store`], behind
 //! [`gateway::Gateway`]) and the mocks' in-memory test state.
 
+// No `unsafe` in the library, and no module may opt in (Cargo.toml's `[lints]` denies it
+// everywhere; the tests allow it where they call libc).
+#![forbid(unsafe_code)]
+
 // Always built: the codec, the UWLR server a LAS embeds, the client (and its redaction),
 // the metrics.
 pub mod client;
 pub mod generate;
+// `unreachable_pub` and the elided lifetimes of `rust_2018_idioms` (Cargo.toml's
+// `[lints]`) are not yet applied to the codec, which issue 15's codec work is rewriting at
+// the same time; remove these two allows and run `cargo fix --lib` once it has merged.
+#[allow(unreachable_pub, elided_lifetimes_in_paths)]
 pub mod message;
 pub mod metrics;
 pub mod profile;
 pub mod redact;
 pub mod server;
+#[allow(unreachable_pub, elided_lifetimes_in_paths)]
 pub mod xml;
 
 // Shared by the features that run the other side or the clock.

@@ -1,5 +1,6 @@
 //! `uwlr`: the command-line face of the library. Thin by design: parsing arguments,
 //! calling the library, printing, choosing the exit code.
+#![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
