@@ -49,13 +49,14 @@
 //! - [`console`]: the admin console, HTML pages for school admins and support served beside
 //!   the API: accounts with roles, argon2id passwords, sessions in the store, CSRF on every
 //!   form, the sign-in throttle.
-//! - [`cli`]: the gateway's commands (`koppeling`, `school`, `import`, `results`, `mail`, `serve`) for the
-//!   binary: clap arguments, one [`gateway::Gateway`] call each, tables or JSON, exit codes.
+//! - [`cli`]: every command of the binary: the gateway's (`koppeling`, `school`, `import`,
+//!   `results`, `mail`, `account`, `serve`: clap arguments, one [`gateway::Gateway`] call
+//!   each, tables or JSON, exit codes), and `demo`, `simulate`, `validate`, `generate`,
+//!   `mock-las`, `mock-dashboard`, `conformance`.
 //! - [`simulate`]: `uwlr simulate`, one night for N schools on loopback (mock LAS servers,
 //!   in-process gateway instances on one store) with its timings and its checks that
 //!   nothing was lost or doubled.
-//! - `src/main.rs`: the thin `uwlr` binary (`demo`, `simulate`, the gateway commands of [`cli`],
-//!   `conformance`, `validate`, `generate`, `mock-las`, `mock-dashboard`).
+//! - `src/main.rs`: the thin `uwlr` binary: parses the command line and dispatches to [`cli`].
 //!
 //! ## Features
 //!

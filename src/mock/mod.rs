@@ -21,8 +21,6 @@
 
 pub mod admin;
 pub mod answers;
-#[cfg(feature = "cli")]
-pub mod cli;
 pub mod config;
 pub mod dashboard;
 pub mod faults;
