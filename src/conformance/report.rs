@@ -109,7 +109,7 @@ impl Report {
     }
 
     /// 0 when nothing failed, 1 otherwise (2 is for runs that could not start; see
-    /// [`super::cli`]).
+    /// `cli::conformance`).
     pub fn exit_code(&self) -> i32 {
         if self.summary.fail == 0 {
             0
