@@ -1,13 +1,11 @@
 //! Codec throughput: our strict reader against quick-xml event scans (the floor of any
-//! correct reader) and a yaserde-derived reader of the same structure; our writer against
-//! quick-xml's `Writer` emitting the same events. See docs/benchmarks.md.
+//! correct reader); our writer against quick-xml's `Writer` emitting the same events. See
+//! docs/benchmarks.md. The yaserde-derived reader, the other baseline, is its own crate
+//! (`benches/baseline/`), so that `cargo test` does not compile yaserde.
 //!
 //! `cargo bench --bench codec` (all, ~5 min on 2 cores), `cargo bench --bench codec -- decode/1k`
 //! (one group), `cargo bench --bench codec -- --quick` (short sampling).
-//! `UWLR_BENCH_YASERDE_BIG=0` skips yaserde on the 100,000-pupil input; `UWLR_BENCH_SIZES=1k`
-//! builds and runs only the 1,000-pupil input.
-
-mod yaserde_model;
+//! `UWLR_BENCH_SIZES=1k` builds and runs only the 1,000-pupil input.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use quick_xml::events::Event;
@@ -95,10 +93,6 @@ fn sizes() -> Vec<(usize, &'static str)> {
     SIZES.into_iter().filter(|(_, l)| only.is_empty() || only.split(',').any(|o| o == *l)).collect()
 }
 
-fn yaserde_big() -> bool {
-    std::env::var("UWLR_BENCH_YASERDE_BIG").map_or(true, |v| v != "0")
-}
-
 fn decode(c: &mut Criterion) {
     for (n, label) in sizes() {
         let input = uwlr::encode_to_vec(&body(n), None, &INDENTED).expect("encodes");
@@ -112,12 +106,6 @@ fn decode(c: &mut Criterion) {
         }
         let ours = uwlr::decode(&input, &opts).expect("strict decode");
         assert_eq!(pupils_of(&ours.body), n);
-        let text = std::str::from_utf8(&input).unwrap();
-        let run_yaserde = n <= 10_000 || yaserde_big();
-        if run_yaserde {
-            let y = yaserde_model::parse(text).expect("yaserde parses");
-            assert_eq!(y.pupils(), n, "yaserde must see every pupil");
-        }
 
         let mut g = c.benchmark_group(format!("decode/{label}"));
         g.throughput(Throughput::Bytes(input.len() as u64));
@@ -127,9 +115,6 @@ fn decode(c: &mut Criterion) {
         g.bench_function("uwlr_strict", |b| b.iter(|| uwlr::decode(black_box(&input), &opts).unwrap()));
         g.bench_function("quickxml_nsreader_scan", |b| b.iter(|| ns_scan(black_box(&input))));
         g.bench_function("quickxml_reader_scan", |b| b.iter(|| plain_scan(black_box(&input))));
-        if run_yaserde {
-            g.bench_function("yaserde", |b| b.iter(|| yaserde_model::parse(black_box(text)).unwrap()));
-        }
         g.finish();
     }
 }

@@ -5,7 +5,9 @@
 //! protected: `metrics.render()` is the Prometheus text (docs/operations.md).
 //!
 //! `cargo run --example las_vendor` serves on 127.0.0.1 (a free port) until Ctrl-C;
-//! `--once` prints the URL and exits after startup (for CI).
+//! `--once` prints the URL and exits after startup. It needs none of the crate's features:
+//! `cargo test --no-default-features --example las_vendor` runs its test (a real client
+//! over loopback) without compiling the gateway, the mocks or the CLI (docs/transport.md).
 
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
@@ -85,17 +87,21 @@ impl LasProvider for VendorLas {
     }
 }
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
-    let once = std::env::args().any(|a| a == "--once");
-    let las = VendorLas {
+fn vendor_las() -> VendorLas {
+    VendorLas {
         brin: "99DE",
         key: "vendor-demo-key".into(),
         pupils: vec![
             Pupil { id: 1001, roepnaam: "Sanne", achternaam: "Bakker", groep: 4 },
             Pupil { id: 1002, roepnaam: "Daan", achternaam: "Visser", groep: 6 },
         ],
-    };
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let once = std::env::args().any(|a| a == "--once");
+    let las = vendor_las();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let metrics = uwlr::metrics::Metrics::new();
     let config = ServerConfig { metrics: Some(metrics.clone()), ..Default::default() };
@@ -111,4 +117,59 @@ async fn main() -> std::io::Result<()> {
     let text = metrics.render();
     println!("metrics: {} lines of Prometheus text", text.lines().count());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uwlr::client::{Client, ClientConfig, ClientError, RetryPolicy};
+    use uwlr::message::fault::FaultCode;
+    use uwlr::message::values::Schooljaar;
+
+    /// The vendor's server answers a real client over loopback (pupils, and the fault for a
+    /// wrong key) and counts both requests into its metrics.
+    #[tokio::test]
+    async fn answers_a_client_and_counts_its_requests() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics = uwlr::metrics::Metrics::new();
+        let config = ServerConfig { metrics: Some(metrics.clone()), ..Default::default() };
+        let server = serve(Arc::new(vendor_las()), listener, config).await.unwrap();
+        let client = Client::new(ClientConfig {
+            retry: RetryPolicy::none(),
+            ..ClientConfig::new(format!("{}/uwlr", server.base_url()))
+        })
+        .unwrap();
+        let auth = Autorisatie {
+            autorisatiesleutel: "vendor-demo-key".into(),
+            klantcode: "BOOM".into(),
+            klantnaam: "Boom testcentrum".into(),
+        };
+        let verzoek = Verzoek {
+            schooljaar: Schooljaar::new(2025).unwrap(),
+            school: SchoolId::Brin { brincode: "99DE".into(), dependancecode: Some("00".into()) },
+            xsdversie: "2.3".into(),
+            gegevenssetid: None,
+            laatstontvangengegevens: None,
+        };
+
+        let answer = client.haal_leerlinggegevens(&auth, &verzoek).await.unwrap();
+        let Antwoord::Gegevens(data) = answer.value else { panic!("expected pupils, got {:?}", answer.value) };
+        let names: Vec<_> = data.leerlingen.iter().map(|l| l.naam.roepnaam.as_deref().unwrap_or("")).collect();
+        assert_eq!(names, ["Sanne", "Daan"]);
+
+        let wrong = Autorisatie { autorisatiesleutel: "vendor-demo-kex".into(), ..auth };
+        match client.haal_leerlinggegevens(&wrong, &verzoek).await {
+            Err(ClientError::Fault(f)) => assert_eq!(f.code, Some(FaultCode::AutorisatieOngeldig), "{f:?}"),
+            other => panic!("expected the UWLR fault for a wrong key, got {other:?}"),
+        }
+
+        server.shutdown().await;
+        let text = metrics.render();
+        for line in [
+            r#"uwlr_server_requests_total{operation="leerlinggegevens",fault="none"} 1"#,
+            r#"uwlr_server_requests_total{operation="leerlinggegevens",fault="Client.AutorisatieOngeldig"} 1"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+        }
+    }
 }

@@ -67,6 +67,7 @@ pub fn to_uwlr(t: DateTime<Utc>) -> crate::message::values::DateTime {
 }
 
 /// Serializes a UTC instant as RFC 3339 with `Z` (chrono's serde feature is not enabled).
+#[cfg(feature = "mock")]
 pub(crate) fn ser_utc<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }

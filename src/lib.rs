@@ -48,44 +48,83 @@
 //! - [`console`]: the admin console, HTML pages for school admins and support served beside
 //!   the API: accounts with roles, argon2id passwords, sessions in the store, CSRF on every
 //!   form, the sign-in throttle.
-//! - [`cli`]: the gateway's commands (`koppeling`, `school`, `import`, `results`, `mail`, `serve`) for the
-//!   binary: clap arguments, one [`gateway::Gateway`] call each, tables or JSON, exit codes.
+//! - [`cli`]: every command of the binary: the gateway's (`koppeling`, `school`, `import`,
+//!   `results`, `mail`, `account`, `serve`: clap arguments, one [`gateway::Gateway`] call
+//!   each, tables or JSON, exit codes), and `demo`, `simulate`, `validate`, `generate`,
+//!   `mock-las`, `mock-dashboard`, `conformance`.
 //! - [`simulate`]: `uwlr simulate`, one night for N schools on loopback (mock LAS servers,
 //!   in-process gateway instances on one store) with its timings and its checks that
 //!   nothing was lost or doubled.
-//! - `src/main.rs`: the thin `uwlr` binary (`demo`, `simulate`, the gateway commands of [`cli`],
-//!   `conformance`, `validate`, `generate`, `mock-las`, `mock-dashboard`).
+//! - `src/main.rs`: the thin `uwlr` binary: parses the command line and dispatches to [`cli`].
+//!
+//! ## Features
+//!
+//! The codec ([`xml`], [`message`], [`generate`]), [`server`], [`client`] and
+//! [`metrics`] always build: a LAS vendor takes the crate with `default-features = false`.
+//! `gateway` (the store and everything over it, the admin API and console), `mock`,
+//! `conformance` and `cli` (the binary's commands, `demo`, `simulate`) are features, all on
+//! by default; docs/ARCHITECTURE.md has the table.
 //!
 //! The codec, server, client, import engine and results messages are values in, values
 //! out. State lives in two places only: the gateway's database ([`store`], behind
 //! [`gateway::Gateway`]) and the mocks' in-memory test state.
 
-pub mod api;
-pub mod cli;
+// No `unsafe` in the library, and no module may opt in (Cargo.toml's `[lints]` denies it
+// everywhere; the tests allow it where they call libc).
+#![forbid(unsafe_code)]
+
+// Always built: the codec, the UWLR server a LAS embeds, the client (and its redaction),
+// the metrics.
 pub mod client;
-pub mod clock;
-pub mod conformance;
-pub mod console;
-pub mod demo;
-pub mod free_text;
-pub mod gateway;
 pub mod generate;
-pub mod import;
-pub mod koppeling;
-pub mod location;
 pub mod message;
 pub mod metrics;
-pub mod mock;
-pub mod notify;
-pub mod private;
 pub mod redact;
-pub mod results;
-pub mod school_year;
 pub mod server;
-pub mod simulate;
-pub mod store;
-pub mod vault;
 pub mod xml;
+
+// Shared by the features that run the other side or the clock.
+#[cfg(any(feature = "gateway", feature = "mock", feature = "conformance"))]
+pub mod clock;
+#[cfg(any(feature = "gateway", feature = "mock"))]
+pub mod koppeling;
+#[cfg(any(feature = "gateway", feature = "mock"))]
+pub mod location;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+#[cfg(feature = "mock")]
+pub mod mock;
+
+#[cfg(feature = "gateway")]
+pub mod api;
+#[cfg(feature = "gateway")]
+pub mod console;
+#[cfg(feature = "gateway")]
+pub mod free_text;
+#[cfg(feature = "gateway")]
+pub mod gateway;
+#[cfg(feature = "gateway")]
+pub mod import;
+#[cfg(feature = "gateway")]
+pub mod notify;
+#[cfg(feature = "gateway")]
+pub mod private;
+#[cfg(feature = "gateway")]
+pub mod results;
+#[cfg(feature = "gateway")]
+pub mod school_year;
+#[cfg(feature = "gateway")]
+pub mod store;
+#[cfg(feature = "gateway")]
+pub mod vault;
+
+#[cfg(feature = "cli")]
+pub mod cli;
+#[cfg(feature = "cli")]
+pub mod demo;
+#[cfg(feature = "cli")]
+pub mod simulate;
 
 pub use message::{decode, encode, encode_to_vec, Body, DecodeError, Decoded, EncodeError, EncodeOptions, Kind};
 pub use xml::{DecodeOptions, Diagnostic, Limits, Mode, Profile};

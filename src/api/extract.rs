@@ -15,7 +15,7 @@ use serde_json::Value;
 
 /// A JSON request body, read whatever the `Content-Type` (curl users forget it). An empty
 /// body reads as `{}`, so a body whose fields are all optional may be left out.
-pub struct JsonBody<T>(pub T);
+pub(super) struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
@@ -29,7 +29,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 /// A JSON body of a type this module does not own and that does not refuse unknown fields
 /// itself ([`crate::import::Decision`]): parsed, then checked field by field against what
 /// it serialises back to, so a misspelt optional field is an error here too.
-pub struct StrictBody<T>(pub T);
+pub(super) struct StrictBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Serialize> FromRequest<S> for StrictBody<T> {
     type Rejection = ApiError;
@@ -103,7 +103,7 @@ fn unknown_field(given: &Value, known: &Value, path: String) -> Option<String> {
 }
 
 /// The query string as `T` (which refuses unknown parameters).
-pub struct Params<T>(pub T);
+pub(super) struct Params<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
@@ -114,7 +114,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 }
 
 /// The `{id}` of a route (a koppeling or a proposal): a positive number.
-pub struct Id(pub i64);
+pub(super) struct Id(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = ApiError;
@@ -130,7 +130,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
 
 /// The `{location}` of a route: BRIN + dependance (`99DE00`) or a schoolkey, parsed as a
 /// [`Location`].
-pub struct AtLocation(pub Location);
+pub(super) struct AtLocation(pub Location);
 
 impl<S: Send + Sync> FromRequestParts<S> for AtLocation {
     type Rejection = ApiError;

@@ -13,6 +13,10 @@
 //!   jobs; [`logging`]: its log as text or JSON.
 //! - [`output`]: tables, `--json`, and proposals shortened for a terminal.
 //!
+//! The binary's other commands live here too, so that `src/main.rs` only dispatches:
+//! [`demo`], [`simulate`], [`validate`] and [`generate`] (the codec on files), [`mock`]
+//! (`uwlr mock-las`, `uwlr mock-dashboard`) and [`conformance`] (`uwlr conformance`).
+//!
 //! Each command parses its arguments (clap derive), opens the [`Gateway`] from the global
 //! options ([`GatewayArgs`]), makes one call and prints the result. Failures become one
 //! line on standard error and an exit code ([`Failure`]): 1 when the gateway refused (the
@@ -21,16 +25,21 @@
 //! deliver`: the run itself failed; results the receiver refused are kept, exit 0).
 
 pub mod account;
+pub mod conformance;
+pub mod demo;
+pub mod generate;
 pub mod import;
 pub mod koppeling;
 pub mod logging;
 pub mod mail;
+pub mod mock;
 pub mod output;
 pub mod results;
 pub mod schedule;
 pub mod school;
 pub mod serve;
 pub mod simulate;
+pub mod validate;
 
 use crate::gateway::{Gateway, GatewayError, Settings};
 use output::Output;

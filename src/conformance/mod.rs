@@ -11,7 +11,7 @@
 //! - one module per family: `wsdl`, `data` (with `version.*`), `delta`, `faults`,
 //!   `getrapt`, `results`, `transport`.
 //! - [`report`]: [`Report`] of [`Outcome`]s, as a table, JUnit XML and JSON.
-//! - [`cli`]: `uwlr conformance` ([`ConformanceArgs`], [`run_cli`]).
+//! - `uwlr conformance` is [`crate::cli::conformance`].
 //!
 //! A check whose premise failed (the alles-in-een answer for the getrapt comparison, the
 //! individual fault codes for the check order) is *skipped*, not failed: one defect fails
@@ -19,7 +19,6 @@
 //! timing calls), writes results only for `--test-pupil`, and never prints the key.
 
 pub mod check;
-pub mod cli;
 mod data;
 mod delta;
 mod faults;
@@ -35,7 +34,6 @@ mod transport;
 mod wsdl;
 
 pub use check::{Check, CheckId, CHECKS};
-pub use cli::{run_cli, ConformanceArgs};
 pub use report::{Outcome, Report, Status, Summary};
 pub use requests::{fault_cases, CaseRequest, Service};
 pub use target::{Target, Timing};

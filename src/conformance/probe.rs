@@ -16,7 +16,7 @@ const MAX_ANSWER: usize = 64 << 20;
 
 /// One complete HTTP answer.
 #[derive(Debug, Clone)]
-pub struct Exchange {
+pub(super) struct Exchange {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
@@ -26,7 +26,7 @@ pub struct Exchange {
 
 /// No complete answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProbeError {
+pub(super) enum ProbeError {
     /// The TLS handshake failed (certificate, version, client certificate...).
     Tls(String),
     /// No connection, or it broke before the answer was complete.
@@ -48,7 +48,7 @@ impl fmt::Display for ProbeError {
 
 impl ProbeError {
     /// What to look at, by kind of failure.
-    pub fn fix(&self) -> &'static str {
+    pub(super) fn fix(&self) -> &'static str {
         match self {
             ProbeError::Tls(_) => "See transport.tls: the TLS handshake must succeed before anything else can",
             ProbeError::Connect(_) => {
@@ -62,13 +62,13 @@ impl ProbeError {
 }
 
 /// The HTTP side of a run.
-pub struct Probe {
+pub(super) struct Probe {
     http: reqwest::Client,
     timeout: Duration,
 }
 
 impl Probe {
-    pub fn new(t: &Target) -> Result<Probe, String> {
+    pub(super) fn new(t: &Target) -> Result<Probe, String> {
         let mut builder = reqwest::Client::builder()
             .tls_backend_rustls()
             .connect_timeout(t.timeout.min(Duration::from_secs(15)))
@@ -97,7 +97,12 @@ impl Probe {
 
     /// POSTs a SOAP request. `soap_action: None` sends no SOAPAction header; the value is
     /// sent as given (quote it yourself).
-    pub async fn post(&self, url: &str, soap_action: Option<&str>, body: Vec<u8>) -> Result<Exchange, ProbeError> {
+    pub(super) async fn post(
+        &self,
+        url: &str,
+        soap_action: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<Exchange, ProbeError> {
         let mut req = self.http.post(url).header("Content-Type", "text/xml; charset=utf-8").body(body);
         if let Some(a) = soap_action {
             req = req.header("SOAPAction", a);
@@ -105,7 +110,7 @@ impl Probe {
         self.send(req).await
     }
 
-    pub async fn get(&self, url: &str) -> Result<Exchange, ProbeError> {
+    pub(super) async fn get(&self, url: &str) -> Result<Exchange, ProbeError> {
         self.send(self.http.get(url)).await
     }
 
@@ -154,7 +159,7 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> ProbeError {
 }
 
 /// `url` with `?wsdl` (or `&wsdl` after an existing query).
-pub fn wsdl_url(url: &str) -> String {
+pub(super) fn wsdl_url(url: &str) -> String {
     if url.contains('?') {
         format!("{url}&wsdl")
     } else {
@@ -163,7 +168,7 @@ pub fn wsdl_url(url: &str) -> String {
 }
 
 /// The first bytes of an answer as text, for messages.
-pub fn body_start(body: &[u8]) -> String {
+pub(super) fn body_start(body: &[u8]) -> String {
     let t: String = String::from_utf8_lossy(&body[..body.len().min(400)]).chars().take(160).collect();
     t.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -109,7 +109,7 @@ impl Report {
     }
 
     /// 0 when nothing failed, 1 otherwise (2 is for runs that could not start; see
-    /// [`super::cli`]).
+    /// `cli::conformance`).
     pub fn exit_code(&self) -> i32 {
         if self.summary.fail == 0 {
             0
@@ -293,33 +293,33 @@ impl Verdict {
     fn new(status: Status, why: impl Into<String>) -> Self {
         Verdict { status, why: why.into(), fix: None, details: Vec::new() }
     }
-    pub fn pass(why: impl Into<String>) -> Self {
+    pub(crate) fn pass(why: impl Into<String>) -> Self {
         Verdict::new(Status::Pass, why)
     }
-    pub fn fail(why: impl Into<String>) -> Self {
+    pub(crate) fn fail(why: impl Into<String>) -> Self {
         Verdict::new(Status::Fail, why)
     }
-    pub fn warn(why: impl Into<String>) -> Self {
+    pub(crate) fn warn(why: impl Into<String>) -> Self {
         Verdict::new(Status::Warn, why)
     }
-    pub fn na(why: impl Into<String>) -> Self {
+    pub(crate) fn na(why: impl Into<String>) -> Self {
         Verdict::new(Status::NotApplicable, why)
     }
-    pub fn skipped(why: impl Into<String>) -> Self {
+    pub(crate) fn skipped(why: impl Into<String>) -> Self {
         Verdict::new(Status::Skipped, why)
     }
-    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+    pub(crate) fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
         self
     }
-    pub fn details(mut self, d: Vec<String>) -> Self {
+    pub(crate) fn details(mut self, d: Vec<String>) -> Self {
         self.details = d;
         self
     }
 
     /// Several probes of one check as one verdict: the worst status wins, and the text
     /// names each probe that did not pass (or all of them when all passed).
-    pub fn combine(parts: Vec<(String, Verdict)>) -> Verdict {
+    pub(crate) fn combine(parts: Vec<(String, Verdict)>) -> Verdict {
         let rank = |s: Status| match s {
             Status::Fail => 4,
             Status::Skipped => 3,
@@ -340,7 +340,7 @@ impl Verdict {
     }
 
     /// The outcome, with the catalogue's fix when a failing or warning verdict has none.
-    pub fn into_outcome(self, check: &Check, elapsed: Duration) -> Outcome {
+    pub(crate) fn into_outcome(self, check: &Check, elapsed: Duration) -> Outcome {
         let fix = match self.status {
             Status::Fail | Status::Warn => self.fix.or_else(|| Some(check.fix.to_string())),
             _ => None,

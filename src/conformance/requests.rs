@@ -69,7 +69,7 @@ pub(crate) enum Header {
 }
 
 impl Header {
-    pub fn of(a: &Autorisatie) -> Header {
+    pub(crate) fn of(a: &Autorisatie) -> Header {
         Header::Present {
             sleutel: Some(a.autorisatiesleutel.clone()),
             klantcode: Some(a.klantcode.clone()),
@@ -110,7 +110,7 @@ pub(crate) struct Verzoek {
 
 impl Verzoek {
     /// The normal HaalLeerlinggegevens request of the target, in `xsdversie`.
-    pub fn normal(t: &Target, xsdversie: &str) -> Verzoek {
+    pub(crate) fn normal(t: &Target, xsdversie: &str) -> Verzoek {
         Verzoek {
             element: "leerlinggegevens_verzoek",
             schooljaar: t.schooljaar.to_string(),
@@ -123,7 +123,7 @@ impl Verzoek {
     }
 
     /// The whole envelope.
-    pub fn bytes(&self, header: &Header) -> Vec<u8> {
+    pub(crate) fn bytes(&self, header: &Header) -> Vec<u8> {
         let mut b = String::with_capacity(1024);
         b.push_str(&format!("<{} xmlns=\"{LL_NS}\">", self.element));
         leaf(&mut b, "schooljaar", &self.schooljaar);

@@ -29,7 +29,7 @@ use axum::{Extension, Form};
 use std::collections::HashMap;
 
 /// The latest results messages a link's history shows.
-pub const HISTORY: i64 = 25;
+pub(super) const HISTORY: i64 = 25;
 
 /// The form fields, in order, as sent: checkboxes repeat a name (`id=3&id=7`), which a
 /// struct cannot hold.
@@ -101,7 +101,7 @@ fn naam(parts: [&Option<String>; 3]) -> String {
 // ---------------------------------------------------------------------------------------
 // Gedeactiveerde leerlingen en groepen
 
-pub struct Row {
+pub(super) struct Row {
     pub id: i64,
     pub naam: String,
     /// Leerlingen: Boom-leerlingnummer · groep; groepen: jaargroep.
@@ -113,7 +113,7 @@ pub struct Row {
 
 #[derive(Template)]
 #[template(path = "console/beheer_gedeactiveerd.html")]
-pub struct DeactivatedPage {
+pub(super) struct DeactivatedPage {
     pub page: Chrome,
     pub location: String,
     pub actieve_leerlingen: Vec<Row>,
@@ -202,7 +202,7 @@ async fn deactivated_page(
     render(status, &view)
 }
 
-pub async fn deactivated(
+pub(super) async fn deactivated(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -235,7 +235,7 @@ async fn switch(state: &ConsoleState, s: &Signed, location: &str, fields: &Field
     }
 }
 
-pub async fn archive(
+pub(super) async fn archive(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -244,7 +244,7 @@ pub async fn archive(
     switch(&state, &s, &location, &fields, false).await
 }
 
-pub async fn reactivate(
+pub(super) async fn reactivate(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -255,7 +255,7 @@ pub async fn reactivate(
 
 #[derive(Template)]
 #[template(path = "console/beheer_verwijderen.html")]
-pub struct DeletePage {
+pub(super) struct DeletePage {
     pub page: Chrome,
     pub location: String,
     pub tab: &'static str,
@@ -295,7 +295,7 @@ fn delete_view(s: &Signed, p: DeletePreview, ids: Vec<i64>, error: Option<String
 /// Deletes the checked deactivated pupils or groups for good, in two steps: without a
 /// `bevestiging` field (the list's VERWIJDEREN button) it changes nothing and shows what
 /// would go, the seed's warning and the phrase to type; with it, the phrase must be exact.
-pub async fn delete(
+pub(super) async fn delete(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -337,7 +337,7 @@ pub async fn delete(
 // ---------------------------------------------------------------------------------------
 // Overgang nieuw schooljaar
 
-pub struct YearRow {
+pub(super) struct YearRow {
     pub schooljaar: String,
     pub started: String,
     pub by: String,
@@ -349,7 +349,7 @@ pub struct YearRow {
 
 #[derive(Template)]
 #[template(path = "console/beheer_schooljaar.html")]
-pub struct YearPage {
+pub(super) struct YearPage {
     pub page: Chrome,
     pub location: String,
     /// The current year (of the newest active LAS link), if any.
@@ -462,7 +462,7 @@ fn datum(d: chrono::NaiveDate) -> String {
     d.format("%d-%m-%Y").to_string()
 }
 
-pub async fn school_year(
+pub(super) async fn school_year(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -471,7 +471,7 @@ pub async fn school_year(
     year_page(&state, &s, &location, StatusCode::OK, notice_of(&n), None).await
 }
 
-pub async fn prepare(
+pub(super) async fn prepare(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -491,7 +491,7 @@ pub async fn prepare(
 // ---------------------------------------------------------------------------------------
 // Resultaten: leveringsfouten en geschiedenis
 
-pub struct ErrorRow {
+pub(super) struct ErrorRow {
     pub delivery: i64,
     pub leerling: String,
     pub toets: String,
@@ -500,14 +500,14 @@ pub struct ErrorRow {
     pub attempts: i64,
 }
 
-pub struct BatchRow {
+pub(super) struct BatchRow {
     pub at: String,
     pub results: i64,
     pub outcome: &'static str,
     pub fault: String,
 }
 
-pub struct LinkResults {
+pub(super) struct LinkResults {
     pub id: i64,
     pub kind: &'static str,
     pub schooljaar: String,
@@ -521,7 +521,7 @@ pub struct LinkResults {
 
 #[derive(Template)]
 #[template(path = "console/beheer_resultaten.html")]
-pub struct ResultsPage {
+pub(super) struct ResultsPage {
     pub page: Chrome,
     pub location: String,
     pub links: Vec<LinkResults>,
@@ -653,7 +653,7 @@ async fn results_page(
     render(status, &ResultsPage { page, location: location.to_string(), links })
 }
 
-pub async fn results(
+pub(super) async fn results(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -663,7 +663,7 @@ pub async fn results(
 }
 
 /// Offers a link's delivery errors again: one (`levering`), or all of them.
-pub async fn retry(
+pub(super) async fn retry(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,
@@ -695,7 +695,7 @@ pub async fn retry(
 // Koppelen met LAS: dashboards and "Verwijder nummers"
 
 /// "Boom wijzigingen verwerken" of a dashboard link: the checkbox `aan` checked or not.
-pub async fn process_changes(
+pub(super) async fn process_changes(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,
@@ -717,7 +717,7 @@ pub async fn process_changes(
 
 /// "Verwijder nummers": forgets the location's external numbers, after the person ticked
 /// that they read the warning.
-pub async fn clear_numbers(
+pub(super) async fn clear_numbers(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,

@@ -35,13 +35,13 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 
 /// The review page of proposal `id`.
-pub fn review_path(id: i64) -> String {
+pub(super) fn review_path(id: i64) -> String {
     format!("/console/voorstellen/{id}")
 }
 
 /// `?tab=…&melding=…` on the review page.
 #[derive(Debug, Default, Deserialize)]
-pub struct ReviewQuery {
+pub(super) struct ReviewQuery {
     #[serde(default)]
     tab: String,
     #[serde(default)]
@@ -152,14 +152,14 @@ fn anchor(r: &RecordRef) -> String {
     format!("rij-{}-{key}", r.tab)
 }
 
-pub struct TabLink {
+pub(super) struct TabLink {
     pub key: &'static str,
     pub label: &'static str,
     pub count: usize,
     pub current: bool,
 }
 
-pub struct SummaryRow {
+pub(super) struct SummaryRow {
     pub label: &'static str,
     pub new: usize,
     pub changed: usize,
@@ -169,21 +169,21 @@ pub struct SummaryRow {
     pub undecided: usize,
 }
 
-pub struct CandidateView {
+pub(super) struct CandidateView {
     pub id: i64,
     pub label: String,
     pub reason: &'static str,
     pub strong: bool,
 }
 
-pub struct ChangeView {
+pub(super) struct ChangeView {
     pub field: String,
     pub from: String,
     pub to: String,
 }
 
 /// One record as a row of a category.
-pub struct Row {
+pub(super) struct Row {
     pub anchor: String,
     pub record: String,
     pub naam: String,
@@ -203,7 +203,7 @@ pub struct Row {
     pub search: String,
 }
 
-pub struct Section {
+pub(super) struct Section {
     pub id: &'static str,
     pub title: String,
     pub rows: Vec<Row>,
@@ -211,7 +211,7 @@ pub struct Section {
 
 #[derive(Template)]
 #[template(path = "console/import_review.html")]
-pub struct ReviewPage {
+pub(super) struct ReviewPage {
     pub page: Chrome,
     pub id: i64,
     pub location: String,
@@ -535,7 +535,7 @@ fn review(
     render(status, &view)
 }
 
-pub async fn review_page(
+pub(super) async fn review_page(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,
@@ -548,7 +548,7 @@ pub async fn review_page(
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct DecideForm {
+pub(super) struct DecideForm {
     /// `tab/key` of the incoming record.
     #[serde(default)]
     record: String,
@@ -590,7 +590,7 @@ fn decision(f: &DecideForm) -> Result<Option<Decision>, String> {
 }
 
 /// One decision (or a recompute), then back to the row on its tab.
-pub async fn decide(
+pub(super) async fn decide(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,
@@ -622,7 +622,7 @@ pub async fn decide(
 }
 
 /// "Alle suggesties accepteren": one link per record with exactly one strong candidate.
-pub async fn accept_all(
+pub(super) async fn accept_all(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,
@@ -643,14 +643,14 @@ pub async fn accept_all(
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct SearchQuery {
+pub(super) struct SearchQuery {
     #[serde(default)]
     record: String,
     #[serde(default)]
     q: String,
 }
 
-pub struct FoundView {
+pub(super) struct FoundView {
     pub id: i64,
     pub naam: String,
     pub geboortedatum: String,
@@ -661,7 +661,7 @@ pub struct FoundView {
 
 #[derive(Template)]
 #[template(path = "console/import_zoeken.html")]
-pub struct SearchPage {
+pub(super) struct SearchPage {
     pub page: Chrome,
     pub id: i64,
     pub record: String,
@@ -690,7 +690,7 @@ fn incoming_name(p: &Proposal, r: &RecordRef) -> Option<String> {
 
 /// "Koppeling aanpassen": search the school's records for the one an incoming record is,
 /// and link it with one click (a form that posts the link decision).
-pub async fn search(
+pub(super) async fn search(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,
@@ -745,7 +745,7 @@ pub async fn search(
     render(status, &view)
 }
 
-pub struct Count {
+pub(super) struct Count {
     pub label: &'static str,
     pub new: usize,
     pub changed: usize,
@@ -755,7 +755,7 @@ pub struct Count {
 
 #[derive(Template)]
 #[template(path = "console/import_bevestigen.html")]
-pub struct ConfirmPage {
+pub(super) struct ConfirmPage {
     pub page: Chrome,
     pub id: i64,
     pub location: String,
@@ -829,7 +829,7 @@ async fn confirm(
 }
 
 /// The second confirmation: what importing will do, with the one button that applies.
-pub async fn confirm_page(
+pub(super) async fn confirm_page(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,
@@ -841,7 +841,7 @@ pub async fn confirm_page(
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct ApplyForm {
+pub(super) struct ApplyForm {
     /// `negeren`: apply although the safety gate holds (with `reden`).
     #[serde(default)]
     veiligheid: String,
@@ -850,7 +850,7 @@ pub struct ApplyForm {
 }
 
 /// Applies the proposal (the second "GEGEVENS IMPORTEREN"); then the records of the year.
-pub async fn apply(
+pub(super) async fn apply(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,

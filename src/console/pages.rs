@@ -20,7 +20,7 @@ use subtle::ConstantTimeEq;
 
 /// `?melding=…` on the page a redirect lands on.
 #[derive(Debug, Default, Deserialize)]
-pub struct Notice {
+pub(super) struct Notice {
     #[serde(default)]
     melding: Option<String>,
 }
@@ -80,7 +80,7 @@ pub(super) fn refusal(e: &GatewayError) -> (StatusCode, String) {
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct SignInForm {
+pub(super) struct SignInForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -89,7 +89,7 @@ pub struct SignInForm {
     csrf: String,
 }
 
-pub async fn sign_in_form(State(state): State<ConsoleState>, Query(notice): Query<Notice>) -> Response {
+pub(super) async fn sign_in_form(State(state): State<ConsoleState>, Query(notice): Query<Notice>) -> Response {
     let Ok(token) = accounts::new_token() else {
         return failure(StatusCode::INTERNAL_SERVER_ERROR, None);
     };
@@ -101,7 +101,7 @@ pub async fn sign_in_form(State(state): State<ConsoleState>, Query(notice): Quer
     response
 }
 
-pub async fn sign_in(State(state): State<ConsoleState>, headers: HeaderMap, req: Request) -> Response {
+pub(super) async fn sign_in(State(state): State<ConsoleState>, headers: HeaderMap, req: Request) -> Response {
     let addr = address(&state.settings, &headers, req.extensions());
     let form = match Form::<SignInForm>::from_request(req, &()).await {
         Ok(Form(form)) => form,
@@ -141,14 +141,17 @@ fn signed_out(state: &ConsoleState, melding: &str) -> Response {
     r
 }
 
-pub async fn sign_out(State(state): State<ConsoleState>, Extension(s): Extension<Signed>) -> Response {
+pub(super) async fn sign_out(State(state): State<ConsoleState>, Extension(s): Extension<Signed>) -> Response {
     match accounts::sign_out(&state.gw, &s.token, &s.account).await {
         Ok(()) => signed_out(&state, "afgemeld"),
         Err(e) => failure(refusal(&e).0, Some(&s)),
     }
 }
 
-pub async fn sign_out_everywhere(State(state): State<ConsoleState>, Extension(s): Extension<Signed>) -> Response {
+pub(super) async fn sign_out_everywhere(
+    State(state): State<ConsoleState>,
+    Extension(s): Extension<Signed>,
+) -> Response {
     match accounts::sign_out_everywhere(&state.gw, &s.account).await {
         Ok(_) => signed_out(&state, "overal-afgemeld"),
         Err(e) => failure(refusal(&e).0, Some(&s)),
@@ -178,7 +181,7 @@ async fn visible(
     Ok(by_location)
 }
 
-pub async fn locations(
+pub(super) async fn locations(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Query(notice): Query<Notice>,
@@ -206,7 +209,7 @@ async fn locations_page(
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct Open {
+pub(super) struct Open {
     #[serde(default)]
     code: String,
 }
@@ -214,7 +217,7 @@ pub struct Open {
 /// "Locatie openen": the Koppelen met LAS page of a location by its code, also one without
 /// a link yet (support acting for a school). Only letters, digits, `-` and `_`, so the code
 /// is safe in the redirect.
-pub async fn open_location(
+pub(super) async fn open_location(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Query(open): Query<Open>,
@@ -291,7 +294,7 @@ pub(super) async fn koppelen_refused(
     koppelen_page(state, s, location, status, None, Some(error), Kept::default()).await
 }
 
-pub async fn koppelen(
+pub(super) async fn koppelen(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -301,7 +304,7 @@ pub async fn koppelen(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct RequestForm {
+pub(super) struct RequestForm {
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -312,7 +315,7 @@ pub struct RequestForm {
     autorisatiesleutel: String,
 }
 
-pub async fn request(
+pub(super) async fn request(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -404,7 +407,7 @@ async fn after(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ReasonForm {
+pub(super) struct ReasonForm {
     #[serde(default)]
     reden: String,
 }
@@ -415,7 +418,7 @@ impl ReasonForm {
     }
 }
 
-pub async fn approve(
+pub(super) async fn approve(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,
@@ -429,7 +432,7 @@ pub async fn approve(
     after(&state, &s, &k, result, "goedgekeurd").await
 }
 
-pub async fn reject(
+pub(super) async fn reject(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,
@@ -444,7 +447,7 @@ pub async fn reject(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct KeyForm {
+pub(super) struct KeyForm {
     #[serde(default)]
     autorisatiesleutel: String,
     #[serde(default)]
@@ -452,7 +455,7 @@ pub struct KeyForm {
 }
 
 /// Enters the key of a requested or approved link, or replaces the key of an active one.
-pub async fn key(
+pub(super) async fn key(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,
@@ -472,7 +475,7 @@ pub async fn key(
     after(&state, &s, &k, result, "sleutel").await
 }
 
-pub async fn revoke(
+pub(super) async fn revoke(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(id): Path<i64>,

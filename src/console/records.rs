@@ -18,7 +18,7 @@ use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Default, Deserialize)]
-pub struct YearQuery {
+pub(super) struct YearQuery {
     #[serde(default)]
     schooljaar: Option<String>,
     #[serde(default)]
@@ -39,21 +39,21 @@ fn notice(code: Option<&str>) -> Option<String> {
     }
 }
 
-pub struct GroepRow {
+pub(super) struct GroepRow {
     pub naam: String,
     pub jaargroep: String,
     pub leerlingen: usize,
     pub active: bool,
 }
 
-pub struct LeerkrachtRow {
+pub(super) struct LeerkrachtRow {
     pub naam: String,
     pub emailadres: String,
     pub groepen: String,
     pub active: bool,
 }
 
-pub struct LeerlingRow {
+pub(super) struct LeerlingRow {
     pub id: i64,
     pub boom_nummer: String,
     pub naam: String,
@@ -65,7 +65,7 @@ pub struct LeerlingRow {
 
 #[derive(Template)]
 #[template(path = "console/records_overzicht.html")]
-pub struct RecordsPage {
+pub(super) struct RecordsPage {
     pub page: Chrome,
     pub location: String,
     pub schooljaar: String,
@@ -118,7 +118,7 @@ async fn open_proposals(gw: &crate::gateway::Gateway, location: &str) -> Vec<i64
 /// `/console/locaties/{location}/import`, the page the "new data awaits review" mail links
 /// to (a proposal's id can be superseded by the next fetch before the mail is read): the
 /// location's open proposal under review, or its records when none is open.
-pub async fn import_of_location(
+pub(super) async fn import_of_location(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -132,7 +132,7 @@ pub async fn import_of_location(
     }
 }
 
-pub async fn records_page(
+pub(super) async fn records_page(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -234,7 +234,7 @@ pub async fn records_page(
 }
 
 /// The Boom numbers of the year's active pupils as a CSV download.
-pub async fn numbers(
+pub(super) async fn numbers(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,

@@ -28,7 +28,7 @@ use axum::Extension;
 use chrono::{DateTime, Utc};
 
 /// One account on the page.
-pub struct UserRow {
+pub(crate) struct UserRow {
     pub id: i64,
     pub name: String,
     pub email: String,
@@ -42,7 +42,7 @@ pub struct UserRow {
 
 #[derive(Template)]
 #[template(path = "console/gebruikers.html")]
-pub struct UsersPage {
+pub(crate) struct UsersPage {
     pub page: Chrome,
     pub location: String,
     pub users: Vec<UserRow>,
@@ -128,7 +128,7 @@ async fn users_page(
     )
 }
 
-pub async fn users(
+pub(crate) async fn users(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path(location): Path<String>,
@@ -151,7 +151,7 @@ async fn granted(state: &ConsoleState, location: &str, id: i64) -> Result<Locati
 
 /// Sends an account that has no password yet a new invitation mail (the outbox makes the
 /// new link when it sends; older links stay valid until they expire or one is used).
-pub async fn invite_again(
+pub(crate) async fn invite_again(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path((location, id)): Path<(String, i64)>,
@@ -183,7 +183,7 @@ pub async fn invite_again(
 
 /// Takes the location from a teacher; the teacher's other locations and account stay, and
 /// the next request of an open session no longer sees this location.
-pub async fn remove(
+pub(crate) async fn remove(
     State(state): State<ConsoleState>,
     Extension(s): Extension<Signed>,
     Path((location, id)): Path<(String, i64)>,

@@ -11,13 +11,13 @@ use askama::Template;
 use chrono::{DateTime, Datelike, Utc};
 
 /// The signed-in person, as the header shows them.
-pub struct Me {
+pub(crate) struct Me {
     pub name: String,
     pub role: &'static str,
 }
 
 /// What every page has: its title, the person, their CSRF token, a notice or an error.
-pub struct Chrome {
+pub(crate) struct Chrome {
     pub title: String,
     pub me: Option<Me>,
     pub csrf: String,
@@ -26,7 +26,7 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    pub fn new(title: &str, signed: Option<&Signed>) -> Chrome {
+    pub(crate) fn new(title: &str, signed: Option<&Signed>) -> Chrome {
         Chrome {
             title: title.to_string(),
             me: signed.map(|s| Me { name: s.account.name.clone(), role: s.account.role.label() }),
@@ -39,28 +39,28 @@ impl Chrome {
 
 #[derive(Template)]
 #[template(path = "console/aanmelden.html")]
-pub struct SignInPage {
+pub(super) struct SignInPage {
     pub page: Chrome,
     pub email: String,
 }
 
 #[derive(Template)]
 #[template(path = "console/locaties.html")]
-pub struct LocationsPage {
+pub(super) struct LocationsPage {
     pub page: Chrome,
     pub locations: Vec<LocationView>,
     /// Support opens any location by its code (a school without a link yet).
     pub support: bool,
 }
 
-pub struct LocationView {
+pub(super) struct LocationView {
     pub location: String,
     pub links: Vec<LinkView>,
 }
 
 #[derive(Template)]
 #[template(path = "console/koppelen.html")]
-pub struct KoppelenPage {
+pub(super) struct KoppelenPage {
     pub page: Chrome,
     pub location: String,
     pub links: Vec<LinkView>,
@@ -73,14 +73,14 @@ pub struct KoppelenPage {
 
 #[derive(Template)]
 #[template(path = "console/fout.html")]
-pub struct ErrorPage {
+pub(super) struct ErrorPage {
     pub page: Chrome,
     pub status: u16,
     pub message: String,
 }
 
 /// One link as a row: what it is, its state, its activity and what may be done with it.
-pub struct LinkView {
+pub(super) struct LinkView {
     pub id: i64,
     pub schooljaar: String,
     pub kind: &'static str,
@@ -106,7 +106,7 @@ pub struct LinkView {
 }
 
 impl LinkView {
-    pub fn new(k: &Koppeling, activity: Option<&Activity>, who: &Account) -> LinkView {
+    pub(super) fn new(k: &Koppeling, activity: Option<&Activity>, who: &Account) -> LinkView {
         let manages = who.manages(&k.location);
         let a = activity.cloned().unwrap_or_default();
         LinkView {
@@ -131,7 +131,7 @@ impl LinkView {
     }
 }
 
-pub fn status_label(s: Status) -> &'static str {
+pub(super) fn status_label(s: Status) -> &'static str {
     match s {
         Status::Requested => "Aangevraagd",
         Status::Approved => "Goedgekeurd, wacht op sleutel",
@@ -142,7 +142,7 @@ pub fn status_label(s: Status) -> &'static str {
 }
 
 /// The kinds a school can request, LAS first, with the seeds' names.
-pub fn kinds() -> Vec<(&'static str, &'static str)> {
+pub(super) fn kinds() -> Vec<(&'static str, &'static str)> {
     [Kind::Parnassys, Kind::Esis, Kind::Uwlr, Kind::Schoolkr8, Kind::FocusPo]
         .into_iter()
         .map(|k| (k.as_str(), k.label()))
@@ -150,7 +150,7 @@ pub fn kinds() -> Vec<(&'static str, &'static str)> {
 }
 
 /// A moment as a Dutch reader expects it: Amsterdam time, `dd-mm-jjjj uu:mm`; `—` for never.
-pub fn when(t: Option<DateTime<Utc>>) -> String {
+pub(super) fn when(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(
         || "—".to_string(),
         |t| t.with_timezone(&chrono_tz::Europe::Amsterdam).format("%d-%m-%Y %H:%M").to_string(),
@@ -158,14 +158,14 @@ pub fn when(t: Option<DateTime<Utc>>) -> String {
 }
 
 /// The school year a date falls in (it turns on 1 August): the request form's default.
-pub fn current_schooljaar(now: DateTime<Utc>) -> String {
+pub(super) fn current_schooljaar(now: DateTime<Utc>) -> String {
     let d = crate::clock::dutch_date(now);
     let start = if d.month() >= 8 { d.year() } else { d.year() - 1 };
     format!("{}-{}", start, start + 1)
 }
 
 /// The fixed notices a redirect may name (`?melding=`): nothing the client sends is shown.
-pub fn notice(code: &str) -> Option<&'static str> {
+pub(super) fn notice(code: &str) -> Option<&'static str> {
     Some(match code {
         "aangevraagd" => "De koppeling is aangevraagd. De klantenservice keurt de aanvraag goed.",
         "goedgekeurd" => "De aanvraag is goedgekeurd.",

@@ -193,6 +193,7 @@ impl Gateway {
 
     /// The same gateway (store, vault, settings) reading another clock: the demo plays a
     /// school-year transition months ahead with it.
+    #[cfg(feature = "cli")]
     pub(crate) fn with_clock(&self, clock: Arc<dyn Clock>) -> Gateway {
         Gateway { clock, ..self.clone() }
     }
@@ -206,6 +207,7 @@ impl Gateway {
 
     /// The same gateway with its own delivery run: a caller that delivers several links
     /// side by side (the simulation) gives each its own value and its own lease owner.
+    #[cfg(feature = "cli")]
     pub(crate) fn with_own_delivery_run(&self) -> Gateway {
         Gateway { delivering: Arc::new(tokio::sync::Mutex::new(())), ..self.clone() }
     }

@@ -49,7 +49,7 @@ pub(crate) struct GroupView<'a> {
 }
 
 impl<'a> GroupView<'a> {
-    pub fn new(known: &'a Snapshot, answer: &'a Answer, tabs: &Tabs<'a>, mode: FetchMode) -> Self {
+    pub(super) fn new(known: &'a Snapshot, answer: &'a Answer, tabs: &Tabs<'a>, mode: FetchMode) -> Self {
         let st = tabs.get(Tab::Groepen);
         let mut incoming = HashMap::with_capacity(answer.groepen.len());
         for (i, g) in answer.groepen.iter().enumerate() {
@@ -74,7 +74,7 @@ impl<'a> GroupView<'a> {
         GroupView { incoming, known_by_key, skipped_earlier, known_names }
     }
 
-    pub fn resolve(&self, key: &str) -> Resolved<'a> {
+    pub(super) fn resolve(&self, key: &str) -> Resolved<'a> {
         if let Some(&r) = self.incoming.get(key) {
             return r;
         }
@@ -90,7 +90,7 @@ impl<'a> GroupView<'a> {
     /// The skip a pupil gets from its groups: when it is in at least one skipped group and in
     /// no group that is imported, the first skipped group takes it along. A pupil without
     /// any group stays, and unknown references are no reason either way.
-    pub fn cascade(&self, f: &LeerlingFields) -> Option<SkipReason> {
+    pub(super) fn cascade(&self, f: &LeerlingFields) -> Option<SkipReason> {
         let mut skipped = None;
         for key in f.groep.iter().chain(&f.samengestelde_groepen) {
             match self.resolve(key) {
@@ -104,7 +104,7 @@ impl<'a> GroupView<'a> {
         skipped.map(|groep| SkipReason::GroupSkipped { groep: groep.clone() })
     }
 
-    pub fn known_name(&self, id: i64) -> String {
+    pub(super) fn known_name(&self, id: i64) -> String {
         self.known_names.get(&id).map_or_else(|| format!("#{id}"), |n| (*n).to_string())
     }
 }

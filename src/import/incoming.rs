@@ -27,7 +27,7 @@ pub(crate) struct Answer {
 
 impl Answer {
     /// The `RecordRef`s and external keys of one tab: all that matching and decisions need.
-    pub fn records(&self, tab: Tab) -> Vec<(&RecordRef, &ExternalRef)> {
+    pub(crate) fn records(&self, tab: Tab) -> Vec<(&RecordRef, &ExternalRef)> {
         fn pairs<F>(v: &[Incoming<F>]) -> Vec<(&RecordRef, &ExternalRef)> {
             v.iter().map(|r| (&r.record, &r.external)).collect()
         }

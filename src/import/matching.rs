@@ -99,14 +99,14 @@ impl<'a> TabState<'a> {
 
     /// Links incoming `i` to known `known`, dropping its earlier link. The caller makes sure
     /// `known` is free.
-    pub fn link(&mut self, i: usize, known: usize, reason: LinkReason) {
+    pub(crate) fn link(&mut self, i: usize, known: usize, reason: LinkReason) {
         self.unlink(i);
         self.claims.insert(known, i);
         self.slots[i].link = Some(Link { known, reason });
         self.slots[i].create_anyway = false;
     }
 
-    pub fn unlink(&mut self, i: usize) {
+    pub(crate) fn unlink(&mut self, i: usize) {
         if let Some(old) = self.slots[i].link.take() {
             self.claims.remove(&old.known);
         }
@@ -121,7 +121,7 @@ pub(crate) struct Tabs<'a> {
 
 impl<'a> Tabs<'a> {
     /// Automatic matching and remembered skips; decisions come after.
-    pub fn new(known: &'a Snapshot, answer: &'a Answer) -> Self {
+    pub(crate) fn new(known: &'a Snapshot, answer: &'a Answer) -> Self {
         let markers: HashSet<(Tab, &str)> = known.skipped.iter().map(|m| (m.tab, m.key.trim())).collect();
         let state = |tab, index| TabState::new(tab, answer.records(tab), index, &markers);
         Tabs {
@@ -133,11 +133,11 @@ impl<'a> Tabs<'a> {
         }
     }
 
-    pub fn get(&self, tab: Tab) -> &TabState<'a> {
+    pub(crate) fn get(&self, tab: Tab) -> &TabState<'a> {
         &self.tabs[tab.index()]
     }
 
-    pub fn get_mut(&mut self, tab: Tab) -> &mut TabState<'a> {
+    pub(crate) fn get_mut(&mut self, tab: Tab) -> &mut TabState<'a> {
         &mut self.tabs[tab.index()]
     }
 }
@@ -156,7 +156,7 @@ pub(crate) struct Candidates<'a> {
 }
 
 impl<'a> Candidates<'a> {
-    pub fn new(known: &'a Snapshot, group_names: &'a HashMap<i64, &'a str>) -> Self {
+    pub(super) fn new(known: &'a Snapshot, group_names: &'a HashMap<i64, &'a str>) -> Self {
         Candidates {
             known,
             group_names,
@@ -178,13 +178,17 @@ impl<'a> Candidates<'a> {
     }
 
     /// Known groups (positions) that might be this new one, by id.
-    pub fn groep(&self, f: &GroepFields, claims: &HashMap<usize, usize>) -> Vec<(usize, CandidateReason)> {
+    pub(super) fn groep(&self, f: &GroepFields, claims: &HashMap<usize, usize>) -> Vec<(usize, CandidateReason)> {
         let mut found = Found::default();
         found.add(self.groepen.get(lower(Some(&f.naam))), claims, CandidateReason::SameGroupName);
         found.finish(|k| self.known.groepen[k].id)
     }
 
-    pub fn leerkracht(&self, f: &LeerkrachtFields, claims: &HashMap<usize, usize>) -> Vec<(usize, CandidateReason)> {
+    pub(super) fn leerkracht(
+        &self,
+        f: &LeerkrachtFields,
+        claims: &HashMap<usize, usize>,
+    ) -> Vec<(usize, CandidateReason)> {
         let mut found = Found::default();
         found.add(self.leerkracht_email.get(lower(f.emailadres.as_deref())), claims, CandidateReason::SameEmail);
         let name = name_key(f.achternaam.as_deref(), f.voorvoegsel.as_deref(), f.roepnaam.as_deref());
@@ -194,7 +198,7 @@ impl<'a> Candidates<'a> {
 
     /// `class_group`: the name of the pupil's incoming class group; `eckid`: its incoming
     /// ECK iD.
-    pub fn leerling(
+    pub(super) fn leerling(
         &self,
         f: &LeerlingFields,
         eckid: Option<&str>,

@@ -125,7 +125,7 @@ pub(crate) struct KnownIndex<'a> {
 
 impl<'a> KnownIndex<'a> {
     /// Never depends on hash order: on a duplicate key the choice follows the list.
-    pub fn new<R: KnownRecord>(records: &'a [R]) -> Self {
+    pub(crate) fn new<R: KnownRecord>(records: &'a [R]) -> Self {
         let mut ix = KnownIndex {
             by_id: HashMap::with_capacity(records.len()),
             by_eckid: HashMap::with_capacity(records.len()),

@@ -21,7 +21,6 @@
 
 pub mod admin;
 pub mod answers;
-pub mod cli;
 pub mod config;
 pub mod dashboard;
 pub mod faults;

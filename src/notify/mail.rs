@@ -173,7 +173,7 @@ impl Notification {
     /// platform's name as users know it), pointing to the page it is about as `pages` allows.
     /// Values from the LAS are flattened to one line each, so a stray newline in a name
     /// cannot add text or headers.
-    pub fn render(&self, from_name: &str, pages: &Pages) -> Mail {
+    pub fn render(&self, from_name: &str, pages: &Pages<'_>) -> Mail {
         let from_name = one_line(from_name);
         match self {
             Notification::ReviewWaiting { school, proposal_id, counts, admin } => {

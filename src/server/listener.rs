@@ -32,10 +32,9 @@
 //! are gone or `shutdown_timeout` has passed. Dropping the handle stops accepting too,
 //! without waiting.
 
-use http_body_util::{Either, Full};
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
-use hyper::header::{HeaderValue, CONNECTION, CONTENT_TYPE, RETRY_AFTER};
-use hyper::{Request, Response, StatusCode};
+use hyper::header::{HeaderValue, CONNECTION};
+use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::io;
@@ -119,41 +118,55 @@ pub trait App: Send + Sync + 'static {
     fn busy(&self, req: &Request<RequestBody>, limit: usize) -> Response<Self::Body>;
 }
 
-/// An axum router as an [`App`]: its routes answer, and a connection over the limit gets
-/// 503 with `{"error": "...", "status": 503}` (the admin APIs' error shape) and
-/// `Retry-After: 1`.
-#[derive(Debug, Clone)]
-pub struct RouterApp(pub axum::Router);
+#[cfg(any(feature = "gateway", feature = "mock"))]
+pub use router::RouterApp;
 
-impl App for RouterApp {
-    type Body = Either<axum::body::Body, Full<Bytes>>;
+#[cfg(any(feature = "gateway", feature = "mock"))]
+mod router {
+    use super::{App, CloseConnection, RequestBody};
+    use http_body_util::{Either, Full};
+    use hyper::body::Bytes;
+    use hyper::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+    use hyper::{Request, Response, StatusCode};
+    use std::future::Future;
 
-    fn call(
-        &self,
-        req: Request<RequestBody>,
-        _scheme: &'static str,
-    ) -> impl Future<Output = Result<Response<Self::Body>, CloseConnection>> + Send {
-        use tower_service::Service;
-        // A router is cheap to clone (an `Arc` inside) and always ready.
-        let call = self.0.clone().call(req);
-        async move {
-            match call.await {
-                Ok(r) => Ok(r.map(Either::Left)),
-                Err(never) => match never {},
+    /// An axum router as an [`App`]: its routes answer, and a connection over the limit gets
+    /// 503 with `{"error": "...", "status": 503}` (the admin APIs' error shape) and
+    /// `Retry-After: 1`. Only with the features that serve an axum router (`gateway`, `mock`):
+    /// the UWLR server itself answers without one.
+    #[derive(Debug, Clone)]
+    pub struct RouterApp(pub axum::Router);
+
+    impl App for RouterApp {
+        type Body = Either<axum::body::Body, Full<Bytes>>;
+
+        fn call(
+            &self,
+            req: Request<RequestBody>,
+            _scheme: &'static str,
+        ) -> impl Future<Output = Result<Response<Self::Body>, CloseConnection>> + Send {
+            use tower_service::Service;
+            // A router is cheap to clone (an `Arc` inside) and always ready.
+            let call = self.0.clone().call(req);
+            async move {
+                match call.await {
+                    Ok(r) => Ok(r.map(Either::Left)),
+                    Err(never) => match never {},
+                }
             }
         }
-    }
 
-    fn busy(&self, _req: &Request<RequestBody>, limit: usize) -> Response<Self::Body> {
-        let body = serde_json::json!({
-            "error": format!("too many connections (limit {limit}); try again shortly"),
-            "status": 503,
-        });
-        let mut r = Response::new(Either::Right(Full::new(Bytes::from(body.to_string()))));
-        *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-        r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-        r
+        fn busy(&self, _req: &Request<RequestBody>, limit: usize) -> Response<Self::Body> {
+            let body = serde_json::json!({
+                "error": format!("too many connections (limit {limit}); try again shortly"),
+                "status": 503,
+            });
+            let mut r = Response::new(Either::Right(Full::new(Bytes::from(body.to_string()))));
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            r
+        }
     }
 }
 
@@ -331,10 +344,15 @@ async fn serve_connection<A, IO>(
     let (app, max_requests, max_connections) =
         (shared.app.clone(), policy.max_requests_per_connection.max(1), policy.max_connections);
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        let mut req = req.map(|body| exchanges.request(body));
+        let req = req.map(|body| exchanges.request(body));
         // The client's address, as axum's `ConnectInfo` extractor reads it (the console's
-        // sign-in throttle counts by it).
-        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        // sign-in throttle counts by it); without axum nothing reads it.
+        #[cfg(any(feature = "gateway", feature = "mock"))]
+        let req = {
+            let mut req = req;
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            req
+        };
         let n = served.fetch_add(1, Ordering::Relaxed) + 1;
         let (app, exchanges) = (app.clone(), exchanges.clone());
         async move {

@@ -15,7 +15,8 @@ use clap::Parser;
 use conformance_support::{assert_green, outcome, run, served, status};
 use quick_xml::events::Event;
 use std::collections::BTreeMap;
-use uwlr::conformance::{run_cli, CheckId, ConformanceArgs, Status, CHECKS};
+use uwlr::cli::conformance::{run as run_cli, ConformanceArgs};
+use uwlr::conformance::{CheckId, Status, CHECKS};
 use uwlr::mock::{FaultKind, FaultSetting, Profile};
 
 /// Over plain HTTP the only warning is transport.tls; nothing is n/a or skipped except

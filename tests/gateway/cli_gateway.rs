@@ -3,6 +3,8 @@
 //! input, approve, fetch, decide, apply, records, audit, JSON output, refusals with their
 //! exit codes and one-line messages, clear-numbers then accept every suggestion, and the key
 //! in no output at all.
+// libc calls (process groups, signals, umask) need `unsafe`; the library forbids it.
+#![allow(unsafe_code)]
 
 use crate::cli_support::{self, ok, refused, Run};
 use crate::serve_support;

@@ -298,7 +298,7 @@ async fn the_authorization_matrix_over_every_console_route() {
 
             // Every form: without a CSRF token refused before anything happens; with a
             // wrong one as well.
-            let posts: [Post; 5] = [
+            let posts: [Post<'_>; 5] = [
                 (
                     "/console/locaties/{location}/koppelen",
                     format!("/console/locaties/{loc}/koppelen"),

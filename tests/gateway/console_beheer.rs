@@ -154,7 +154,7 @@ async fn the_authorization_matrix_over_the_beheer_pages() {
 
             let on_link = |action: &str| format!("/console/koppelingen/{id}/{action}");
             let on_loc = |action: &str| format!("/console/locaties/{loc}/{action}");
-            let posts: Vec<Post> = vec![
+            let posts: Vec<Post<'_>> = vec![
                 (
                     "/console/locaties/{location}/deactiveren",
                     on_loc("deactiveren"),

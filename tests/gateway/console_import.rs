@@ -163,7 +163,7 @@ async fn the_authorization_matrix_over_the_import_and_records_pages() {
                     _ => assert_eq!(r.status, 403, "{who:?} GET {path}"),
                 }
             }
-            let posts: [Post; 3] = [
+            let posts: [Post<'_>; 3] = [
                 (
                     "/console/voorstellen/{id}/beslissen",
                     format!("/console/voorstellen/{p}/beslissen"),

@@ -1,6 +1,8 @@
 //! Files the gateway writes are private under the usual umask of 022: the data folder and
 //! the mail folder 0700; the SQLite database with its -wal and -shm, the master key, the
 //! admin token and each mail 0600 (a 022 umask alone would make them 0644/0755).
+// libc calls (process groups, signals, umask) need `unsafe`; the library forbids it.
+#![allow(unsafe_code)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! Stopping a `uwlr serve` child the way a supervisor does (SIGTERM), shared by the CLI
 //! tests that run the gateway process.
-
+// libc calls (process groups, signals, umask) need `unsafe`; the library forbids it.
+#![allow(unsafe_code)]
 #![allow(dead_code)]
 
 use std::io::Read;

@@ -9,7 +9,8 @@
 //! from a thread that lives as long as the process, and an exit handler stops it and removes
 //! its folder. The folders of test binaries killed before their handler could run are
 //! removed by the next cluster start.
-
+// libc calls (process groups, signals, umask) need `unsafe`; the library forbids it.
+#![allow(unsafe_code)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

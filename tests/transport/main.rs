@@ -4,6 +4,8 @@
 //! One test binary per folder, its test modules declared here, instead of one per file:
 //! each test binary links the whole crate and its dependencies. Helpers shared between
 //! binaries are in `tests/support/`.
+// A test binary exports nothing: its helpers are `pub` for the sibling modules.
+#![allow(unreachable_pub)]
 
 #[path = "../support/log_capture.rs"]
 mod log_capture;

@@ -1,5 +1,7 @@
 //! `uwlr mock-las` / `uwlr mock-dashboard` as a script uses them: the printed URLs and
 //! demo key, the `admin` steps, and the refusals at startup.
+// libc calls (process groups, signals, umask) need `unsafe`; the library forbids it.
+#![allow(unsafe_code)]
 
 use crate::mock_support;
 

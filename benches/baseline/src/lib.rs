@@ -1,6 +1,9 @@
 //! A yaserde-derived reader of `leerlinggegevens_antwoord`, mirroring the structure our
 //! reader builds (school, vestigingen, groepen, leerlingen, leerkrachten) with the leaf
 //! fields as Strings: the "derive a serde-like reader and be done" baseline.
+//!
+//! A crate of its own (like `fuzz/`), so that the main crate's `cargo test` never compiles
+//! yaserde: `cargo bench --manifest-path benches/baseline/Cargo.toml` (docs/benchmarks.md).
 #![allow(dead_code)]
 use yaserde::YaDeserialize;
 

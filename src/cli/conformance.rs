@@ -1,13 +1,14 @@
-//! `uwlr conformance`: flags to a [`Target`], a progress bar on standard error while the
-//! checks run, the table on standard output, JUnit and JSON files on request.
+//! `uwlr conformance`: flags to a [`Target`] of the suite ([`crate::conformance`]), a
+//! progress bar on standard error while the checks run, the table on standard output,
+//! JUnit and JSON files on request.
 //!
 //! Exit codes: 0 when no check failed (warnings, n/a and skipped allowed); 1 when at
 //! least one failed; 2 when the suite could not run or its report could not be written
 //! (unreadable files, an unusable URL, a `--check` that selects nothing). clap's own
 //! usage errors exit 2 as well.
 
-use super::target::{is_brin, parse_school, Target, Timing};
-use super::{Progress, Report};
+use crate::conformance::target::{is_brin, parse_school, Target, Timing};
+use crate::conformance::{Progress, Report};
 use crate::message::values::{SchoolId, Schooljaar};
 use crate::message::Autorisatie;
 use crate::xml::Profile;
@@ -169,7 +170,7 @@ fn read(p: &Path, flag: &str) -> Result<Vec<u8>, String> {
 /// Runs the suite as `uwlr conformance` does and returns the exit code (0, 1 or 2; see
 /// the module documentation). The table goes to standard output, the progress bar and
 /// errors to standard error.
-pub async fn run_cli(args: &ConformanceArgs) -> i32 {
+pub async fn run(args: &ConformanceArgs) -> i32 {
     let target = match args.target() {
         Ok(t) => t,
         Err(e) => {
@@ -183,7 +184,7 @@ pub async fn run_cli(args: &ConformanceArgs) -> i32 {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let report = super::run(&target, |p| match p {
+    let report = crate::conformance::run(&target, |p| match p {
         Progress::Started { total, check, .. } => {
             bar.set_length(total as u64);
             bar.set_message(check.name);
@@ -215,4 +216,16 @@ fn write_reports(r: &Report, args: &ConformanceArgs) -> Result<(), String> {
         std::fs::write(p, r.to_json()).map_err(|e| format!("--json {}: {e}", p.display()))?;
     }
     Ok(())
+}
+
+/// `uwlr conformance` from `main`: [`run`] on a runtime of its own, its exit code.
+pub fn run_command(args: &ConformanceArgs) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    match tokio::runtime::Runtime::new() {
+        Ok(rt) => ExitCode::from(u8::try_from(rt.block_on(run(args))).unwrap_or(2)),
+        Err(e) => {
+            eprintln!("uwlr: cannot start the async runtime: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,15 +1,15 @@
-//! The `uwlr mock-las` and `uwlr mock-dashboard` commands: argument types and runners, so
-//! that `src/main.rs` stays a dispatcher. Serving prints the URLs (and, without a config
-//! file, the demo key) to standard output, one fact per line; `admin` steps call a
-//! running mock's admin API and print its JSON answer.
+//! The `uwlr mock-las` and `uwlr mock-dashboard` commands: argument types and runners (the
+//! mocks themselves are [`crate::mock`]), so that `src/main.rs` stays a dispatcher. Serving
+//! prints the URLs (and, without a config file, the demo key) to standard output, one fact
+//! per line; `admin` steps call a running mock's admin API and print its JSON answer.
 
-use super::admin::{dashboard_router, las_router, serve_admin, AdminServer};
-use super::config::{DashboardConfig, LasConfig};
-use super::dashboard::{DashboardKind, MockDashboard};
-use super::faults::{FaultKind, FaultSetting};
-use super::keys::{generate_key, ALPHANUMERIC};
-use super::las::{DeltaMode, MockLas, Profile};
-use super::{Clock, SystemClock};
+use crate::mock::admin::{dashboard_router, las_router, serve_admin, AdminServer};
+use crate::mock::config::{DashboardConfig, LasConfig};
+use crate::mock::dashboard::{DashboardKind, MockDashboard};
+use crate::mock::faults::{FaultKind, FaultSetting};
+use crate::mock::keys::{generate_key, ALPHANUMERIC};
+use crate::mock::las::{DeltaMode, MockLas, Profile};
+use crate::mock::{Clock, SystemClock};
 use crate::server::listener::bind_str;
 use crate::server::{serve, LasProvider, RunningServer, ServerConfig, TlsConfig};
 use clap::{Args, Subcommand};

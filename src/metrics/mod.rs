@@ -2,7 +2,7 @@
 //!
 //! Why `prometheus-client` (the Prometheus project's own Rust client) and not the
 //! `metrics` facade with an exporter: its registry is a value, not a process-wide
-//! recorder, so each [`Gateway`] (and each embedded UWLR server given one) counts into its
+//! recorder, so each [`Gateway`](crate::gateway::Gateway) (and each embedded UWLR server given one) counts into its
 //! own [`Metrics`], two gateways in one process (or two tests) never mix their figures,
 //! and nothing has to be installed globally before the first request. Its text encoder
 //! writes the OpenMetrics text format, which Prometheus scrapes natively; we never format
@@ -15,8 +15,8 @@
 //!
 //! What is counted ([`Metrics`], docs/operations.md lists each metric):
 //! - the UWLR server ([`crate::server`]): requests by operation and fault code, latency;
-//! - the gateway's fetches ([`Gateway::fetch`]): by outcome, latency;
-//! - results deliveries ([`Gateway::deliver`]): BrengLeerresultaten messages by outcome and
+//! - the gateway's fetches ([`Gateway::fetch`](crate::gateway::Gateway::fetch)): by outcome, latency;
+//! - results deliveries ([`Gateway::deliver`](crate::gateway::Gateway::deliver)): BrengLeerresultaten messages by outcome and
 //!   their latency, results by outcome;
 //! - at scrape time, from the store ([`render_gateway`]): the results outbox and the mail
 //!   outbox depth, kept delivery errors, proposals waiting for review, school years waiting
@@ -27,21 +27,12 @@
 //! [`crate::server::ServerConfig::metrics`] and serves [`Metrics::render`] wherever its
 //! own monitoring is protected.
 
-use crate::api::AdminToken;
-use crate::gateway::Gateway;
 use crate::message::fault::FaultCode;
 use crate::message::Kind;
-use crate::store::StoreError;
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use prometheus_client::encoding::text::{encode_eof, encode_registry};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::{Family, MetricConstructor};
-use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 use std::sync::Arc;
@@ -100,11 +91,9 @@ struct Audience {
     audience: &'static str,
 }
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Outbox {
-    outbox: &'static str,
-}
-
+// The gateway's counters are registered in every `Metrics` (one shape of scrape whatever
+// the features), but only the gateway counts into them.
+#[cfg_attr(not(feature = "gateway"), allow(dead_code))]
 struct Inner {
     registry: Registry,
     server_requests: Family<ServerRequest, Counter>,
@@ -117,7 +106,7 @@ struct Inner {
 }
 
 /// One set of counters and histograms: cheap to clone (the clones count into the same
-/// figures), safe to share between tasks. A [`Gateway`] makes its own; give the same one
+/// figures), safe to share between tasks. A [`Gateway`](crate::gateway::Gateway) makes its own; give the same one
 /// to an embedded UWLR server ([`crate::server::ServerConfig::metrics`]) to see both in
 /// one scrape.
 #[derive(Clone)]
@@ -241,6 +230,7 @@ impl Metrics {
     }
 
     /// One fetch done: `outcome` is one of [`FETCH_OUTCOMES`].
+    #[cfg(feature = "gateway")]
     pub(crate) fn fetch(&self, outcome: &'static str, took: Duration) {
         debug_assert!(FETCH_OUTCOMES.contains(&outcome));
         self.0.fetches.get_or_create(&Outcome { outcome }).inc();
@@ -248,6 +238,7 @@ impl Metrics {
     }
 
     /// One BrengLeerresultaten message: `outcome` is one of [`MESSAGE_OUTCOMES`].
+    #[cfg(feature = "gateway")]
     pub(crate) fn delivery_message(&self, dashboard: bool, outcome: &'static str, took: Duration) {
         debug_assert!(MESSAGE_OUTCOMES.contains(&outcome));
         let audience = audience(dashboard);
@@ -256,6 +247,7 @@ impl Metrics {
     }
 
     /// `n` results handled: `outcome` is one of [`RESULT_OUTCOMES`].
+    #[cfg(feature = "gateway")]
     pub(crate) fn delivery_results(&self, dashboard: bool, outcome: &'static str, n: usize) {
         debug_assert!(RESULT_OUTCOMES.contains(&outcome));
         if n > 0 {
@@ -278,6 +270,7 @@ pub const MESSAGE_OUTCOMES: [&str; 4] = ["delivered", "transient", "link_refused
 /// The `outcome` of `uwlr_delivery_results_total`.
 pub const RESULT_OUTCOMES: [&str; 3] = ["delivered", "postponed", "refused"];
 
+#[cfg(feature = "gateway")]
 fn audience(dashboard: bool) -> &'static str {
     if dashboard {
         "dashboard"
@@ -300,68 +293,17 @@ fn operation_label(kind: Option<Kind>) -> &'static str {
     }
 }
 
-pub use crate::store::Waiting;
-
-/// The gateway's metrics ([`Gateway::metrics`]) and the store's gauges ([`Waiting`]), in
-/// the OpenMetrics text format: what `uwlr serve` answers at `/metrics`.
-pub async fn render_gateway(gw: &Gateway) -> Result<String, StoreError> {
-    let w = crate::store::waiting(gw.store()).await?;
-    let mut gauges = Registry::with_prefix("uwlr");
-    let outbox = Family::<Outbox, Gauge>::default();
-    outbox.get_or_create(&Outbox { outbox: "results" }).set(w.results_outbox);
-    outbox.get_or_create(&Outbox { outbox: "mail" }).set(w.mail_outbox);
-    gauges.register("outbox_depth", "Rows waiting in an outbox: results to deliver, mails to send", outbox);
-    let gauge = |v: i64| {
-        let g = Gauge::<i64>::default();
-        g.set(v);
-        g
-    };
-    gauges.register(
-        "delivery_errors",
-        "Results refused for good and kept as delivery errors",
-        gauge(w.delivery_errors),
-    );
-    gauges.register("proposals_waiting", "Import proposals waiting for review", gauge(w.proposals));
-    gauges.register(
-        "school_years_waiting",
-        "School years started whose first import is not applied yet",
-        gauge(w.school_years),
-    );
-    let mut out = String::new();
-    let _ = encode_registry(&mut out, &gw.metrics().0.registry);
-    let _ = encode_registry(&mut out, &gauges);
-    let _ = encode_eof(&mut out);
-    Ok(out)
-}
-
-/// `GET /metrics` for `uwlr serve`: [`render_gateway`] behind the admin bearer token (the
-/// same guard as the admin API, compared in constant time). Merge it into the admin
-/// listener's router; it has no fallback of its own.
-pub fn router(gateway: Gateway, token: &AdminToken) -> Router {
-    Router::new()
-        .route(PATH, get(scrape))
-        .route_layer(axum::middleware::from_fn_with_state(
-            crate::api::auth::Guard::new(token),
-            crate::api::auth::require_token,
-        ))
-        .with_state(gateway)
-}
-
-async fn scrape(State(gw): State<Gateway>) -> Response {
-    match render_gateway(&gw).await {
-        Ok(text) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "metrics: the store could not be read");
-            (StatusCode::SERVICE_UNAVAILABLE, "the store could not be read; see the gateway's log\n").into_response()
-        }
-    }
-}
+#[cfg(feature = "gateway")]
+mod scrape;
+#[cfg(feature = "gateway")]
+pub use scrape::{render_gateway, router, Waiting};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "gateway")]
     fn labels_come_from_closed_lists() {
         let m = Metrics::new();
         m.server_request(Some(Kind::LeerlingenVerzoek), Some(FaultCode::AutorisatieOngeldig), 500, Duration::ZERO);
