@@ -218,13 +218,13 @@ pub(crate) struct Order {
 }
 
 impl Order {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Order { last: 0, last_name: "", seen: 0 }
     }
 
     /// Records child `e` in `slot` (0..64). A second value for a single-valued slot is an
     /// error; the caller still reads it (the message is refused either way).
-    pub fn at(&mut self, r: &mut XmlReader<'_>, e: &Elem<'_>, name: &'static str, slot: u8, repeatable: bool) {
+    pub(crate) fn at(&mut self, r: &mut XmlReader<'_>, e: &Elem<'_>, name: &'static str, slot: u8, repeatable: bool) {
         let bit = 1u64 << slot;
         if self.seen & bit != 0 && !repeatable {
             let msg = if self.last_name == name {
@@ -250,16 +250,16 @@ impl Order {
 
     /// [`Order::at`] for a child from a schema-order table.
     #[inline]
-    pub fn child<C: Child>(&mut self, r: &mut XmlReader<'_>, e: &Elem<'_>, c: C) {
+    pub(crate) fn child<C: Child>(&mut self, r: &mut XmlReader<'_>, e: &Elem<'_>, c: C) {
         self.at(r, e, c.name(), c.place(), c.repeatable());
     }
 
-    pub fn seen(&self, slot: u8) -> bool {
+    pub(crate) fn seen(&self, slot: u8) -> bool {
         self.seen & (1u64 << slot) != 0
     }
 
     /// Reports a required child that never came.
-    pub fn require<'i>(&self, r: &mut XmlReader<'i>, parent: &Elem<'i>, slot: u8, what: &str) {
+    pub(crate) fn require<'i>(&self, r: &mut XmlReader<'i>, parent: &Elem<'i>, slot: u8, what: &str) {
         if !self.seen(slot) {
             r.error_after(parent, format!("<{}> lacks the required {what}", parent.name));
         }

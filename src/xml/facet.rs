@@ -16,14 +16,14 @@ pub(crate) struct Text {
 }
 
 impl Text {
-    pub const fn len(min: usize, max: usize) -> Text {
+    pub(crate) const fn len(min: usize, max: usize) -> Text {
         Text { min, max, pattern: None }
     }
-    pub const fn pattern(f: fn(&str) -> bool, what: &'static str) -> Text {
+    pub(crate) const fn pattern(f: fn(&str) -> bool, what: &'static str) -> Text {
         Text { min: 1, max: usize::MAX, pattern: Some((f, what)) }
     }
 
-    pub fn check(&self, v: &str) -> Result<(), String> {
+    pub(crate) fn check(&self, v: &str) -> Result<(), String> {
         // Printable ASCII is the common case: one pass over the bytes, and the byte length
         // is the character count.
         self.check_known(v, v.bytes().all(|b| (0x20..0x7f).contains(&b)))
@@ -31,7 +31,7 @@ impl Text {
 
     /// [`Text::check`] for a caller that has already scanned `v` and knows whether it is
     /// all printable ASCII (the writer, which scans each value once for escaping too).
-    pub fn check_known(&self, v: &str, printable_ascii: bool) -> Result<(), String> {
+    pub(crate) fn check_known(&self, v: &str, printable_ascii: bool) -> Result<(), String> {
         if !printable_ascii {
             if let Some(c) = v.chars().find(|&c| !is_xml_char(c)) {
                 return Err(format!("contains the character U+{:04X}, which XML cannot carry", c as u32));

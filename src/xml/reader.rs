@@ -79,7 +79,7 @@ pub(crate) struct XmlReader<'i> {
 
 impl<'i> XmlReader<'i> {
     /// A reader over `input`, which the caller has checked to be UTF-8 (see `decode`).
-    pub fn new(input: &'i str, opts: DecodeOptions) -> Self {
+    pub(crate) fn new(input: &'i str, opts: DecodeOptions) -> Self {
         let mut xml = Reader::from_str(input);
         let cfg = xml.config_mut();
         cfg.check_end_names = true;
@@ -107,14 +107,14 @@ impl<'i> XmlReader<'i> {
         }
     }
 
-    pub fn lenient(&self) -> bool {
+    pub(crate) fn lenient(&self) -> bool {
         self.opts.mode == Mode::Lenient
     }
 
     // ---- diagnostics -------------------------------------------------------------
 
     /// The current element path, for diagnostics raised after an element was read.
-    pub fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         self.path_string(None)
     }
 
@@ -128,7 +128,7 @@ impl<'i> XmlReader<'i> {
 
     /// An error about element `e` after its end tag was read (a missing required child, a
     /// broken choice): the path still names `e`, with its index among its siblings.
-    pub fn error_after(&mut self, e: &Elem<'i>, message: impl Into<String>) {
+    pub(crate) fn error_after(&mut self, e: &Elem<'i>, message: impl Into<String>) {
         if self.over_cap(Severity::Error) {
             return;
         }
@@ -166,7 +166,7 @@ impl<'i> XmlReader<'i> {
     }
 
     /// An error with an explicit path (rules checked over a whole record list).
-    pub fn error_with_path(&mut self, offset: u64, path: String, message: String) {
+    pub(crate) fn error_with_path(&mut self, offset: u64, path: String, message: String) {
         if self.over_cap(Severity::Error) {
             return;
         }
@@ -205,13 +205,13 @@ impl<'i> XmlReader<'i> {
     }
 
     /// An error about the current element (or `extra`, a child or `@attribute` of it).
-    pub fn error(&mut self, offset: u64, extra: Option<&str>, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, offset: u64, extra: Option<&str>, message: impl Into<String>) {
         self.push(Severity::Error, offset, extra, message.into());
     }
 
     /// Something the schema forbids but real LAS systems send: an error in strict mode, a
     /// warning in lenient mode.
-    pub fn deviation(&mut self, offset: u64, extra: Option<&str>, message: impl Into<String>) {
+    pub(crate) fn deviation(&mut self, offset: u64, extra: Option<&str>, message: impl Into<String>) {
         let sev = if self.lenient() { Severity::Warning } else { Severity::Error };
         self.push(sev, offset, extra, message.into());
     }
@@ -240,7 +240,7 @@ impl<'i> XmlReader<'i> {
     }
 
     /// Numbers the current element among its siblings (1-based), for paths like `leerling[3]`.
-    pub fn set_index(&mut self, index: usize) {
+    pub(crate) fn set_index(&mut self, index: usize) {
         if let Some(top) = self.path.last_mut() {
             top.index = u32::try_from(index).unwrap_or(u32::MAX);
         }
@@ -382,7 +382,7 @@ impl<'i> XmlReader<'i> {
     }
 
     /// The document element, after the prolog.
-    pub fn root(&mut self) -> R<Elem<'i>> {
+    pub(crate) fn root(&mut self) -> R<Elem<'i>> {
         loop {
             let ev = self.next()?;
             let (offset, ns, name) = (self.at, self.at_ns, self.at_name);
@@ -397,7 +397,7 @@ impl<'i> XmlReader<'i> {
     }
 
     /// After the document element: only comments and white space may follow.
-    pub fn finish(&mut self) -> R<()> {
+    pub(crate) fn finish(&mut self) -> R<()> {
         loop {
             let ev = self.next()?;
             let offset = self.at;
@@ -411,7 +411,7 @@ impl<'i> XmlReader<'i> {
 
     /// The next child element of `parent`, or `None` at its end tag. Stray text between
     /// child elements is reported and passed over.
-    pub fn child(&mut self, parent: &Elem<'i>) -> R<Option<Elem<'i>>> {
+    pub(crate) fn child(&mut self, parent: &Elem<'i>) -> R<Option<Elem<'i>>> {
         self.next_child(parent, false)
     }
 
@@ -459,7 +459,7 @@ impl<'i> XmlReader<'i> {
     }
 
     /// The text content of a simple element, with entity and character references resolved.
-    pub fn text(&mut self, e: Elem<'i>) -> R<Cow<'i, str>> {
+    pub(crate) fn text(&mut self, e: Elem<'i>) -> R<Cow<'i, str>> {
         if e.empty {
             self.pop();
             return Ok(Cow::Borrowed(""));
@@ -498,7 +498,7 @@ impl<'i> XmlReader<'i> {
     }
 
     /// All text inside an element and its descendants (for SOAP `detail`).
-    pub fn deep_text(&mut self, e: Elem<'i>) -> R<String> {
+    pub(crate) fn deep_text(&mut self, e: Elem<'i>) -> R<String> {
         if e.empty {
             self.pop();
             return Ok(String::new());
@@ -580,7 +580,7 @@ impl<'i> XmlReader<'i> {
     }
 
     /// Passes over an element and everything in it.
-    pub fn skip(&mut self, e: Elem<'i>) -> R<()> {
+    pub(crate) fn skip(&mut self, e: Elem<'i>) -> R<()> {
         while let Some(c) = self.next_child(&e, true)? {
             self.skip(c)?;
         }
@@ -591,7 +591,7 @@ impl<'i> XmlReader<'i> {
 
     /// The unqualified attributes named in `names`, in that order. Any other attribute is
     /// reported (namespace declarations and `xsi:` attributes excepted).
-    pub fn attrs<const N: usize>(&mut self, e: &Elem<'i>, names: [&str; N]) -> R<[Option<String>; N]> {
+    pub(crate) fn attrs<const N: usize>(&mut self, e: &Elem<'i>, names: [&str; N]) -> R<[Option<String>; N]> {
         let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
         let mut count = 0usize;
         let start = e.start.clone();
@@ -652,7 +652,7 @@ impl<'i> XmlReader<'i> {
 
     /// The value of the attribute `local` in namespace `ns` on `e` (such as
     /// `soap:mustUnderstand`), normalised; `None` when absent or unreadable.
-    pub fn attr_ns(&mut self, e: &Elem<'i>, ns: &str, local: &str) -> Option<String> {
+    pub(crate) fn attr_ns(&mut self, e: &Elem<'i>, ns: &str, local: &str) -> Option<String> {
         for a in e.start.attributes().flatten() {
             let (res, l) = self.resolver.resolve_attribute(a.key);
             if matches!(&res, ResolveResult::Bound(n) if n.0 == ns) && l.as_ref() == local {
@@ -663,7 +663,7 @@ impl<'i> XmlReader<'i> {
     }
 
     /// The `xsi:type` on `e`, with the namespace its prefix resolves to.
-    pub fn xsi_type(&mut self, e: &Elem<'i>) -> Option<super::XsiType> {
+    pub(crate) fn xsi_type(&mut self, e: &Elem<'i>) -> Option<super::XsiType> {
         for a in e.start.attributes().flatten() {
             let (res, local) = self.resolver.resolve_attribute(a.key);
             if matches!(&res, ResolveResult::Bound(n) if n.0 == XSI_NS) && local.as_ref() == "type" {

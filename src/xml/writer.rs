@@ -63,7 +63,7 @@ struct Open {
 }
 
 impl<W: Write> XmlWriter<W> {
-    pub fn new(out: W, indent: bool) -> Self {
+    pub(crate) fn new(out: W, indent: bool) -> Self {
         XmlWriter {
             out,
             buf: Vec::with_capacity(FLUSH_AT + 4096),
@@ -75,7 +75,7 @@ impl<W: Write> XmlWriter<W> {
         }
     }
 
-    pub fn declaration(&mut self) {
+    pub(crate) fn declaration(&mut self) {
         self.buf.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     }
 
@@ -152,7 +152,7 @@ impl<W: Write> XmlWriter<W> {
     }
 
     /// `<name attrs>` with every attribute value checked against `spec`.
-    pub fn start_checked(&mut self, name: impl Tag, attrs: &[(&str, &str)], spec: Text) {
+    pub(crate) fn start_checked(&mut self, name: impl Tag, attrs: &[(&str, &str)], spec: Text) {
         // Checked before the element is on the stack: problems name the parent/@attr, as
         // `check_attr` does.
         self.open_checked(name, attrs, Some(spec));
@@ -161,14 +161,14 @@ impl<W: Write> XmlWriter<W> {
     }
 
     /// `<name attrs/>` with every attribute value checked against `spec`.
-    pub fn empty_checked(&mut self, name: impl Tag, attrs: &[(&str, &str)], spec: Text) {
+    pub(crate) fn empty_checked(&mut self, name: impl Tag, attrs: &[(&str, &str)], spec: Text) {
         self.open_checked(name, attrs, Some(spec));
         self.buf.extend_from_slice(b"/>");
         self.open_leaf = false;
     }
 
     /// `<name attrs>`; children follow.
-    pub fn start(&mut self, name: impl Tag, attrs: &[(&str, &str)]) {
+    pub(crate) fn start(&mut self, name: impl Tag, attrs: &[(&str, &str)]) {
         if attrs.is_empty() {
             self.open_bare(name);
         } else {
@@ -178,7 +178,7 @@ impl<W: Write> XmlWriter<W> {
         self.push(name.name());
     }
 
-    pub fn end(&mut self) -> io::Result<()> {
+    pub(crate) fn end(&mut self) -> io::Result<()> {
         let name = self.stack.pop().map_or("", |o| o.name);
         self.depth -= 1;
         if !self.open_leaf {
@@ -194,14 +194,14 @@ impl<W: Write> XmlWriter<W> {
     }
 
     /// `<name attrs/>`.
-    pub fn empty(&mut self, name: impl Tag, attrs: &[(&str, &str)]) {
+    pub(crate) fn empty(&mut self, name: impl Tag, attrs: &[(&str, &str)]) {
         self.open(name, attrs);
         self.buf.extend_from_slice(b"/>");
         self.open_leaf = false;
     }
 
     /// `<name attrs>text</name>`.
-    pub fn leaf_with(&mut self, name: impl Tag, attrs: &[(&str, &str)], text: &str) {
+    pub(crate) fn leaf_with(&mut self, name: impl Tag, attrs: &[(&str, &str)], text: &str) {
         if attrs.is_empty() {
             self.open_bare(name);
         } else {
@@ -215,7 +215,7 @@ impl<W: Write> XmlWriter<W> {
 
     /// `<name>text</name>`.
     #[inline(always)]
-    pub fn leaf(&mut self, name: impl Tag, text: &str) {
+    pub(crate) fn leaf(&mut self, name: impl Tag, text: &str) {
         self.open_bare(name);
         escape_into(&mut self.buf, text, false);
         name.write_close(&mut self.buf);
@@ -225,7 +225,7 @@ impl<W: Write> XmlWriter<W> {
     /// `<name>text</name>` for a value that is plain by construction (a date from
     /// `DateText`, a code from a fixed list): copied without a scan. Debug builds check.
     #[inline(always)]
-    pub fn leaf_plain(&mut self, name: impl Tag, text: &str) {
+    pub(crate) fn leaf_plain(&mut self, name: impl Tag, text: &str) {
         debug_assert!(is_plain(text, false), "<{}> {text:?} is not plain", name.name());
         self.open_bare(name);
         self.buf.extend_from_slice(text.as_bytes());
@@ -233,21 +233,21 @@ impl<W: Write> XmlWriter<W> {
         self.open_leaf = false;
     }
 
-    pub fn opt(&mut self, name: impl Tag, text: Option<&str>) {
+    pub(crate) fn opt(&mut self, name: impl Tag, text: Option<&str>) {
         if let Some(t) = text {
             self.leaf(name, t);
         }
     }
 
     /// Numbers the element just started among its siblings, for problem paths.
-    pub fn set_index(&mut self, i: usize) {
+    pub(crate) fn set_index(&mut self, i: usize) {
         if let Some(top) = self.stack.last_mut() {
             top.index = i;
         }
     }
 
     /// Records a value that breaks the schema, at the current element (or `child` of it).
-    pub fn problem(&mut self, child: Option<&str>, message: impl Into<String>) {
+    pub(crate) fn problem(&mut self, child: Option<&str>, message: impl Into<String>) {
         let mut path = String::new();
         for o in &self.stack {
             path.push('/');
@@ -276,7 +276,7 @@ impl<W: Write> XmlWriter<W> {
     /// Inlined into each call site, so that a tag from a schema-order table is a constant
     /// there and its bytes are stored directly instead of copied by a call.
     #[inline(always)]
-    pub fn field(&mut self, name: impl Tag, v: &str, spec: Text) {
+    pub(crate) fn field(&mut self, name: impl Tag, v: &str, spec: Text) {
         self.open_bare(name);
         self.value(name.name(), v, spec);
         name.write_close(&mut self.buf);
@@ -298,14 +298,14 @@ impl<W: Write> XmlWriter<W> {
     }
 
     #[inline(always)]
-    pub fn opt_field(&mut self, name: impl Tag, v: Option<&str>, spec: Text) {
+    pub(crate) fn opt_field(&mut self, name: impl Tag, v: Option<&str>, spec: Text) {
         if let Some(v) = v {
             self.field(name, v, spec);
         }
     }
 
     /// An attribute value checked against its facets (the caller writes it).
-    pub fn check_attr(&mut self, name: &str, v: &str, spec: Text) {
+    pub(crate) fn check_attr(&mut self, name: &str, v: &str, spec: Text) {
         let checked = if is_plain(v, true) { spec.check_known(v, true) } else { spec.check(v) };
         if let Err(m) = checked {
             self.problem(Some(&format!("@{name}")), format!("attribute {name} {m}"));
@@ -314,7 +314,7 @@ impl<W: Write> XmlWriter<W> {
 
     /// The attributes that carry `t` on an element in namespace `element_ns`: the xsi
     /// declaration, the prefix declaration the QName needs, and `xsi:type` itself.
-    pub fn xsi_type_attrs(&mut self, t: &super::XsiType, element_ns: &str) -> Vec<(String, String)> {
+    pub(crate) fn xsi_type_attrs(&mut self, t: &super::XsiType, element_ns: &str) -> Vec<(String, String)> {
         let mut attrs = vec![("xmlns:xsi".to_string(), super::XSI_NS.to_string())];
         if t.name.is_empty() {
             self.problem(None, "an xsi:type needs a type name");
@@ -332,7 +332,7 @@ impl<W: Write> XmlWriter<W> {
         attrs
     }
 
-    pub fn finish(mut self) -> io::Result<W> {
+    pub(crate) fn finish(mut self) -> io::Result<W> {
         if self.indent {
             self.buf.push(b'\n');
         }

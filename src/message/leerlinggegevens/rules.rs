@@ -32,7 +32,7 @@ pub(crate) enum Anchor {
 
 impl Anchor {
     /// Path relative to the data element (`leerlingen/leerling[3]`).
-    pub fn path(self) -> String {
+    pub(crate) fn path(self) -> String {
         match self {
             Anchor::School => "school".to_string(),
             Anchor::Vestiging(i) => format!("vestigingen/vestiging[{}]", i + 1),

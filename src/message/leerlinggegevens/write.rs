@@ -15,7 +15,7 @@ use std::io::{self, Write};
 type W<'a, T> = &'a mut XmlWriter<T>;
 
 pub(crate) fn verzoek<T: Write>(
-    w: W<T>,
+    w: W<'_, T>,
     root: &'static str,
     v: &Verzoek,
     groepen: Option<&[GroepSelectie]>,
@@ -64,11 +64,11 @@ fn soort_name(s: GroepSoort) -> &'static str {
 }
 
 pub(crate) fn antwoord<T: Write, D>(
-    w: W<T>,
+    w: W<'_, T>,
     root: &'static str,
     a: &Antwoord<D>,
     xmlns: &[(&str, &str)],
-    write_inner: fn(W<T>, &D) -> io::Result<()>,
+    write_inner: fn(W<'_, T>, &D) -> io::Result<()>,
 ) -> io::Result<()> {
     w.start(root, xmlns);
     match a {
@@ -79,7 +79,7 @@ pub(crate) fn antwoord<T: Write, D>(
     w.end()
 }
 
-fn rules_problems<T: Write>(w: W<T>, base: &str, run: impl FnOnce(&mut rules::Report<'_>)) {
+fn rules_problems<T: Write>(w: W<'_, T>, base: &str, run: impl FnOnce(&mut rules::Report<'_>)) {
     let mut found = Vec::new();
     run(&mut |a: rules::Anchor, m: String| found.push((a, m)));
     for (a, m) in found {
@@ -87,7 +87,7 @@ fn rules_problems<T: Write>(w: W<T>, base: &str, run: impl FnOnce(&mut rules::Re
     }
 }
 
-pub(crate) fn leerlinggegevens<T: Write>(w: W<T>, d: &Leerlinggegevens) -> io::Result<()> {
+pub(crate) fn leerlinggegevens<T: Write>(w: W<'_, T>, d: &Leerlinggegevens) -> io::Result<()> {
     rules_problems(w, "leerlinggegevens", |rep| rules::leerlinggegevens::<rules::ForModel>(d, rep));
     w.start("leerlinggegevens", &[]);
     school(w, &d.school)?;
@@ -98,7 +98,7 @@ pub(crate) fn leerlinggegevens<T: Write>(w: W<T>, d: &Leerlinggegevens) -> io::R
     w.end()
 }
 
-pub(crate) fn structuur<T: Write>(w: W<T>, d: &Structuur) -> io::Result<()> {
+pub(crate) fn structuur<T: Write>(w: W<'_, T>, d: &Structuur) -> io::Result<()> {
     rules_problems(w, "leerlinggegevens-structuur", |rep| {
         rules::structuur::<rules::ForModel>(&d.vestigingen, &d.groepen, rep);
     });
@@ -109,7 +109,7 @@ pub(crate) fn structuur<T: Write>(w: W<T>, d: &Structuur) -> io::Result<()> {
     w.end()
 }
 
-pub(crate) fn leerlingen<T: Write>(w: W<T>, d: &Leerlingen) -> io::Result<()> {
+pub(crate) fn leerlingen<T: Write>(w: W<'_, T>, d: &Leerlingen) -> io::Result<()> {
     rules_problems(w, "leerlinggegevens-leerlingen", |rep| rules::leerlingen::<rules::ForModel>(&d.leerlingen, rep));
     w.start("leerlinggegevens-leerlingen", &[]);
     school(w, &d.school)?;
@@ -117,7 +117,7 @@ pub(crate) fn leerlingen<T: Write>(w: W<T>, d: &Leerlingen) -> io::Result<()> {
     w.end()
 }
 
-pub(crate) fn leerkrachten<T: Write>(w: W<T>, d: &Leerkrachten) -> io::Result<()> {
+pub(crate) fn leerkrachten<T: Write>(w: W<'_, T>, d: &Leerkrachten) -> io::Result<()> {
     rules_problems(w, "leerlinggegevens-leerkrachten", |rep| {
         rules::leerkrachten::<rules::ForModel>(&d.leerkrachten, rep)
     });
@@ -129,12 +129,12 @@ pub(crate) fn leerkrachten<T: Write>(w: W<T>, d: &Leerkrachten) -> io::Result<()
 
 /// A list wrapper; an empty optional list is left out, an empty required one is a problem.
 fn list<T: Write, X>(
-    w: W<T>,
+    w: W<'_, T>,
     outer: BlockChild,
     item: &'static str,
     xs: &[X],
     required: bool,
-    write: fn(W<T>, &X) -> io::Result<()>,
+    write: fn(W<'_, T>, &X) -> io::Result<()>,
 ) -> io::Result<()> {
     if xs.is_empty() {
         if required {
@@ -151,7 +151,7 @@ fn list<T: Write, X>(
     w.end()
 }
 
-fn school<T: Write>(w: W<T>, s: &School) -> io::Result<()> {
+fn school<T: Write>(w: W<'_, T>, s: &School) -> io::Result<()> {
     use SchoolChild as S;
     w.start(BlockChild::School, &[]);
     w.leaf(S::Schooljaar, &s.schooljaar.to_string());
@@ -182,7 +182,7 @@ fn school<T: Write>(w: W<T>, s: &School) -> io::Result<()> {
 }
 
 /// `tag`: the `toevoegingen` child of the record at hand (its place differs per record).
-fn toevoegingen<T: Write>(w: W<T>, tag: impl Tag, t: Option<&Toevoegingen>) -> io::Result<()> {
+fn toevoegingen<T: Write>(w: W<'_, T>, tag: impl Tag, t: Option<&Toevoegingen>) -> io::Result<()> {
     let Some(t) = t else { return Ok(()) };
     w.start(tag, &[]);
     if t.blokken.is_empty() {
@@ -208,7 +208,7 @@ fn toevoegingen<T: Write>(w: W<T>, tag: impl Tag, t: Option<&Toevoegingen>) -> i
     w.end()
 }
 
-fn vestigingen<T: Write>(w: W<T>, vs: &[Vestiging]) -> io::Result<()> {
+fn vestigingen<T: Write>(w: W<'_, T>, vs: &[Vestiging]) -> io::Result<()> {
     if vs.is_empty() {
         return Ok(());
     }
@@ -227,7 +227,7 @@ fn vestigingen<T: Write>(w: W<T>, vs: &[Vestiging]) -> io::Result<()> {
     w.end()
 }
 
-fn groepen<T: Write>(w: W<T>, gs: &[GroepItem]) -> io::Result<()> {
+fn groepen<T: Write>(w: W<'_, T>, gs: &[GroepItem]) -> io::Result<()> {
     if gs.is_empty() {
         return Ok(());
     }
@@ -263,7 +263,7 @@ fn groepen<T: Write>(w: W<T>, gs: &[GroepItem]) -> io::Result<()> {
     w.end()
 }
 
-fn naam<T: Write>(w: W<T>, n: &Naam) {
+fn naam<T: Write>(w: W<'_, T>, n: &Naam) {
     use NaamChild as N;
     match &n.achternaam {
         Some(a) => {
@@ -285,17 +285,17 @@ fn naam<T: Write>(w: W<T>, n: &Naam) {
     }
 }
 
-fn key_ref<T: Write>(w: W<T>, name: impl Tag, key: &str) {
+fn key_ref<T: Write>(w: W<'_, T>, name: impl Tag, key: &str) {
     w.empty_checked(name, &[("key", key)], S256);
 }
 
-fn date<T: Write>(w: W<T>, name: impl Tag, d: Option<chrono::NaiveDate>) {
+fn date<T: Write>(w: W<'_, T>, name: impl Tag, d: Option<chrono::NaiveDate>) {
     if let Some(d) = d {
         w.leaf_plain(name, DateText::new(d).as_str());
     }
 }
 
-fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
+fn leerling<T: Write>(w: W<'_, T>, l: &Leerling) -> io::Result<()> {
     let mut attrs: [(&str, &str); 2] = [("", ""); 2];
     let mut n = 0;
     if let Some(k) = &l.key {
@@ -370,7 +370,7 @@ fn leerling<T: Write>(w: W<T>, l: &Leerling) -> io::Result<()> {
     w.end()
 }
 
-fn rollen<T: Write>(w: W<T>, rs: &[RolItem]) {
+fn rollen<T: Write>(w: W<'_, T>, rs: &[RolItem]) {
     for r in rs {
         match r {
             RolItem::Rol(x) => w.leaf(LeerkrachtChild::Rol, x.as_str()),
@@ -379,7 +379,7 @@ fn rollen<T: Write>(w: W<T>, rs: &[RolItem]) {
     }
 }
 
-fn leerkracht<T: Write>(w: W<T>, l: &Leerkracht) -> io::Result<()> {
+fn leerkracht<T: Write>(w: W<'_, T>, l: &Leerkracht) -> io::Result<()> {
     w.check_attr("key", &l.key, S256);
     match &l.eckid {
         Some(e) => {

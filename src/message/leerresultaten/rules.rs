@@ -14,7 +14,7 @@ pub(crate) enum Anchor {
 }
 
 impl Anchor {
-    pub fn path(self) -> String {
+    pub(crate) fn path(self) -> String {
         match self {
             Anchor::Toetsafname(i) => format!("toetsafnames/toetsafname[{}]", i + 1),
             Anchor::Resultaat(i, j) => format!("toetsafnames/toetsafname[{}]/resultaten/resultaat[{}]", i + 1, j + 1),

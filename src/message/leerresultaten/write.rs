@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 type W<'a, T> = &'a mut XmlWriter<T>;
 
-pub(crate) fn verzoek<T: Write>(w: W<T>, v: &LeerresultatenVerzoek) -> io::Result<()> {
+pub(crate) fn verzoek<T: Write>(w: W<'_, T>, v: &LeerresultatenVerzoek) -> io::Result<()> {
     let mut found = Vec::new();
     rules::verzoek(v, &mut |a, m| found.push((a, m)));
     for (a, m) in found {
@@ -49,7 +49,7 @@ pub(crate) fn verzoek<T: Write>(w: W<T>, v: &LeerresultatenVerzoek) -> io::Resul
     w.end()
 }
 
-fn school<T: Write>(w: W<T>, s: &ResultatenSchool) -> io::Result<()> {
+fn school<T: Write>(w: W<'_, T>, s: &ResultatenSchool) -> io::Result<()> {
     w.start("school", &[]);
     w.leaf("schooljaar", &s.schooljaar.to_string());
     match &s.id {
@@ -67,11 +67,11 @@ fn school<T: Write>(w: W<T>, s: &ResultatenSchool) -> io::Result<()> {
     w.end()
 }
 
-fn vocab<T: Write>(w: W<T>, name: &'static str, v: &Vocab) {
+fn vocab<T: Write>(w: W<'_, T>, name: &'static str, v: &Vocab) {
     vocab_with(w, name, v, None);
 }
 
-fn vocab_with<T: Write>(w: W<T>, name: &'static str, v: &Vocab, niveau: Option<&str>) {
+fn vocab_with<T: Write>(w: W<'_, T>, name: &'static str, v: &Vocab, niveau: Option<&str>) {
     if let Err(m) = S256.check(&v.value) {
         w.problem(Some(name), format!("<{name}> {m}"));
     }
@@ -88,7 +88,7 @@ fn vocab_with<T: Write>(w: W<T>, name: &'static str, v: &Vocab, niveau: Option<&
     w.leaf_with(name, &attrs, &v.value);
 }
 
-fn resultaat<T: Write>(w: W<T>, r: &Resultaat, index: usize) -> io::Result<()> {
+fn resultaat<T: Write>(w: W<'_, T>, r: &Resultaat, index: usize) -> io::Result<()> {
     w.check_attr("key", &r.key, S256);
     w.start("resultaat", &[("key", &r.key)]);
     w.set_index(index);
@@ -118,7 +118,7 @@ fn resultaat<T: Write>(w: W<T>, r: &Resultaat, index: usize) -> io::Result<()> {
     w.end()
 }
 
-fn oso<T: Write>(w: W<T>, o: &OsoResultaat) -> io::Result<()> {
+fn oso<T: Write>(w: W<'_, T>, o: &OsoResultaat) -> io::Result<()> {
     if o.toetsscore.is_none() && o.referentiescores.is_empty() {
         w.empty("osoresultaat", &[]);
         return Ok(());
@@ -159,7 +159,7 @@ fn oso<T: Write>(w: W<T>, o: &OsoResultaat) -> io::Result<()> {
     w.end()
 }
 
-fn toets<T: Write>(w: W<T>, t: &Toets, index: usize) -> io::Result<()> {
+fn toets<T: Write>(w: W<'_, T>, t: &Toets, index: usize) -> io::Result<()> {
     w.start("toets", &[]);
     w.set_index(index);
     vocab(w, "toetscode", &t.toetscode);
@@ -204,14 +204,14 @@ fn toets<T: Write>(w: W<T>, t: &Toets, index: usize) -> io::Result<()> {
     w.end()
 }
 
-fn in_range<T: Write>(w: W<T>, name: &'static str, d: &Decimal, lo: f64, hi: f64) {
+fn in_range<T: Write>(w: W<'_, T>, name: &'static str, d: &Decimal, lo: f64, hi: f64) {
     if !(lo..=hi).contains(&d.to_f64()) {
         w.problem(Some(name), format!("<{name}> {d} lies outside {lo:.2} ..= {hi:.2}"));
     }
     w.leaf(name, d.as_str());
 }
 
-fn normering<T: Write>(w: W<T>, name: &'static str, n: &Normering) -> io::Result<()> {
+fn normering<T: Write>(w: W<'_, T>, name: &'static str, n: &Normering) -> io::Result<()> {
     let mut attrs: Vec<(&str, &str)> = Vec::new();
     if let Some(x) = &n.vocabulaire {
         attrs.push(("vocabulaire", x));
