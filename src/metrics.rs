@@ -114,6 +114,13 @@ struct Inner {
     delivery_messages: Family<AudienceOutcome, Counter>,
     delivery_seconds: Family<Audience, Histogram, Buckets>,
     delivery_results: Family<AudienceOutcome, Counter>,
+    journal_pruned: Family<Pruned, Counter>,
+    journal_write_failures: Counter,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Pruned {
+    what: &'static str,
 }
 
 /// One set of counters and histograms: cheap to clone (the clones count into the same
@@ -184,6 +191,21 @@ impl Metrics {
             "Results handled by delivery runs, by receiver and outcome (delivered, postponed, refused: kept as a delivery error)",
             delivery_results.clone(),
         );
+        let journal_pruned = Family::<Pruned, Counter>::default();
+        registry.register(
+            "journal_pruned",
+            "Exchange journal rows pruned past retention: bodies dropped (metadata kept), rows deleted",
+            journal_pruned.clone(),
+        );
+        let journal_write_failures = Counter::default();
+        registry.register(
+            "journal_write_failures",
+            "Exchanges the journal could not store (the exchange itself went on; see the log)",
+            journal_write_failures.clone(),
+        );
+        for what in ["bodies", "rows"] {
+            let _ = journal_pruned.get_or_create(&Pruned { what });
+        }
         // The outcomes' series exist from the start at 0, so a rate over them is defined
         // before the first fetch or delivery (a server's operation × fault pairs appear at
         // their first request: 7 × 12 series that mostly stay empty).
@@ -207,6 +229,8 @@ impl Metrics {
             delivery_messages,
             delivery_seconds,
             delivery_results,
+            journal_pruned,
+            journal_write_failures,
         }))
     }
 
@@ -262,6 +286,17 @@ impl Metrics {
             let audience = audience(dashboard);
             self.0.delivery_results.get_or_create(&AudienceOutcome { audience, outcome }).inc_by(n as u64);
         }
+    }
+}
+
+impl Metrics {
+    pub(crate) fn journal_pruned(&self, bodies: u64, rows: u64) {
+        self.0.journal_pruned.get_or_create(&Pruned { what: "bodies" }).inc_by(bodies);
+        self.0.journal_pruned.get_or_create(&Pruned { what: "rows" }).inc_by(rows);
+    }
+
+    pub(crate) fn journal_write_failed(&self) {
+        self.0.journal_write_failures.inc();
     }
 }
 
@@ -326,6 +361,19 @@ pub async fn render_gateway(gw: &Gateway) -> Result<String, StoreError> {
         "school_years_waiting",
         "School years started whose first import is not applied yet",
         gauge(w.school_years),
+    );
+    let journal = crate::store::journal::size(&mut *gw.store().pool().acquire().await?).await?;
+    gauges.register("journal_exchanges", "Exchanges kept in the journal (with or without bodies)", gauge(journal.rows));
+    gauges.register(
+        "journal_exchanges_with_bodies",
+        "Exchanges in the journal whose bodies are still kept (not yet past retention)",
+        gauge(journal.with_bodies),
+    );
+    gauges.register_with_unit(
+        "journal_body",
+        "Bytes of the journal's bodies as stored (compressed)",
+        Unit::Bytes,
+        gauge(journal.body_bytes),
     );
     let mut out = String::new();
     let _ = encode_registry(&mut out, &gw.metrics().0.registry);

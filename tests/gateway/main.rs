@@ -33,6 +33,7 @@ mod gateway_archive;
 mod gateway_import;
 mod gateway_koppeling;
 mod gateway_results;
+mod journal;
 mod metrics;
 mod private_files;
 mod pupils;
