@@ -21,6 +21,7 @@
 //! deliver`: the run itself failed; results the receiver refused are kept, exit 0).
 
 pub mod account;
+pub mod exchange;
 pub mod import;
 pub mod koppeling;
 pub mod logging;

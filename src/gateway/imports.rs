@@ -633,7 +633,7 @@ fn check_same_school(k: &Koppeling, g: &Leerlinggegevens) -> Result<(), GatewayE
     }
 }
 
-fn empty_answer(k: &Koppeling, schooljaar: Schooljaar) -> Leerlinggegevens {
+pub(super) fn empty_answer(k: &Koppeling, schooljaar: Schooljaar) -> Leerlinggegevens {
     let id = match school_id(&k.location) {
         SchoolId::Brin { brincode, dependancecode } => {
             SchoolIdentificatie::Brin { brincode, dependancecode, schoolkey: None }
@@ -681,7 +681,7 @@ fn json<T: Serialize>(v: &T) -> Result<String, GatewayError> {
     serde_json::to_string(v).map_err(|e| GatewayError::Invalid(format!("cannot store as JSON: {e}")))
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, GatewayError> {
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, GatewayError> {
     serde_json::from_str(s).map_err(|e| GatewayError::Store(crate::store::StoreError::Corrupt(e.to_string())))
 }
 

@@ -188,3 +188,239 @@ impl Gateway {
         Ok(n)
     }
 }
+
+/// What [`Gateway::replay`] found: the stored answer through today's decoder and today's
+/// proposal code against the store as it is now, beside the proposal the fetch made then.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Replay {
+    pub exchange_id: i64,
+    pub fetch_id: Option<i64>,
+    /// The proposal the original fetch made, when there is one to compare with.
+    pub original_proposal_id: Option<i64>,
+    /// Today's decoder's warnings on the stored answer.
+    pub warnings: Vec<String>,
+    /// What would be proposed now.
+    pub proposal: crate::import::Proposal,
+    /// The same proposal as the original (always false without an original).
+    pub same: bool,
+    /// Lines of the original proposal's rendering that today's lacks, and the other way round.
+    pub removed: Vec<String>,
+    pub added: Vec<String>,
+}
+
+/// One exchange for `uwlr exchange show` and the console: metadata, bodies pretty-printed,
+/// and today's decoder's findings on the answer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Shown {
+    pub exchange: ExchangeRow,
+    pub request: Option<String>,
+    pub answer: Option<String>,
+    /// Warnings (and, for an answer that no longer decodes, errors) of today's decoder.
+    pub findings: Vec<String>,
+}
+
+impl Gateway {
+    /// An exchange with its bodies pretty-printed and the answer's decoder findings.
+    pub async fn show_exchange(&self, id: i64) -> Result<Shown, GatewayError> {
+        let exchange = self.exchange(id).await?;
+        let bodies = self.exchange_bodies(id).await?;
+        let findings = match bodies.answer.as_deref().filter(|a| !a.is_empty()) {
+            Some(a) => match crate::decode(a, &crate::DecodeOptions::lenient()) {
+                Ok(d) => d.warnings.iter().map(|w| format!("warning: {w}")).collect(),
+                Err(e) => e.diagnostics.iter().map(|d| format!("error: {d}")).collect(),
+            },
+            None => Vec::new(),
+        };
+        Ok(Shown {
+            exchange,
+            request: bodies.request.as_deref().map(pretty),
+            answer: bodies.answer.as_deref().map(pretty),
+            findings,
+        })
+    }
+
+    /// Feeds the stored answer of fetch exchange `id` through today's decoder and
+    /// `import::propose` against the store as it is now, with the original proposal's
+    /// decisions, and compares with the proposal the fetch made. A dry run: nothing is
+    /// written.
+    pub async fn replay(&self, id: i64) -> Result<Replay, GatewayError> {
+        use super::imports::{empty_answer, parse_json};
+        use crate::import::{propose, render, Decision, FetchMode, Proposal};
+        use crate::message::leerlinggegevens::Antwoord;
+        use crate::message::values::Schooljaar;
+        use crate::message::Body;
+        use crate::store::{imports as fetches, records};
+
+        let e = self.exchange(id).await?;
+        if e.kind != "fetch" {
+            return Err(GatewayError::Invalid(format!(
+                "exchange {id} is a {} ({}): only a fetch's answer can be replayed into a proposal",
+                e.kind, e.operation
+            )));
+        }
+        let bodies = self.exchange_bodies(id).await?;
+        let Some(answer) = bodies.answer.filter(|a| !a.is_empty()) else {
+            return Err(GatewayError::Conflict(format!(
+                "exchange {id} has no answer body (none arrived, or it was dropped past retention or with a \
+                 deleted pupil); nothing to replay"
+            )));
+        };
+        let decoded = crate::decode(&answer, &crate::DecodeOptions::lenient()).map_err(|err| {
+            GatewayError::Invalid(format!("the stored answer of exchange {id} does not decode today: {err}"))
+        })?;
+        let warnings = decoded.warnings.iter().map(ToString::to_string).collect();
+        let k = self.koppeling(e.koppeling_id).await?;
+        let schooljaar = Schooljaar::parse(&k.schooljaar).map_err(GatewayError::Invalid)?;
+        let (incoming, delta_answer) = match decoded.body {
+            Body::LeerlinggegevensAntwoord(Antwoord::Gegevens(g)) => (g, false),
+            Body::LeerlinggegevensAntwoord(Antwoord::GeenWijzigingen) => (empty_answer(&k, schooljaar), true),
+            Body::LeerlinggegevensAntwoord(Antwoord::GeenGegevens) => (empty_answer(&k, schooljaar), false),
+            other => {
+                return Err(GatewayError::Invalid(format!(
+                    "exchange {id} holds a <{}>, not pupil data; nothing to replay",
+                    other.kind().element()
+                )))
+            }
+        };
+        let mut conn = self.store.pool().acquire().await?;
+        let fetch = match e.fetch_id {
+            Some(f) => fetches::get_fetch(&mut conn, f).await.ok(),
+            None => None,
+        };
+        let request_was_delta =
+            bodies.request.as_deref().is_some_and(|r| memchr::memmem::find(r, b"laatstontvangengegevens>").is_some());
+        let mode = match &fetch {
+            Some(f) if f.mode == "full" => FetchMode::Full,
+            Some(_) => FetchMode::Delta,
+            None if delta_answer || request_was_delta => FetchMode::Delta,
+            None => FetchMode::Full,
+        };
+        let original = match &fetch {
+            Some(f) => {
+                let list = fetches::list_proposals(&mut conn, k.id).await?;
+                let mut found = None;
+                for (pid, _) in list {
+                    let p = fetches::get_proposal(&mut conn, pid).await?;
+                    if p.fetch_id == f.id {
+                        found = Some(p);
+                        break;
+                    }
+                }
+                found
+            }
+            None => None,
+        };
+        let decisions: Vec<Decision> =
+            original.as_ref().map(|o| parse_json(&o.decisions)).transpose()?.unwrap_or_default();
+        let snapshot =
+            records::snapshot(&mut conn, &k.location, &k.schooljaar, Some(k.id), records::Scope::Import).await?;
+        drop(conn);
+        let settings = crate::import::Settings { max_deactivation_share: self.settings.max_deactivation_share };
+        let proposal = propose(&snapshot, &incoming, mode, &decisions, &settings)
+            .or_else(|_| propose(&snapshot, &incoming, mode, &[], &settings))
+            .map_err(|err| GatewayError::Invalid(err.to_string()))?;
+        let text = |p: &Proposal| {
+            let mut out = String::new();
+            render(p, &mut out);
+            out.lines().map(str::to_string).collect::<Vec<_>>()
+        };
+        let now_lines = text(&proposal);
+        let (same, removed, added) = match &original {
+            Some(o) => {
+                let then: Proposal = parse_json(&o.proposal)?;
+                let then_lines = text(&then);
+                let (removed, added) = line_difference(&then_lines, &now_lines);
+                (then == proposal, removed, added)
+            }
+            None => (false, Vec::new(), now_lines),
+        };
+        Ok(Replay {
+            exchange_id: id,
+            fetch_id: fetch.map(|f| f.id),
+            original_proposal_id: original.map(|o| o.id),
+            warnings,
+            proposal,
+            same,
+            removed,
+            added,
+        })
+    }
+
+    /// A support bundle: a zip with, per exchange, its metadata (JSON) and its bodies as
+    /// stored (key masked), written to `out` as a private file (0600).
+    pub async fn export_exchanges(&self, ids: &[i64], out: &std::path::Path) -> Result<usize, GatewayError> {
+        use std::io::Write as _;
+        if ids.is_empty() {
+            return Err(GatewayError::Invalid("name the exchanges to export by id".into()));
+        }
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(0o600);
+        let io = |e: zip::result::ZipError| GatewayError::Invalid(format!("the support bundle: {e}"));
+        for &id in ids {
+            let e = self.exchange(id).await?;
+            let bodies = self.exchange_bodies(id).await?;
+            let meta = serde_json::to_vec_pretty(&e).map_err(|err| GatewayError::Invalid(err.to_string()))?;
+            let dir = format!("exchange-{id}");
+            for (name, bytes) in
+                [("metadata.json", Some(meta)), ("request.xml", bodies.request), ("answer.xml", bodies.answer)]
+            {
+                let Some(bytes) = bytes else { continue };
+                zip.start_file(format!("{dir}/{name}"), options).map_err(io)?;
+                zip.write_all(&bytes).map_err(|err| GatewayError::Invalid(format!("the support bundle: {err}")))?;
+            }
+        }
+        let bytes = zip.finish().map_err(io)?.into_inner();
+        crate::private::write(out, &bytes)
+            .map_err(|e| GatewayError::Invalid(format!("cannot write {}: {e}", out.display())))?;
+        Ok(ids.len())
+    }
+}
+
+/// The lines only in `a` and only in `b`, each in its own order, counting repeats.
+fn line_difference(a: &[String], b: &[String]) -> (Vec<String>, Vec<String>) {
+    use std::collections::HashMap;
+    fn count(v: &[String]) -> HashMap<&str, usize> {
+        let mut m: HashMap<&str, usize> = HashMap::new();
+        for l in v {
+            *m.entry(l.as_str()).or_default() += 1;
+        }
+        m
+    }
+    let only = |v: &[String], mut other: HashMap<&str, usize>| {
+        v.iter()
+            .filter(|l| match other.get_mut(l.as_str()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    (only(a, count(b)), only(b, count(a)))
+}
+
+/// XML indented for reading; what is not well-formed comes back as text unchanged.
+pub fn pretty(xml: &[u8]) -> String {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    reader.config_mut().trim_text(true);
+    let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            // A DOCTYPE is never expanded; the gateway's decoder refuses it anyway.
+            Ok(Event::DocType(_)) => {}
+            Ok(ev) => {
+                if writer.write_event(ev).is_err() {
+                    return String::from_utf8_lossy(xml).into_owned();
+                }
+            }
+            Err(_) => return String::from_utf8_lossy(xml).into_owned(),
+        }
+    }
+    String::from_utf8_lossy(&writer.into_inner()).into_owned()
+}

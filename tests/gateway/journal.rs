@@ -218,3 +218,55 @@ async fn deleting_a_pupil_for_good_leaves_no_journal_body_naming_it() {
         las.server.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn replay_gives_the_same_proposal_until_the_store_changes() {
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 6, clock.clone()).await;
+        let link = active_link(&gw, &las).await;
+        let out = gw.fetch(link, false, "admin", &no_progress()).await.unwrap();
+        let e = gw.exchanges(&Filter { koppeling_id: Some(link), ..Default::default() }).await.unwrap()[0].clone();
+
+        let r = gw.replay(e.id).await.unwrap();
+        assert_eq!((r.original_proposal_id, r.fetch_id), (Some(out.proposal_id), Some(out.fetch.id)), "{}", db.name);
+        assert!(r.same && r.removed.is_empty() && r.added.is_empty(), "{}: {r:#?}", db.name);
+        assert_eq!(r.proposal, out.proposal);
+
+        // Applied: the store now knows every pupil, so the same answer proposes nothing new.
+        gw.apply_proposal(out.proposal_id, "admin", uwlr::gateway::imports::ApplyOptions::default()).await.unwrap();
+        let r = gw.replay(e.id).await.unwrap();
+        assert!(!r.same, "{}", db.name);
+        assert!(!r.removed.is_empty() && r.proposal.is_empty(), "{}: {r:#?}", db.name);
+        // A dry run: no new fetch or proposal.
+        assert_eq!(gw.latest_proposal(link).await.unwrap().unwrap().id, out.proposal_id);
+
+        let shown = gw.show_exchange(e.id).await.unwrap();
+        assert!(shown.answer.unwrap().contains("\n  "), "pretty-printed");
+        las.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn export_writes_a_private_zip_with_metadata_and_masked_bodies() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = sqlite();
+    let clock = clock();
+    let gw = gateway(&db, clock.clone()).await;
+    let las = las(Profile::Parnassys, 4, clock.clone()).await;
+    let (_, _, key) = imported_with_key(&gw, &las).await;
+    let id = gw.exchanges(&Filter::default()).await.unwrap()[0].id;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bundle.zip");
+    assert_eq!(gw.export_exchanges(&[id], &file).await.unwrap(), 1);
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"PK"));
+    let names = [format!("exchange-{id}/metadata.json"), format!("exchange-{id}/request.xml")];
+    for n in &names {
+        assert!(contains(&bytes, n), "{n}");
+    }
+    assert!(!contains(&bytes, &key));
+    las.server.shutdown().await;
+}
