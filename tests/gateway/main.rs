@@ -25,6 +25,7 @@ mod console_beheer;
 mod console_browser;
 mod console_import;
 mod console_invitations;
+mod console_journal;
 mod console_users;
 mod demo;
 mod free_text;
