@@ -88,3 +88,45 @@ async fn only_support_sees_a_links_exchanges() {
     assert_eq!(covered, MATRIX_ROUTES.iter().copied().collect::<BTreeSet<_>>());
     env.api.shutdown().await.unwrap();
 }
+
+/// Support opens a link's exchanges and one exchange in Chromium (screenshots
+/// `uitwisselingen` and `uitwisseling` for docs/console.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_reads_an_exchange_in_chromium() {
+    use crate::console_browser::{arrive, binaries, browser, shoot, start_driver, text_of};
+    use fantoccini::Locator;
+    let (driver, chromium) = match binaries() {
+        Ok(b) => b,
+        Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("the browser test needs Chromium under CI=true: {why}")
+        }
+        Err(why) => {
+            eprintln!("note: browser test skipped: {why}");
+            return;
+        }
+    };
+    let env = start().await;
+    let (link, ex, _) = fetched(&env, A).await;
+    let driver = start_driver(&driver);
+    let c = browser(&driver, &chromium).await;
+    let base = env.api.base_url();
+    c.goto(&format!("{base}/console/aanmelden")).await.unwrap();
+    c.find(Locator::Id("email")).await.unwrap().send_keys(SUPPORT.0).await.unwrap();
+    c.find(Locator::Id("wachtwoord")).await.unwrap().send_keys(SUPPORT.1).await.unwrap();
+    c.find(Locator::XPath("//button[normalize-space()='AANMELDEN']")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/console/locaties").await;
+
+    c.goto(&format!("{base}/console/locaties/{A}/koppelen")).await.unwrap();
+    arrive(&c, &format!("/console/locaties/{A}/koppelen")).await;
+    let list = format!("/console/koppelingen/{link}/uitwisselingen");
+    c.find(Locator::Css(&format!("a[href='{list}']"))).await.unwrap().click().await.unwrap();
+    arrive(&c, &list).await;
+    assert!(text_of(&c, "tbody tr").await.contains("HaalLeerlinggegevens"));
+    shoot(&c, "uitwisselingen").await;
+    c.find(Locator::Css(&format!("a[href='/console/uitwisselingen/{ex}']"))).await.unwrap().click().await.unwrap();
+    arrive(&c, &format!("/console/uitwisselingen/{ex}")).await;
+    assert!(text_of(&c, "pre.bericht").await.contains("***REDACTED***"));
+    shoot(&c, "uitwisseling").await;
+    c.close().await.unwrap();
+    env.api.shutdown().await.unwrap();
+}
