@@ -171,6 +171,12 @@ async fn pruning_drops_bodies_then_rows_and_a_purge_empties_a_location() {
         let b = gw.exchange_bodies(older.id).await.unwrap();
         assert!(b.request.is_none() && b.answer.is_none());
         assert!(gw.metrics().render().contains("uwlr_journal_pruned_total{what=\"bodies\"} 1"));
+        let text = uwlr::metrics::render_gateway(&gw).await.unwrap();
+        for line in ["uwlr_journal_exchanges 2", "uwlr_journal_exchanges_with_bodies 1"] {
+            assert!(text.lines().any(|l| l == line), "{}: {line} in {text}", db.name);
+        }
+        let bytes = text.lines().find_map(|l| l.strip_prefix("uwlr_journal_body_bytes ")).unwrap();
+        assert_eq!(bytes.parse::<i64>().unwrap(), newer.stored_bytes, "{}", db.name);
 
         // A year on, the rows go too.
         clock.advance(Duration::days(366));
