@@ -3,7 +3,7 @@
 //! masked, so that support can answer "what did the LAS send last night" from what was
 //! actually said (docs/journal.md).
 //!
-//! The client's [`Capture`] hook hands each attempt to a [`Recorder`] (in memory, already
+//! The client's [`Capture`] hook hands each attempt to a `Recorder` (in memory, already
 //! redacted); after the call the gateway writes what it recorded with the fetch or batch it
 //! belongs to. A journal write never fails an exchange: an error is logged and counted
 //! (`uwlr_journal_write_failures_total`), and the exchange's own outcome stands.

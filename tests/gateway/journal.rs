@@ -18,13 +18,15 @@ use uwlr::mock::Profile;
 use uwlr::results::{NewResult, Scores};
 use uwlr::store::journal::{decompress, Filter};
 
+/// A journal row's id and its two bodies as stored (compressed; NULL once dropped).
+type StoredRow = (i64, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Every stored body of the journal, decompressed: (id, request, answer).
 async fn stored_bodies(gw: &Gateway) -> Vec<(i64, Vec<u8>, Vec<u8>)> {
-    let rows: Vec<(i64, Option<Vec<u8>>, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT id, request, answer FROM exchanges ORDER BY id")
-            .fetch_all(gw.store().pool())
-            .await
-            .unwrap();
+    let rows: Vec<StoredRow> = sqlx::query_as("SELECT id, request, answer FROM exchanges ORDER BY id")
+        .fetch_all(gw.store().pool())
+        .await
+        .unwrap();
     rows.into_iter()
         .filter_map(|(id, rq, an)| Some((id, decompress(&rq?).unwrap(), decompress(&an?).unwrap())))
         .collect()
