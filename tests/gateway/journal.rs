@@ -278,3 +278,65 @@ async fn export_writes_a_private_zip_with_metadata_and_masked_bodies() {
     assert!(!contains(&bytes, &key));
     las.server.shutdown().await;
 }
+
+/// `uwlr exchange …` as support runs it, over the built binary: list (all, by link, faults
+/// only), show, replay, export, purge; the key in no output.
+#[test]
+fn the_exchange_commands() {
+    use crate::cli_support::{ok, refused, uwlr};
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let clock = clock();
+    let las = rt.block_on(las(Profile::Parnassys, 6, clock));
+    let key = rt.block_on(las.issue_key("99DE00"));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("gateway");
+    let mut seen = String::new();
+    let mut run = |args: &[&str], stdin: Option<&str>| {
+        let r = uwlr(&dir, args, stdin);
+        seen.push_str(&r.out);
+        seen.push_str(&r.err);
+        r
+    };
+    let request = [
+        "koppeling",
+        "request",
+        "--location",
+        "99DE00",
+        "--schooljaar",
+        "2025-2026",
+        "--kind",
+        "parnassys",
+        "--endpoint",
+        &las.endpoint,
+        "--key-stdin",
+    ];
+    ok(&run(&request, Some(&key)));
+    ok(&run(&["koppeling", "approve", "1"], None));
+    ok(&run(&["import", "fetch", "1"], None));
+
+    let r = run(&["exchange", "list", "--link", "1"], None);
+    let out = ok(&r);
+    assert!(out.contains("HaalLeerlinggegevens") && out.contains("99DE00") && out.contains("kept"), "{out}");
+    let r = run(&["exchange", "list", "--fault"], None);
+    assert!(ok(&r).contains("no exchanges"), "{}", r.out);
+    let r = run(&["exchange", "list", "--since", "2026-99-01"], None);
+    assert_eq!(r.code, 2, "{}", r.err);
+    let r = run(&["exchange", "show", "1"], None);
+    let out = ok(&r);
+    assert!(out.contains("attempt 1") && out.contains("***REDACTED***") && out.contains("--- answer"), "{out}");
+    let r = run(&["exchange", "replay", "1"], None);
+    assert!(ok(&r).contains("the same proposal"), "{}", r.out);
+    ok(&run(&["import", "apply", "1"], None));
+    let r = run(&["exchange", "replay", "1", "--json"], None);
+    let v: serde_json::Value = serde_json::from_str(ok(&r)).unwrap();
+    assert_eq!(v["same"], false, "{v}");
+    let zip = tmp.path().join("case.zip");
+    ok(&run(&["exchange", "export", "1", "--out", zip.to_str().unwrap()], None));
+    assert!(std::fs::read(&zip).unwrap().starts_with(b"PK"));
+    let r = run(&["exchange", "show", "99"], None);
+    assert!(refused(&r, 1).contains("no exchange 99"), "{}", r.err);
+    let r = run(&["exchange", "purge", "--location", "99DE00"], None);
+    assert!(ok(&r).contains("1 exchange(s) of 99DE00 deleted"), "{}", r.out);
+    assert!(!seen.contains(&key), "the key in some output");
+    rt.block_on(las.server.shutdown());
+}
