@@ -103,8 +103,8 @@ pub struct Pruned {
     pub rows: u64,
 }
 
-/// Deflate at the fast level: a 1,500-pupil answer compresses about tenfold at a few
-/// milliseconds, which is what keeps the journal's cost on a fetch small.
+/// Deflate at the fast level: a 1,500-pupil answer (~0.9 MB) is kept in ~220 KB, a 64 KiB
+/// results message in ~12 KB; the fast level keeps the journal's cost on an exchange small.
 pub fn compress(bytes: &[u8]) -> Vec<u8> {
     let mut e = DeflateEncoder::new(Vec::with_capacity(bytes.len() / 8 + 64), flate2::Compression::fast());
     // Writing into a Vec cannot fail.
