@@ -31,6 +31,9 @@ enum Command {
     /// Results: record them and their tests, deliver them to LAS systems and dashboards,
     /// delivery errors, retry, backfill, status.
     Results(uwlr::cli::results::ResultsArgs),
+    /// The exchange journal: list, show, replay and export what was said with a LAS or a
+    /// dashboard; prune and purge it. See docs/journal.md.
+    Exchange(uwlr::cli::exchange::ExchangeArgs),
     /// Console accounts: add, grant a location, reset a password, list.
     Account(uwlr::cli::account::AccountArgs),
     /// Run the gateway: the admin API and console, scheduled fetches, results delivery and mail.
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Mail(args) => uwlr::cli::run(uwlr::cli::mail::run(args)),
         Command::Results(args) => uwlr::cli::run(uwlr::cli::results::run(args)),
         Command::Account(args) => uwlr::cli::run(uwlr::cli::account::run(args)),
+        Command::Exchange(args) => uwlr::cli::run(uwlr::cli::exchange::run(args)),
         Command::Serve(args) => uwlr::cli::run(uwlr::cli::serve::run(args)),
         Command::Simulate(args) => uwlr::cli::run(uwlr::cli::simulate::run(args)),
     }

@@ -27,6 +27,7 @@
 pub mod account;
 pub mod conformance;
 pub mod demo;
+pub mod exchange;
 pub mod generate;
 pub mod import;
 pub mod koppeling;

@@ -280,7 +280,8 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
                 match tab {
                     Tab::Leerlingen => format!(
                         "deleted {} leerling(en) of {} for good ({ids}): {} result(s), {} version(s), \
-                         {} delivery row(s), {} external key(s); {} proposal(s) scrubbed, {} LAS answer(s) forgotten\n",
+                         {} delivery row(s), {} external key(s); {} proposal(s) scrubbed, {} LAS answer(s) forgotten, \
+                         {} journal bodies dropped\n",
                         report.deleted.len(),
                         report.location,
                         r.results,
@@ -288,7 +289,8 @@ pub async fn run(args: SchoolArgs) -> Result<(), Failure> {
                         r.deliveries,
                         r.external_keys,
                         r.proposals_scrubbed,
-                        r.answers_forgotten
+                        r.answers_forgotten,
+                        r.journal_bodies
                     ),
                     _ => format!(
                         "deleted {} groep(en) of {} for good ({ids}): {} membership(s), {} external key(s); \

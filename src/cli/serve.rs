@@ -82,6 +82,15 @@ pub struct ServeArgs {
     /// How long an invitation's link (a teacher or school admin sets a first password) works.
     #[arg(long, default_value = "7d", value_parser = parse_period, value_name = "PERIOD")]
     pub invitation_valid: Duration,
+    /// How long the exchange journal keeps request and answer bodies (docs/journal.md).
+    #[arg(long, default_value = "14d", value_parser = parse_period, value_name = "PERIOD")]
+    pub journal_bodies_kept: Duration,
+    /// How long the exchange journal keeps its metadata (time, operation, status, fault).
+    #[arg(long, default_value = "365d", value_parser = parse_period, value_name = "PERIOD")]
+    pub journal_kept: Duration,
+    /// Keep no exchange journal.
+    #[arg(long)]
+    pub no_journal: bool,
     /// Serve the API and console over HTTPS with this certificate chain (PEM); cookies
     /// are then marked Secure.
     #[arg(long, requires = "tls_key", value_name = "FILE")]
@@ -117,9 +126,17 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::usage(e.to_string()))?;
     let invitation_valid = chrono::Duration::from_std(args.invitation_valid)
         .map_err(|_| Failure::usage("--invitation-valid is too long"))?;
+    let journal = crate::gateway::journal::JournalSettings {
+        enabled: !args.no_journal,
+        bodies_kept: chrono::Duration::from_std(args.journal_bodies_kept)
+            .map_err(|_| Failure::usage("--journal-bodies-kept is too long"))?,
+        rows_kept: chrono::Duration::from_std(args.journal_kept)
+            .map_err(|_| Failure::usage("--journal-kept is too long"))?,
+    };
     cx.gateway = cx.gateway.with_settings(|s| {
         s.public_url = public_url;
         s.invitation_valid = invitation_valid;
+        s.journal = journal;
     });
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => {
@@ -191,7 +208,8 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     let limits = FetchLimits::new(args.fetch_per_las as usize, args.fetch_global as usize);
     let schedule = jobs(&cx.gateway, args.fetch_every, limits, transport)
         .delivery(&cx.gateway, &delivery)
-        .school_years(&cx.gateway, args.year_tick_every);
+        .school_years(&cx.gateway, args.year_tick_every)
+        .journal_pruning(&cx.gateway, Duration::from_secs(3600));
     for (name, timing) in schedule.describe() {
         tracing::info!(job = %name, timing = ?timing, "scheduled");
     }

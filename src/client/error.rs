@@ -51,6 +51,30 @@ impl ClientError {
         }
     }
 
+    /// A short code for what went wrong, for the exchange journal: the fault's own code as
+    /// sent (`Client.AutorisatieOngeldig`), else the kind of failure (`timeout`, `http`...).
+    pub fn kind_code(&self) -> String {
+        match self {
+            ClientError::Fault(f) => {
+                let local = f.raw_code.rsplit(':').next().unwrap_or_default().trim();
+                if local.is_empty() {
+                    "fault".into()
+                } else {
+                    local.to_string()
+                }
+            }
+            ClientError::Connect(_) => "connect".into(),
+            ClientError::Timeout => "timeout".into(),
+            ClientError::Http { .. } => "http".into(),
+            ClientError::TooLarge { .. } => "too_large".into(),
+            ClientError::Decode(_) => "decode".into(),
+            ClientError::UnexpectedAnswer(_) => "unexpected_answer".into(),
+            ClientError::Encode(_) => "encode".into(),
+            ClientError::Tls(_) => "tls".into(),
+            ClientError::Config(_) => "config".into(),
+        }
+    }
+
     /// The UWLR fault code, when this is a fault with a known code.
     pub fn fault_code(&self) -> Option<FaultCode> {
         match self {

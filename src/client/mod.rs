@@ -40,12 +40,31 @@ use std::time::{Duration, Instant};
 /// What replaces the key in captured exchanges.
 pub use crate::redact::REDACTED;
 
-/// Receives every exchange for audit: the operation name (`HaalLeerlinggegevens`...), the
-/// request as sent and the answer as received, both with the key redacted. `status` is
-/// `None` when no complete answer arrived (then `response` is empty). Called once per
-/// attempt, retries included.
+/// Receives every exchange for audit (the gateway's exchange journal is one): called once per
+/// attempt, retries included, with the key redacted everywhere in it.
 pub trait Capture: Send + Sync {
-    fn exchange(&self, operation: &str, request: &[u8], status: Option<u16>, response: &[u8]);
+    fn exchange(&self, exchange: &Exchange<'_>);
+}
+
+/// One attempt of one operation, as [`Capture`] receives it. Every byte and text in it has
+/// the key replaced by [`REDACTED`] (raw and XML-escaped).
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange<'a> {
+    /// `HaalLeerlinggegevens`, `HaalStructuur`, `BrengLeerresultaten`...
+    pub operation: &'a str,
+    /// 1 for the first try.
+    pub attempt: u32,
+    /// The request as sent.
+    pub request: &'a [u8],
+    /// `None` when no complete answer arrived (then `response` is empty).
+    pub status: Option<u16>,
+    /// The answer as received.
+    pub response: &'a [u8],
+    /// From sending to the whole answer read (or the failure).
+    pub elapsed: Duration,
+    /// What the attempt failed with: the UWLR fault code (`Client.AutorisatieOngeldig`) or
+    /// the kind of failure (`timeout`, `connect`, `http`, `decode`...), and its text.
+    pub fault: Option<(&'a str, &'a str)>,
 }
 
 /// Retry schedule for transient errors.
@@ -366,22 +385,36 @@ impl Client {
                 Ok(r) => r,
                 Err(_) => Err(ClientError::Timeout),
             };
-            if let (Some(capture), Some(req)) = (&self.capture, &redacted_request) {
-                match &raw {
-                    Ok(r) => capture.exchange(
-                        op.name,
-                        req,
-                        Some(r.status),
-                        &crate::redact::key_in_bytes(&r.body, &auth.autorisatiesleutel),
-                    ),
-                    Err(_) => capture.exchange(op.name, req, None, &[]),
+            let elapsed = started.elapsed();
+            let captured = match (&self.capture, &raw) {
+                (Some(_), Ok(r)) => {
+                    Some((Some(r.status), crate::redact::key_in_bytes(&r.body, &auth.autorisatiesleutel)))
                 }
-            }
+                (Some(_), Err(_)) => Some((None, Vec::new())),
+                (None, _) => None,
+            };
             let retry_after = raw.as_ref().ok().and_then(|r| r.retry_after);
             let result = raw.and_then(|r| {
                 let (body, warnings) = self.interpret(op, &r, &auth.autorisatiesleutel)?;
                 Ok((body, warnings, r.body))
             });
+            if let (Some(capture), Some(request), Some((status, response))) =
+                (&self.capture, &redacted_request, &captured)
+            {
+                let failure = result.as_ref().err().map(|e| {
+                    let text = crate::redact::key_in_text(&e.to_string(), &auth.autorisatiesleutel);
+                    (e.kind_code(), text)
+                });
+                capture.exchange(&Exchange {
+                    operation: op.name,
+                    attempt,
+                    request,
+                    status: *status,
+                    response,
+                    elapsed,
+                    fault: failure.as_ref().map(|(c, t)| (c.as_str(), t.as_str())),
+                });
+            }
             match result {
                 Ok(answer) => {
                     tracing::debug!(

@@ -12,6 +12,7 @@
 //!   year, results with delivery errors, a dashboard's setting, "Verwijder nummers".
 //! - `import`: Controle import uit LAS (the review of a proposal, its search, summary and
 //!   two confirmations); `records`: the records per school year and the Boom numbers as CSV.
+//! - `journal`: a link's exchanges with its LAS or dashboard, and one exchange (support only).
 //!
 //! Every page but the sign-in needs a session (cookie `uwlr_session`: HttpOnly,
 //! SameSite=Strict, Secure when [`ConsoleSettings::secure_cookies`]); the store keeps only
@@ -30,6 +31,7 @@ pub mod accounts;
 mod beheer;
 mod import;
 pub mod invitations;
+mod journal;
 mod pages;
 mod records;
 mod users;
@@ -136,6 +138,9 @@ fn table() -> Vec<Entry> {
         entry("POST", "/console/koppelingen/{id}/wijzigingen-verwerken", guarded, post(beheer::process_changes)),
         entry("POST", "/console/locaties/{location}/nummers-verwijderen", guarded, post(beheer::clear_numbers)),
         // Import review (Controle import uit LAS) and records per school year: import.rs, records.rs.
+        // The exchange journal for support (src/console/journal.rs).
+        entry("GET", "/console/koppelingen/{id}/uitwisselingen", guarded, get(journal::list)),
+        entry("GET", "/console/uitwisselingen/{id}", guarded, get(journal::one)),
         entry("GET", "/console/voorstellen/{id}", guarded, get(import::review_page)),
         entry("POST", "/console/voorstellen/{id}/beslissen", guarded, post(import::decide)),
         entry("POST", "/console/voorstellen/{id}/suggesties", guarded, post(import::accept_all)),

@@ -4,7 +4,8 @@
 //! for good: an explicit step, confirmed by typing what it does
 //! (`DELETE 3 leerlingen OF 99DE00`), audited with ids and counts only, and not undoable.
 //! A deleted pupil leaves nothing behind: its row, results, memberships, external keys, and
-//! its traces in kept LAS answers and proposals go. A deleted group takes no results with
+//! its traces in kept LAS answers and proposals go, and every exchange journal body that
+//! names it is dropped whole (the exchange's metadata stays). A deleted group takes no results with
 //! it (they hang on pupils); its pupils lose only the reference.
 
 use super::{Gateway, GatewayError};
@@ -196,7 +197,7 @@ impl Gateway {
         let mut total = Removed::default();
         for &id in &ids {
             let removed = match tab {
-                Tab::Leerlingen => rows::delete_leerling(&mut tx, &location, id).await?,
+                Tab::Leerlingen => rows::delete_leerling(&mut tx, &location, id, now).await?,
                 _ => rows::delete_groep(&mut tx, &location, id).await?,
             };
             let what = format!("{} {id} deleted for good: {}", tab.noun(), counts(tab, &removed));
@@ -346,14 +347,15 @@ fn counts(tab: Tab, r: &Removed) -> String {
     match tab {
         Tab::Leerlingen => format!(
             "{} result(s), {} version(s), {} delivery row(s), {} membership(s), {} external key(s), \
-             {} proposal(s) scrubbed, {} LAS answer(s) forgotten",
+             {} proposal(s) scrubbed, {} LAS answer(s) forgotten, {} journal bodies dropped",
             r.results,
             r.result_versions,
             r.deliveries,
             r.memberships,
             r.external_keys,
             r.proposals_scrubbed,
-            r.answers_forgotten
+            r.answers_forgotten,
+            r.journal_bodies
         ),
         _ => format!(
             "{} membership(s), {} external key(s), {} pupil(s) lost it as class group (their results stay)",
@@ -371,6 +373,7 @@ fn add(total: &mut Removed, r: &Removed) {
     total.ungrouped += r.ungrouped;
     total.proposals_scrubbed += r.proposals_scrubbed;
     total.answers_forgotten += r.answers_forgotten;
+    total.journal_bodies += r.journal_bodies;
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! caused it, and the others still arrive. Transient failures (connection, 502–504,
 //! `Server.TijdelijkNietBeschikbaar`) give the batch back with exponential backoff.
 
+use super::journal::{Belongs, Recorder};
 use super::{Gateway, GatewayError};
 use crate::client::{Client, ClientConfig, ClientError, RetryPolicy};
 use crate::koppeling::Koppeling;
@@ -20,6 +21,7 @@ use crate::store::results::{self as rows, DeliveryBatch, DeliveryError, Recorded
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
@@ -312,6 +314,8 @@ impl Gateway {
         config.ca_pem = self.settings.ca_pem.clone();
         // Retries are the outbox's job (with backoff and leases), not the client's.
         config.retry = RetryPolicy::none();
+        let recorder = self.recorder();
+        config.capture = recorder.clone().map(|r| r as Arc<dyn crate::client::Capture>);
         let client = Client::new(config)?;
         let auth = crate::message::Autorisatie {
             autorisatiesleutel: key.expose().to_string(),
@@ -329,6 +333,7 @@ impl Gateway {
             school: k.location.school_id(),
             schooljaar,
             toetsen: rows::toetsen(&mut *self.store.pool().acquire().await?).await?,
+            recorder: recorder.as_deref(),
         };
         loop {
             let t = Instant::now();
@@ -400,6 +405,7 @@ struct Sender<'a> {
     school: crate::message::values::SchoolId,
     schooljaar: Schooljaar,
     toetsen: HashMap<String, ToetsDef>,
+    recorder: Option<&'a Recorder>,
 }
 
 impl Sender<'_> {
@@ -477,6 +483,14 @@ impl Sender<'_> {
         let t = Instant::now();
         let answer = self.client.breng_leerresultaten(self.auth, &m).await;
         let took = t.elapsed();
+        let to = Belongs {
+            koppeling_id: self.k.id,
+            location: &self.k.location,
+            kind: "delivery",
+            fetch_id: None,
+            batch_id: Some(batch),
+        };
+        self.gw.write_journal(self.recorder, to).await;
         report.transport += took;
         report.messages += 1;
         let outcome = match &answer {

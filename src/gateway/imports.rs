@@ -6,6 +6,7 @@
 //! proposal nobody applied loses no change, and a change made while the LAS was answering
 //! comes again next time.
 
+use super::journal::{Belongs, Recorder};
 use super::{Gateway, GatewayError};
 use crate::client::{Client, ClientConfig, ClientError};
 use crate::import::{propose, Decision, FetchMode, Proposal, Settings as ImportSettings};
@@ -23,6 +24,7 @@ use crate::store::{outbox, records};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
+use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -82,7 +84,17 @@ impl Gateway {
         // Every line logged during the fetch carries the link and (once read) its location.
         let span = tracing::info_span!("fetch", koppeling = koppeling_id, location = tracing::field::Empty);
         let started = Instant::now();
-        let result = self.fetch_once(koppeling_id, force_full, actor, progress).instrument(span.clone()).await;
+        let recorder = self.recorder();
+        let result =
+            self.fetch_once(koppeling_id, force_full, actor, progress, recorder.clone()).instrument(span.clone()).await;
+        if let Some(r) = recorder.as_deref().filter(|r| r.has_captured()) {
+            // The location of a link that exists: a link that does not made no exchange.
+            if let Ok(k) = self.koppeling(koppeling_id).await {
+                let fetch_id = result.as_ref().ok().map(|o| o.fetch.id);
+                let to = Belongs { koppeling_id, location: &k.location, kind: "fetch", fetch_id, batch_id: None };
+                self.write_journal(Some(r), to).instrument(span.clone()).await;
+            }
+        }
         let outcome = match &result {
             Ok(o) if o.nothing_to_do => "nothing_to_do",
             Ok(_) => "proposal",
@@ -103,6 +115,7 @@ impl Gateway {
         force_full: bool,
         actor: &str,
         progress: &(dyn Fn(Progress) + Send + Sync),
+        recorder: Option<Arc<Recorder>>,
     ) -> Result<FetchOutcome, GatewayError> {
         let k = self.koppeling(koppeling_id).await?;
         tracing::Span::current().record("location", k.location.as_str());
@@ -124,6 +137,7 @@ impl Gateway {
         let mut config = ClientConfig::new(endpoint.clone());
         config.response_timeout = self.settings.call_timeout;
         config.ca_pem = self.settings.ca_pem.clone();
+        config.capture = recorder.map(|r| r as Arc<dyn crate::client::Capture>);
         let client = Client::new(config)?;
         let schooljaar = k.schooljaar;
         let verzoek = Verzoek {
@@ -627,7 +641,7 @@ fn check_same_school(k: &Koppeling, g: &Leerlinggegevens) -> Result<(), GatewayE
     }
 }
 
-fn empty_answer(k: &Koppeling, schooljaar: Schooljaar) -> Leerlinggegevens {
+pub(super) fn empty_answer(k: &Koppeling, schooljaar: Schooljaar) -> Leerlinggegevens {
     let id = match k.location.school_id() {
         SchoolId::Brin { brincode, dependancecode } => {
             SchoolIdentificatie::Brin { brincode, dependancecode, schoolkey: None }
@@ -667,7 +681,7 @@ fn json<T: Serialize>(v: &T) -> Result<String, GatewayError> {
     serde_json::to_string(v).map_err(|e| GatewayError::Invalid(format!("cannot store as JSON: {e}")))
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, GatewayError> {
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, GatewayError> {
     serde_json::from_str(s).map_err(|e| GatewayError::Store(crate::store::StoreError::Corrupt(e.to_string())))
 }
 

@@ -5,6 +5,7 @@
 //!
 //! - [`koppelingen`]: request, approve, reject, key, rotate, revoke, clear external numbers.
 //! - [`imports`]: fetch from the LAS, propose, decide, apply.
+//! - [`journal`]: every SOAP exchange kept (key masked), pruned past retention.
 //! - [`fetch_limits`]: at most so many fetches at once per LAS and in all.
 //! - [`mail`]: drains the outbox through a mail transport.
 //! - [`delivery`]: results recorded, queued per active link, delivered in batches.
@@ -24,6 +25,7 @@ pub mod archive;
 pub mod delivery;
 pub mod fetch_limits;
 pub mod imports;
+pub mod journal;
 pub mod koppelingen;
 pub mod mail;
 pub mod pupils;
@@ -61,6 +63,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// How long an invitation's link (set your first password) works.
     pub invitation_valid: chrono::Duration,
+    /// The exchange journal: on or off, and how long it keeps bodies and metadata.
+    pub journal: journal::JournalSettings,
 }
 
 impl Default for Settings {
@@ -75,6 +79,7 @@ impl Default for Settings {
             mail_from: "UWLR gateway <uwlr@localhost>".into(),
             public_url: None,
             invitation_valid: chrono::Duration::days(7),
+            journal: journal::JournalSettings::default(),
         }
     }
 }

@@ -103,6 +103,13 @@ struct Inner {
     delivery_messages: Family<AudienceOutcome, Counter>,
     delivery_seconds: Family<Audience, Histogram, Buckets>,
     delivery_results: Family<AudienceOutcome, Counter>,
+    journal_pruned: Family<Pruned, Counter>,
+    journal_write_failures: Counter,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Pruned {
+    what: &'static str,
 }
 
 /// One set of counters and histograms: cheap to clone (the clones count into the same
@@ -173,6 +180,21 @@ impl Metrics {
             "Results handled by delivery runs, by receiver and outcome (delivered, postponed, refused: kept as a delivery error)",
             delivery_results.clone(),
         );
+        let journal_pruned = Family::<Pruned, Counter>::default();
+        registry.register(
+            "journal_pruned",
+            "Exchange journal rows pruned past retention: bodies dropped (metadata kept), rows deleted",
+            journal_pruned.clone(),
+        );
+        let journal_write_failures = Counter::default();
+        registry.register(
+            "journal_write_failures",
+            "Exchanges the journal could not store (the exchange itself went on; see the log)",
+            journal_write_failures.clone(),
+        );
+        for what in ["bodies", "rows"] {
+            let _ = journal_pruned.get_or_create(&Pruned { what });
+        }
         // The outcomes' series exist from the start at 0, so a rate over them is defined
         // before the first fetch or delivery (a server's operation × fault pairs appear at
         // their first request: 7 × 12 series that mostly stay empty).
@@ -196,6 +218,8 @@ impl Metrics {
             delivery_messages,
             delivery_seconds,
             delivery_results,
+            journal_pruned,
+            journal_write_failures,
         }))
     }
 
@@ -254,6 +278,18 @@ impl Metrics {
             let audience = audience(dashboard);
             self.0.delivery_results.get_or_create(&AudienceOutcome { audience, outcome }).inc_by(n as u64);
         }
+    }
+}
+
+#[cfg(feature = "gateway")]
+impl Metrics {
+    pub(crate) fn journal_pruned(&self, bodies: u64, rows: u64) {
+        self.0.journal_pruned.get_or_create(&Pruned { what: "bodies" }).inc_by(bodies);
+        self.0.journal_pruned.get_or_create(&Pruned { what: "rows" }).inc_by(rows);
+    }
+
+    pub(crate) fn journal_write_failed(&self) {
+        self.0.journal_write_failures.inc();
     }
 }
 

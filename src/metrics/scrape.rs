@@ -16,7 +16,7 @@ use prometheus_client::encoding::text::{encode_eof, encode_registry};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Registry, Unit};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Outbox {
@@ -49,6 +49,19 @@ pub async fn render_gateway(gw: &Gateway) -> Result<String, StoreError> {
         "school_years_waiting",
         "School years started whose first import is not applied yet",
         gauge(w.school_years),
+    );
+    let journal = crate::store::journal::size(&mut *gw.store().pool().acquire().await?).await?;
+    gauges.register("journal_exchanges", "Exchanges kept in the journal (with or without bodies)", gauge(journal.rows));
+    gauges.register(
+        "journal_exchanges_with_bodies",
+        "Exchanges in the journal whose bodies are still kept (not yet past retention)",
+        gauge(journal.with_bodies),
+    );
+    gauges.register_with_unit(
+        "journal_body",
+        "Bytes of the journal's bodies as stored (compressed)",
+        Unit::Bytes,
+        gauge(journal.body_bytes),
     );
     let mut out = String::new();
     let _ = encode_registry(&mut out, &gw.metrics().0.registry);

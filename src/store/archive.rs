@@ -3,7 +3,8 @@
 //!
 //! A pupil's personal data lives in more places than its row: its results (with their
 //! versions and delivery rows), its group memberships, the external keys it came in under,
-//! and the kept LAS answers and import proposals that named it. Deleting a pupil removes or
+//! the kept LAS answers and import proposals that named it, and the exchange journal's
+//! bodies that named it (dropped whole). Deleting a pupil removes or
 //! scrubs all of them, inside the caller's transaction. A group holds no results (they hang
 //! on pupils), so deleting one loses none: its pupils only lose the reference.
 
@@ -59,6 +60,9 @@ pub struct Removed {
     pub proposals_scrubbed: u64,
     /// Pupils: kept LAS answers that named it and were forgotten (digest and counts stay).
     pub answers_forgotten: u64,
+    /// Pupils: exchange journal entries whose bodies named it and were dropped (their
+    /// metadata stays).
+    pub journal_bodies: u64,
 }
 
 pub async fn deactivated_leerlingen(
@@ -138,13 +142,15 @@ pub async fn leerling_names(conn: &mut AnyConnection, id: i64) -> Result<Vec<Str
 struct Identity {
     id: i64,
     keys: HashSet<String>,
+    /// What a dashboard knows the pupil by.
+    boom_nummer: Option<String>,
     achternaam: Option<String>,
     roepnaam: Option<String>,
     geboortedatum: Option<NaiveDate>,
 }
 
 async fn identity(conn: &mut AnyConnection, id: i64) -> Result<Identity, StoreError> {
-    let r = sqlx::query("SELECT achternaam, roepnaam, geboortedatum FROM leerlingen WHERE id = $1")
+    let r = sqlx::query("SELECT achternaam, roepnaam, geboortedatum, boom_nummer FROM leerlingen WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
@@ -161,6 +167,7 @@ async fn identity(conn: &mut AnyConnection, id: i64) -> Result<Identity, StoreEr
     Ok(Identity {
         id,
         keys,
+        boom_nummer: r.try_get("boom_nummer")?,
         achternaam: r.try_get("achternaam")?,
         roepnaam: r.try_get("roepnaam")?,
         geboortedatum: birth.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()),
@@ -168,7 +175,12 @@ async fn identity(conn: &mut AnyConnection, id: i64) -> Result<Identity, StoreEr
 }
 
 /// Deletes the deactivated pupil `id` of `location` and everything that names it.
-pub async fn delete_leerling(conn: &mut AnyConnection, location: &str, id: i64) -> Result<Removed, StoreError> {
+pub async fn delete_leerling(
+    conn: &mut AnyConnection,
+    location: &str,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Removed, StoreError> {
     let who = identity(conn, id).await?;
     let mut removed = Removed::default();
     let results = "SELECT id FROM resultaten WHERE leerling_id = $1";
@@ -196,6 +208,11 @@ pub async fn delete_leerling(conn: &mut AnyConnection, location: &str, id: i64) 
     let (scrubbed, forgotten) = scrub_imports(conn, location, &who).await?;
     removed.proposals_scrubbed = scrubbed;
     removed.answers_forgotten = forgotten;
+    // The journal's bodies that name it are dropped whole (request and answer): a SOAP body
+    // is evidence of what was said, and a redacted one would no longer be.
+    let mut journal_needles = needles(&who);
+    journal_needles.extend(who.boom_nummer.iter().filter(|n| n.len() >= 4).cloned());
+    removed.journal_bodies = super::journal::drop_bodies_naming(conn, location, &journal_needles, now).await?;
     exec(conn, "DELETE FROM leerlingen WHERE id = $1", id).await?;
     bump_location(conn, location).await?;
     Ok(removed)

@@ -20,6 +20,7 @@
 //! - [`accounts`]: console accounts, their granted locations, sessions (token digests only) and
 //!   the sign-in throttle.
 //! - [`invitations`]: single-use links that set an account's first password (token digests only).
+//! - [`journal`]: the exchange journal: every SOAP exchange made, bodies compressed and pruned.
 //! - [`overview`]: each link's last fetch, last delivery and open proposal, for the console.
 //! - [`waiting`](mod@waiting): what waits (outboxes, delivery errors, proposals, school years), for the
 //!   metrics gauges.
@@ -29,6 +30,7 @@ pub mod apply;
 pub mod archive;
 pub mod imports;
 pub mod invitations;
+pub mod journal;
 pub mod koppelingen;
 pub mod outbox;
 pub mod overview;

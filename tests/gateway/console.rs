@@ -423,6 +423,7 @@ fn every_console_route_is_in_an_authorization_matrix() {
         crate::console_beheer::MATRIX_ROUTES,
         crate::console_import::MATRIX_ROUTES,
         crate::console_invitations::MATRIX_ROUTES,
+        crate::console_journal::MATRIX_ROUTES,
         crate::console_users::MATRIX_ROUTES,
     ];
     let mut listed = BTreeSet::new();

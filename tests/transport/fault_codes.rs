@@ -30,8 +30,8 @@ use uwlr::DecodeOptions;
 struct Statuses(Mutex<Vec<Option<u16>>>);
 
 impl Capture for Statuses {
-    fn exchange(&self, _operation: &str, _request: &[u8], status: Option<u16>, _response: &[u8]) {
-        self.0.lock().unwrap().push(status);
+    fn exchange(&self, e: &uwlr::client::Exchange<'_>) {
+        self.0.lock().unwrap().push(e.status);
     }
 }
 

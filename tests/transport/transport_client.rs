@@ -214,8 +214,8 @@ type Exchange = (String, Vec<u8>, Option<u16>, Vec<u8>);
 struct Recorder(Mutex<Vec<Exchange>>);
 
 impl Capture for Recorder {
-    fn exchange(&self, operation: &str, request: &[u8], status: Option<u16>, response: &[u8]) {
-        self.0.lock().unwrap().push((operation.into(), request.to_vec(), status, response.to_vec()));
+    fn exchange(&self, e: &uwlr::client::Exchange<'_>) {
+        self.0.lock().unwrap().push((e.operation.into(), e.request.to_vec(), e.status, e.response.to_vec()));
     }
 }
 
