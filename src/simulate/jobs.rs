@@ -117,9 +117,12 @@ pub async fn execute<J: Journal>(
             drop(permit);
             match started {
                 Ok(start) => {
-                    let new = start.koppelingen.iter().find(|(o, _)| o == link).map(|(_, n)| *n).ok_or_else(|| {
-                        Failure::usage(format!("{location}: the LAS link was not carried over"))
-                    })?;
+                    let new = start
+                        .koppelingen
+                        .iter()
+                        .find(|(o, _)| o == link)
+                        .map(|(_, n)| *n)
+                        .ok_or_else(|| Failure::usage(format!("{location}: the LAS link was not carried over")))?;
                     match start.proposal_id {
                         Some(p) => {
                             out.fetch_ms.push(ms(t));

@@ -14,6 +14,7 @@
 
 pub mod checks;
 pub mod jobs;
+pub mod las;
 pub mod report;
 pub mod worker;
 pub mod workers;
@@ -112,7 +113,9 @@ pub async fn run(opts: &Options) -> Result<Report, Failure> {
     }
     let postgres = opts.database_url.as_deref().is_some_and(|u| u.starts_with("postgres"));
     if opts.processes && !postgres {
-        return Err(Failure::usage("--processes runs instances that share one PostgreSQL: pass --database-url postgres://…"));
+        return Err(Failure::usage(
+            "--processes runs instances that share one PostgreSQL: pass --database-url postgres://…",
+        ));
     }
     if opts.kill_every.is_some() && !opts.processes {
         return Err(Failure::usage("--kill-every kills instance processes: add --processes"));
@@ -431,7 +434,7 @@ impl<'a> Night<'a> {
     }
 
     /// K results per pupil, a school's in one transaction; the result keys per school.
-    async fn record(&mut self, links: &[Links]) -> Result<Vec<HashSet<String>>, Failure> {
+    async fn record(&mut self, links: &[Links]) -> Result<Vec<HashSet<u64>>, Failure> {
         let t = Instant::now();
         let k = self.opts.results_per_pupil;
         let bar = self.bar("record results", links.len());
@@ -458,8 +461,8 @@ impl<'a> Night<'a> {
                             })
                         })
                         .collect();
-                    let keys: HashSet<String> =
-                        gw.record_results(&rs, ADMIN).await?.into_iter().map(|r| r.key).collect();
+                    let keys: HashSet<u64> =
+                        gw.record_results(&rs, ADMIN).await?.iter().map(|r| las::hashed(&r.key)).collect();
                     bar.inc(1);
                     Ok::<_, Failure>(keys)
                 }
@@ -537,7 +540,7 @@ impl<'a> Night<'a> {
         let mut counts = Vec::with_capacity(self.world.schools.len());
         for (i, s) in self.world.schools.iter().enumerate() {
             let ours = self.gw(i).records(&s.location).await?.leerlingen.iter().filter(|l| l.active).count();
-            let theirs = self.world.las_of(i).las.leerlingen(&s.location).await.map_err(mock_err)?.len();
+            let theirs = self.world.las_of(i).las.pupils(&s.location).await.map_err(mock_err)?;
             counts.push((s.location.clone(), ours, theirs));
         }
         self.checks.push(checks::pupils_equal(name, &counts));
@@ -545,20 +548,17 @@ impl<'a> Night<'a> {
     }
 
     /// Each school's results at its LAS, and at the dashboard where it has one.
-    async fn results_checks(&mut self, expected: &[HashSet<String>]) -> Result<(), Failure> {
+    async fn results_checks(&mut self, expected: &[HashSet<u64>]) -> Result<(), Failure> {
         self.world.disarm();
         let (mut las, mut dash) = (Tally::default(), Tally::default());
         for (i, s) in self.world.schools.iter().enumerate() {
-            let got = self.world.las_of(i).las.results(&s.location).await.map_err(mock_err)?;
-            las.add(&checks::results_once(
-                &expected[i],
-                got.results.iter().map(|r| (r.leerling.as_str(), r.key.as_str())),
-            ));
+            let got = self.world.las_of(i).las.results(&s.location).map_err(mock_err)?;
+            las.add(&checks::results_once(&expected[i], got));
             if s.dashboard {
                 let got = self.world.dashboard.results(&s.location).await.map_err(mock_err)?;
                 dash.add(&checks::results_once(
                     &expected[i],
-                    got.results.iter().map(|r| (r.leerling.as_str(), r.key.as_str())),
+                    got.results.iter().map(|r| (las::hashed(&r.leerling), las::hashed(&r.key))),
                 ));
             }
         }
@@ -589,10 +589,7 @@ impl<'a> Night<'a> {
         ours.extend(&unanswered);
         let mut check = checks::proposals_once(&ours, &store);
         if !unanswered.is_empty() {
-            check.detail.push_str(&format!(
-                " ({} of them by a worker killed before it answered)",
-                unanswered.len()
-            ));
+            check.detail.push_str(&format!(" ({} of them by a worker killed before it answered)", unanswered.len()));
         }
         self.checks.push(check);
         Ok(())

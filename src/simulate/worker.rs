@@ -28,9 +28,18 @@ pub struct Request {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// About to apply this proposal.
-    Applying { id: u64, proposal: i64 },
-    Done { id: u64, outcome: Outcome },
-    Failed { id: u64, error: String },
+    Applying {
+        id: u64,
+        proposal: i64,
+    },
+    Done {
+        id: u64,
+        outcome: Outcome,
+    },
+    Failed {
+        id: u64,
+        error: String,
+    },
 }
 
 /// Writes event lines to standard output, each whole and flushed before the call returns.
@@ -71,8 +80,8 @@ pub async fn serve(database_url: &str, data_dir: &Path) -> Result<(), Failure> {
     });
     let mut tasks = tokio::task::JoinSet::new();
     while let Some(line) = rx.recv().await {
-        let req: Request =
-            serde_json::from_str(&line).map_err(|e| Failure::usage(format!("a worker got a line it cannot read: {e}")))?;
+        let req: Request = serde_json::from_str(&line)
+            .map_err(|e| Failure::usage(format!("a worker got a line it cannot read: {e}")))?;
         let gw = gw.clone();
         tasks.spawn(async move {
             let out = Out;
