@@ -30,7 +30,7 @@ const CACHED: usize = 48;
 /// A change made to a school in the LAS, replayed on every build.
 #[derive(Debug, Clone)]
 enum Change {
-    Add(NewLeerling),
+    Add(Box<NewLeerling>),
     Rollover,
 }
 
@@ -146,7 +146,7 @@ impl LazyLas {
         for c in changes {
             match c {
                 Change::Add(n) => {
-                    m.add_leerling(&id, n).await?;
+                    m.add_leerling(&id, *n).await?;
                 }
                 Change::Rollover => {
                     m.rollover(&id).await?;
@@ -172,7 +172,7 @@ impl LazyLas {
         let m = self.build(i).await?;
         match &c {
             Change::Add(n) => {
-                m.add_leerling(school, n.clone()).await?;
+                m.add_leerling(school, (**n).clone()).await?;
             }
             Change::Rollover => {
                 m.rollover(school).await?;
@@ -197,7 +197,7 @@ impl LazyLas {
     }
 
     pub async fn add_leerling(&self, school: &str, n: NewLeerling) -> Result<(), AdminError> {
-        self.change(school, Change::Add(n)).await
+        self.change(school, Change::Add(Box::new(n))).await
     }
 
     pub async fn rollover(&self, school: &str) -> Result<(), AdminError> {
