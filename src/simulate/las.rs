@@ -24,8 +24,11 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-/// Schools built at once per LAS server (the ones in flight), at most.
-const CACHED: usize = 48;
+/// Schools kept built per LAS server, at most: the ones in flight (at most
+/// `--fetch-per-las` fetches and a few delivery runs at once). Each holds its pupils as
+/// data (about 1 KiB a pupil); 48 per server kept a fifth of a 6,000-school country built
+/// (24 servers), so the few in flight and some slack.
+const CACHED: usize = 12;
 
 /// A change made to a school in the LAS, replayed on every build.
 #[derive(Debug, Clone)]
