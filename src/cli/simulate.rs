@@ -14,9 +14,21 @@ pub struct SimulateArgs {
     /// Seed of the school sizes and their data.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Gateway instances in this process; more than one needs --database-url (PostgreSQL).
+    /// Gateway instances; more than one needs --database-url (PostgreSQL).
     #[arg(long, default_value_t = 1)]
     pub instances: usize,
+    /// Run the instances as separate processes of this program (PostgreSQL); the mocks and
+    /// the checks stay in this one.
+    #[arg(long)]
+    pub processes: bool,
+    /// With --processes: SIGKILL a random instance about every MS milliseconds (seeded by
+    /// --seed) and start it again; nothing may be lost or doubled.
+    #[arg(long, value_name = "MS")]
+    pub kill_every_ms: Option<u64>,
+    /// Internal: run as instance process N of a --processes simulation (jobs on standard
+    /// input, events on standard output).
+    #[arg(long, hide = true, value_name = "N")]
+    pub worker: Option<usize>,
     /// The store all instances share (postgres://…); default SQLite in a temporary folder.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
@@ -45,10 +57,18 @@ pub struct SimulateArgs {
 }
 
 pub async fn run(args: SimulateArgs) -> Result<(), Failure> {
+    if args.worker.is_some() {
+        let (Some(url), Some(dir)) = (&args.database_url, &args.data_dir) else {
+            return Err(Failure::usage("a simulate worker needs --database-url and --data-dir"));
+        };
+        return crate::simulate::worker::serve(url, dir).await;
+    }
     let opts = Options {
         schools: args.schools,
         seed: args.seed,
         instances: args.instances,
+        processes: args.processes,
+        kill_every: args.kill_every_ms.map(std::time::Duration::from_millis),
         database_url: args.database_url,
         data_dir: args.data_dir,
         results_per_pupil: args.results_per_pupil,

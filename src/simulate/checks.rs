@@ -9,7 +9,9 @@
 //! - Pupils: the gateway's active pupils of a school equal the LAS's.
 
 use serde::Serialize;
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 
 /// One check's verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,12 +47,16 @@ impl Tally {
 }
 
 /// Compares the result keys recorded for one school with the (pupil, key) pairs its
-/// receiver stores.
-pub fn results_once<'a>(expected: &HashSet<String>, received: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tally {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+/// receiver stores (as strings, or hashed as the simulation's LAS keeps them).
+pub fn results_once<K, Q, P>(expected: &HashSet<K>, received: impl IntoIterator<Item = (P, Q)>) -> Tally
+where
+    K: Borrow<Q> + Eq + Hash,
+    Q: Eq + Hash,
+{
+    let mut seen: HashMap<Q, usize> = HashMap::new();
     let mut unknown = 0;
     for (_pupil, key) in received {
-        if expected.contains(key) {
+        if expected.contains(&key) {
             *seen.entry(key).or_default() += 1;
         } else {
             unknown += 1;
@@ -117,8 +123,8 @@ pub fn results_check(name: &str, t: &Tally) -> Check {
 mod tests {
     use super::*;
 
-    fn keys(k: &[&str]) -> HashSet<String> {
-        k.iter().map(|s| s.to_string()).collect()
+    fn keys<'a>(k: &[&'a str]) -> HashSet<&'a str> {
+        k.iter().copied().collect()
     }
 
     #[test]

@@ -48,6 +48,15 @@ pub struct Report {
     pub las_servers: usize,
     pub dashboard_schools: usize,
     pub instances: usize,
+    /// The instances ran as separate processes.
+    pub processes: bool,
+    /// SIGKILLs sent to instance processes, jobs they had in hand and ran again, and
+    /// school years found started already by the job run again.
+    pub kills: usize,
+    pub jobs_rerun: usize,
+    pub years_resumed: usize,
+    /// Peak RSS of each instance process, in MiB (as its last answer reported it).
+    pub worker_peak_rss_mib: Vec<f64>,
     pub store: String,
     pub results: usize,
     pub phases: Vec<Phase>,
@@ -119,12 +128,28 @@ impl Report {
             self.fetch_retries,
             self.delivery_retries
         );
-        let _ = writeln!(
-            s,
-            "peak RSS {:.0} MiB (this one process: mocks, gateways and simulation); store {:.1} MiB",
-            self.peak_rss_mib,
-            self.store_bytes as f64 / (1024.0 * 1024.0)
-        );
+        if self.processes {
+            let _ = writeln!(
+                s,
+                "instance processes: {} SIGKILLs, {} jobs run again, {} school years found started already",
+                self.kills, self.jobs_rerun, self.years_resumed
+            );
+            let peaks: Vec<String> = self.worker_peak_rss_mib.iter().map(|m| format!("{m:.0}")).collect();
+            let _ = writeln!(
+                s,
+                "peak RSS {:.0} MiB in this process (mocks, simulation, checks); per instance process {} MiB; store {:.1} MiB",
+                self.peak_rss_mib,
+                peaks.join(" / "),
+                self.store_bytes as f64 / (1024.0 * 1024.0)
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "peak RSS {:.0} MiB (this one process: mocks, gateways and simulation); store {:.1} MiB",
+                self.peak_rss_mib,
+                self.store_bytes as f64 / (1024.0 * 1024.0)
+            );
+        }
         let _ = writeln!(s);
         for c in &self.checks {
             let _ = writeln!(s, "[{}] {}: {}", if c.ok { "ok" } else { "FAILED" }, c.name, c.detail);

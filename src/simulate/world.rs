@@ -6,10 +6,10 @@
 //! mean of about 230, most between 100 and 400, a few of 40 or of 1,000. A log-normal
 //! spread clipped to 40..=1,000 gives that shape from one seed.
 
+use super::las::LazyLas;
 use crate::message::values::Schooljaar;
 use crate::mock::dashboard::{DashboardKind, DashboardSchool};
-use crate::mock::las::SchoolSetup;
-use crate::mock::{FaultKind, FaultSetting, Klant, MockDashboard, MockLas, Profile, SchoolName};
+use crate::mock::{FaultKind, FaultSetting, Klant, MockDashboard, Profile, SchoolName};
 use crate::server::{bind, serve, RunningServer, ServerConfig};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -60,7 +60,7 @@ pub enum Behaviour {
 
 /// One mock LAS server and the schools it serves.
 pub struct Las {
-    pub las: MockLas,
+    pub las: LazyLas,
     pub profile: Profile,
     pub behaviour: Behaviour,
     pub endpoint: String,
@@ -114,12 +114,12 @@ impl World {
         let sizes = sizes(n, seed);
         let servers = n.div_ceil(per_las.max(1)).max(4);
         let mut schools = Vec::with_capacity(n);
-        let mut setups: Vec<Vec<SchoolSetup>> = (0..servers).map(|_| Vec::new()).collect();
+        let mut setups: Vec<Vec<(String, usize, u64)>> = (0..servers).map(|_| Vec::new()).collect();
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); servers];
         for (i, pupils) in sizes.iter().enumerate() {
             let b = brin(i);
             let las = i % servers;
-            setups[las].push(SchoolSetup::generated(&b, "00", *pupils, seed.wrapping_add(i as u64), year));
+            setups[las].push((b.clone(), *pupils, seed.wrapping_add(i as u64)));
             members[las].push(i);
             schools.push(School { location: format!("{b}00"), pupils: *pupils, las, dashboard: i % 4 == 1 });
         }
@@ -133,11 +133,7 @@ impl World {
                 2 => Behaviour::Flaky,
                 _ => Behaviour::Normal,
             };
-            let mut b = MockLas::builder(profile).klant(Klant::boom());
-            for s in setup {
-                b = b.school(s);
-            }
-            let mock = b.build()?;
+            let mock = LazyLas::new(profile, year, &setup)?;
             let server = serve_on_loopback(Arc::new(mock.clone())).await?;
             let endpoint = format!("{}/uwlr", server.base_url());
             las.push(Las { las: mock, profile, behaviour, endpoint, schools: members, _server: server });

@@ -43,5 +43,6 @@ mod pupils;
 mod results_crash;
 mod results_instances;
 mod school_year;
+mod simulate_processes;
 mod stale_batches;
 mod store_upgrade;
