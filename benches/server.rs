@@ -27,7 +27,7 @@ use uwlr::message::leerlinggegevens::{Antwoord, Leerlinggegevens, Leerlinggegeve
 use uwlr::message::leerresultaten::LeerresultatenVerzoek;
 use uwlr::message::values::{SchoolId, Schooljaar};
 use uwlr::message::Autorisatie;
-use uwlr::server::{serve, LasProvider, ServerConfig};
+use uwlr::server::{serve, ConnectionPolicy, LasProvider, ServerConfig};
 use uwlr::{Body, EncodeOptions};
 
 struct BenchLas {
@@ -197,7 +197,11 @@ fn main() {
         let dispatch_only = t.elapsed() / n;
         let bare = bare_server(Bytes::from(answer.body)).await;
         let listener = uwlr::server::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-        let ours = serve(las.clone(), listener, ServerConfig::default()).await.unwrap();
+        // One keep-alive connection per client carries up to 4,000 requests; the default
+        // policy closes a connection after 1,000 (the bare server has no such limit).
+        let connection = ConnectionPolicy { max_requests_per_connection: usize::MAX, ..Default::default() };
+        let config = ServerConfig { connection, ..Default::default() };
+        let ours = serve(las.clone(), listener, config).await.unwrap();
 
         println!(
             "HaalLeerlinggegevens, {pupils} pupils: request {} B, answer {answer_len} B; {requests} requests per run; {} worker threads",
