@@ -11,6 +11,7 @@
 //! - [`records`]: the imported groups, teachers and pupils, read as an import snapshot.
 //! - [`imports`]: fetches (the LAS answers, kept) and proposals.
 //! - [`apply`]: writing a reviewed proposal, inside the caller's transaction.
+//! - `bulk`: placeholders for many rows in one statement (each statement costs a thread round trip on SQLite).
 //! - [`outbox`]: notifications waiting to be mailed.
 //! - [`results`]: results, their versions, and the per-link delivery outbox with leases.
 //! - [`school_years`]: each location's year transitions, and closing the years before a new one.
@@ -28,6 +29,7 @@
 pub mod accounts;
 pub mod apply;
 pub mod archive;
+pub(crate) mod bulk;
 pub mod imports;
 pub mod invitations;
 pub mod journal;
@@ -120,9 +122,11 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
+                        // A 64 MiB page cache (the default is 2 MB): a country's store is
+                        // gigabytes, and every page the cache misses is a read system call.
                         conn.execute(
                             "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 10000;",
+                             PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;",
                         )
                         .await?;
                     }
