@@ -4,7 +4,8 @@
 //! that year (its group that year) and replaces only that year's group memberships. It runs
 //! inside the caller's transaction, so a failure anywhere leaves nothing half-written.
 
-use super::pupils::{enrol, identity_clash, issue_boom_number};
+use super::bulk;
+use super::pupils::{enrol, identity_clash, issue_boom_number, issue_boom_numbers};
 use super::records::bump_location;
 use super::{ts, StoreError};
 use crate::import::{
@@ -23,6 +24,18 @@ pub struct ApplyReport {
     pub deactivated: [usize; 3],
     /// New teachers with an e-mail address: (name, address), to invite.
     pub invitations: Vec<(String, String)>,
+}
+
+impl ApplyReport {
+    fn add(&mut self, other: &ApplyReport) {
+        for tab in 0..3 {
+            self.created[tab] += other.created[tab];
+            self.updated[tab] += other.updated[tab];
+            self.skipped[tab] += other.skipped[tab];
+            self.deactivated[tab] += other.deactivated[tab];
+        }
+        self.invitations.extend(other.invitations.iter().cloned());
+    }
 }
 
 /// Test hook: fail after this many record writes, to prove the transaction holds.
@@ -218,8 +231,214 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// The pupils, each enrolled in this year with its group and composed groups.
+    /// The pupils, each enrolled in this year with its group and composed groups: a chunk
+    /// of pupils at a time, each step one statement for the chunk (on SQLite a statement
+    /// costs a thread round trip: [`super::bulk`]). A chunk the database refuses (an
+    /// identity clash) is written again pupil by pupil, so that the refusal names the pupil;
+    /// a proposal whose pupils share a key or a record goes pupil by pupil throughout, where
+    /// the order of the writes decides.
     async fn leerlingen(
+        &mut self,
+        items: &[Item<LeerlingFields>],
+        groups: &Groups,
+        report: &mut ApplyReport,
+    ) -> Result<(), StoreError> {
+        if !distinct(items) {
+            return self.leerlingen_one_by_one(items, groups, report).await;
+        }
+        for chunk in items.chunks(bulk::CHUNK) {
+            sqlx::query("SAVEPOINT pupils").execute(&mut *self.conn).await?;
+            let writes = self.writes;
+            let mut wrote = ApplyReport::default();
+            match self.leerlingen_chunk(chunk, groups, &mut wrote).await {
+                Ok(()) => {
+                    sqlx::query("RELEASE SAVEPOINT pupils").execute(&mut *self.conn).await?;
+                    report.add(&wrote);
+                }
+                Err(StoreError::Db(_)) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT pupils").execute(&mut *self.conn).await?;
+                    sqlx::query("RELEASE SAVEPOINT pupils").execute(&mut *self.conn).await?;
+                    self.writes = writes;
+                    self.leerlingen_one_by_one(chunk, groups, report).await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// One chunk of [`Self::leerlingen`]: the new pupils inserted, the known ones updated,
+    /// then every written pupil's enrolment, composed groups and keys.
+    async fn leerlingen_chunk(
+        &mut self,
+        items: &[Item<LeerlingFields>],
+        groups: &Groups,
+        report: &mut ApplyReport,
+    ) -> Result<(), StoreError> {
+        let new: Vec<&Item<LeerlingFields>> = items.iter().filter(|i| i.category == Category::New).collect();
+        let mut written: Vec<(i64, &Item<LeerlingFields>)> = Vec::with_capacity(items.len());
+        if !new.is_empty() {
+            for (id, item) in self.insert_pupils(&new, groups).await?.into_iter().zip(&new) {
+                written.push((id, item));
+            }
+            report.created[2] += new.len();
+        }
+        let known: Vec<(i64, &Item<LeerlingFields>)> = items
+            .iter()
+            .filter_map(|i| match i.category {
+                Category::Existing { id, .. } => Some((id, i)),
+                _ => None,
+            })
+            .collect();
+        if !known.is_empty() {
+            self.update_pupils(&known, groups).await?;
+            report.updated[2] += known.len();
+            written.extend(known);
+        }
+        for item in items {
+            if let Category::Skip { reason } = &item.category {
+                self.skip(Tab::Leerlingen, item, reason, report).await?;
+            }
+        }
+        if written.is_empty() {
+            return Ok(());
+        }
+        self.enrol_pupils(&written, groups).await?;
+        let composed: Vec<(i64, i64)> = written
+            .iter()
+            .flat_map(|(id, item)| {
+                unique(item.fields.samengestelde_groepen.iter().filter_map(|k| groups.get(k)))
+                    .into_iter()
+                    .map(move |g| (*id, g))
+            })
+            .collect();
+        if !composed.is_empty() {
+            let sql = format!(
+                "INSERT INTO leerling_groepen (leerling_id, groep_id) VALUES {}",
+                bulk::values(composed.len(), 2, 1)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+            for (id, g) in &composed {
+                q = q.bind(id).bind(g);
+            }
+            q.execute(&mut *self.conn).await?;
+        }
+        self.link_all(Tab::Leerlingen, &written.iter().map(|(id, i)| (*id, &i.external)).collect::<Vec<_>>()).await
+    }
+
+    /// Inserts new pupils, each with a new Boom number; their ids in the order given.
+    async fn insert_pupils(&mut self, new: &[&Item<LeerlingFields>], groups: &Groups) -> Result<Vec<i64>, StoreError> {
+        let booms = issue_boom_numbers(self.conn, new.len(), self.at).await?;
+        let sql = format!(
+            "INSERT INTO leerlingen (location, schooljaar, achternaam, voorvoegsel, voorletters, roepnaam, \
+             geboortedatum, geslacht, jaargroep, groep_id, active, created_at, updated_at, boom_nummer, las_key, \
+             eckid) VALUES {} RETURNING id, boom_nummer",
+            bulk::values(new.len(), 16, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for (item, boom) in new.iter().zip(&booms) {
+            let f = &item.fields;
+            q = q
+                .bind(self.location)
+                .bind(self.schooljaar)
+                .bind(&f.achternaam)
+                .bind(&f.voorvoegsel)
+                .bind(&f.voorletters)
+                .bind(&f.roepnaam)
+                .bind(f.geboortedatum.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(&f.geslacht)
+                .bind(&f.jaargroep)
+                .bind(f.groep.as_ref().and_then(|k| groups.get(k)).copied())
+                .bind(1_i64)
+                .bind(&self.now)
+                .bind(&self.now)
+                .bind(boom)
+                .bind(&item.external.las_key)
+                .bind(&item.external.eckid);
+        }
+        // RETURNING's order is not promised: the Boom number says which row is whose.
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(new.len());
+        for row in q.fetch_all(&mut *self.conn).await? {
+            ids.insert(row.try_get(1)?, row.try_get(0)?);
+        }
+        booms
+            .iter()
+            .map(|b| ids.get(b).copied().ok_or_else(|| StoreError::Corrupt(format!("pupil {b} was not inserted"))))
+            .collect()
+    }
+
+    /// Updates known pupils from the incoming fields, and drops their composed groups of
+    /// this year (the chunk writes them again).
+    async fn update_pupils(
+        &mut self,
+        known: &[(i64, &Item<LeerlingFields>)],
+        groups: &Groups,
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "UPDATE leerlingen SET achternaam = v.column2, voorvoegsel = v.column3, voorletters = v.column4, \
+             roepnaam = v.column5, geboortedatum = v.column6, geslacht = v.column7, jaargroep = v.column8, \
+             groep_id = v.column9, active = 1, deactivated_at = NULL, updated_at = $1, schooljaar = $2, \
+             las_key = COALESCE(v.column10, leerlingen.las_key), eckid = COALESCE(v.column11, leerlingen.eckid) \
+             FROM (VALUES {}) AS v WHERE leerlingen.id = v.column1",
+            bulk::values(known.len(), 11, 3)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(&self.now).bind(self.schooljaar);
+        for (id, item) in known {
+            let f = &item.fields;
+            q = q
+                .bind(id)
+                .bind(&f.achternaam)
+                .bind(&f.voorvoegsel)
+                .bind(&f.voorletters)
+                .bind(&f.roepnaam)
+                .bind(f.geboortedatum.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(&f.geslacht)
+                .bind(&f.jaargroep)
+                .bind(f.groep.as_ref().and_then(|k| groups.get(k)).copied())
+                .bind(&item.external.las_key)
+                .bind(&item.external.eckid);
+        }
+        q.execute(&mut *self.conn).await?;
+        // Only this year's composed groups: earlier years' stay as they were.
+        let sql = format!(
+            "DELETE FROM leerling_groepen WHERE leerling_id IN ({}) \
+             AND groep_id IN (SELECT id FROM groepen WHERE schooljaar = $1)",
+            bulk::list(known.len(), 2)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(self.schooljaar);
+        for (id, _) in known {
+            q = q.bind(id);
+        }
+        q.execute(&mut *self.conn).await?;
+        Ok(())
+    }
+
+    /// Each pupil's enrolment in this year, as [`enrol`] writes one.
+    async fn enrol_pupils(
+        &mut self,
+        written: &[(i64, &Item<LeerlingFields>)],
+        groups: &Groups,
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO enrolments (leerling_id, schooljaar, groep_id, jaargroep) VALUES {} \
+             ON CONFLICT (leerling_id, schooljaar) DO UPDATE SET groep_id = excluded.groep_id, \
+             jaargroep = excluded.jaargroep",
+            bulk::values(written.len(), 4, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for (id, item) in written {
+            q = q
+                .bind(id)
+                .bind(self.schooljaar)
+                .bind(item.fields.groep.as_ref().and_then(|k| groups.get(k)).copied())
+                .bind(&item.fields.jaargroep);
+        }
+        q.execute(&mut *self.conn).await?;
+        Ok(())
+    }
+
+    /// The pupils one at a time.
+    async fn leerlingen_one_by_one(
         &mut self,
         items: &[Item<LeerlingFields>],
         groups: &Groups,
@@ -402,6 +621,44 @@ impl Writer<'_> {
         self.wrote()
     }
 
+    /// [`Self::link`] for many records at once (their keys all different).
+    async fn link_all(&mut self, tab: Tab, records: &[(i64, &ExternalRef)]) -> Result<(), StoreError> {
+        let ids: Vec<i64> = records.iter().map(|(id, _)| *id).collect();
+        let las_keys: Vec<&String> = records.iter().filter_map(|(_, e)| e.las_key.as_ref()).collect();
+        let eckids: Vec<&String> = records.iter().filter_map(|(_, e)| e.eckid.as_ref()).collect();
+        let mut which = vec![format!("record_id IN ({})", bulk::list(ids.len(), 3))];
+        let mut next = 3 + ids.len();
+        for (column, n) in [("las_key", las_keys.len()), ("eckid", eckids.len())] {
+            if n > 0 {
+                which.push(format!("{column} IN ({})", bulk::list(n, next)));
+                next += n;
+            }
+        }
+        let sql =
+            format!("DELETE FROM external_keys WHERE koppeling_id = $1 AND tab = $2 AND ({})", which.join(" OR "));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(self.koppeling_id).bind(tab.as_str());
+        for id in &ids {
+            q = q.bind(id);
+        }
+        for key in las_keys.iter().chain(&eckids) {
+            q = q.bind(*key);
+        }
+        q.execute(&mut *self.conn).await?;
+        let sql = format!(
+            "INSERT INTO external_keys (koppeling_id, tab, record_id, las_key, eckid, skipped) VALUES {}",
+            bulk::values(records.len(), 6, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for (id, ext) in records {
+            q = q.bind(self.koppeling_id).bind(tab.as_str()).bind(id).bind(&ext.las_key).bind(&ext.eckid).bind(0_i64);
+        }
+        q.execute(&mut *self.conn).await?;
+        for _ in records {
+            self.wrote()?;
+        }
+        Ok(())
+    }
+
     async fn forget(&mut self, tab: Tab, id: Option<i64>, ext: &ExternalRef) -> Result<(), StoreError> {
         sqlx::query(
             "DELETE FROM external_keys WHERE koppeling_id = $1 AND tab = $2 \
@@ -443,6 +700,26 @@ impl Writer<'_> {
         .await?;
         self.wrote()
     }
+}
+
+/// No two pupils of the proposal share a LAS key, an ECK iD or a known record, so the order of
+/// their writes cannot matter.
+fn distinct(items: &[Item<LeerlingFields>]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(items.len() * 3);
+    items.iter().all(|item| {
+        let record = match item.category {
+            Category::Existing { id, .. } => Some(id.to_string()),
+            _ => None,
+        };
+        [
+            item.external.las_key.as_ref().map(|k| format!("k{k}")),
+            item.external.eckid.as_ref().map(|k| format!("e{k}")),
+            record.map(|r| format!("r{r}")),
+        ]
+        .into_iter()
+        .flatten()
+        .all(|k| seen.insert(k))
+    })
 }
 
 fn unique<'a>(ids: impl Iterator<Item = &'a i64>) -> Vec<i64> {

@@ -17,10 +17,7 @@ pub async fn issue_boom_number(conn: &mut AnyConnection, now: DateTime<Utc>) -> 
     let rng = SystemRandom::new();
     // 9·10⁹ numbers: a clash is rare; a few tries make it vanishingly so.
     for _ in 0..16 {
-        let mut b = [0u8; 8];
-        rng.fill(&mut b).map_err(|_| StoreError::Corrupt("the system's random source failed".into()))?;
-        let n = 1_000_000_000 + u64::from_le_bytes(b) % 9_000_000_000;
-        let nummer = n.to_string();
+        let nummer = random_boom_number(&rng)?;
         let done = sqlx::query("INSERT INTO boom_numbers (nummer, issued_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(&nummer)
             .bind(ts(now))
@@ -31,6 +28,48 @@ pub async fn issue_boom_number(conn: &mut AnyConnection, now: DateTime<Utc>) -> 
         }
     }
     Err(StoreError::Conflict("no free Boom pupil number found in 16 tries".into()))
+}
+
+/// `n` new Boom pupil numbers (at most [`super::bulk::CHUNK`]) in one statement per try, as
+/// [`issue_boom_number`] gives one.
+pub(crate) async fn issue_boom_numbers(
+    conn: &mut AnyConnection,
+    n: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let rng = SystemRandom::new();
+    let at = ts(now);
+    let mut issued = Vec::with_capacity(n);
+    for _ in 0..16 {
+        if issued.len() == n {
+            break;
+        }
+        let mut drawn = std::collections::BTreeSet::new();
+        while drawn.len() < n - issued.len() {
+            drawn.insert(random_boom_number(&rng)?);
+        }
+        let sql = format!(
+            "INSERT INTO boom_numbers (nummer, issued_at) VALUES {} ON CONFLICT DO NOTHING RETURNING nummer",
+            super::bulk::values(drawn.len(), 2, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for nummer in &drawn {
+            q = q.bind(nummer).bind(&at);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            issued.push(row.try_get::<String, _>(0)?);
+        }
+    }
+    if issued.len() < n {
+        return Err(StoreError::Conflict("no free Boom pupil numbers found in 16 tries".into()));
+    }
+    Ok(issued)
+}
+
+fn random_boom_number(rng: &SystemRandom) -> Result<String, StoreError> {
+    let mut b = [0u8; 8];
+    rng.fill(&mut b).map_err(|_| StoreError::Corrupt("the system's random source failed".into()))?;
+    Ok((1_000_000_000 + u64::from_le_bytes(b) % 9_000_000_000).to_string())
 }
 
 /// Gives every pupil without a Boom number one (pupils of a store from before numbers).
