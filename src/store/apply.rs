@@ -530,19 +530,27 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// The leavers the proposal lists, in any tab.
+    /// The leavers the proposal lists, in any tab: one statement per tab and chunk.
     async fn deactivations(&mut self, items: &[Deactivation], report: &mut ApplyReport) -> Result<(), StoreError> {
-        for d in items {
-            let sql = match d.tab {
-                Tab::Groepen => "UPDATE groepen SET active = 0, updated_at = $1 WHERE id = $2 AND location = $3",
-                Tab::Leerkrachten => "UPDATE leerkrachten SET active = 0, updated_at = $1 WHERE id = $2 AND location = $3",
-                Tab::Leerlingen => {
-                    "UPDATE leerlingen SET active = 0, deactivated_at = $1, updated_at = $1 WHERE id = $2 AND location = $3"
+        for tab in [Tab::Groepen, Tab::Leerkrachten, Tab::Leerlingen] {
+            let ids: Vec<i64> = items.iter().filter(|d| d.tab == tab).map(|d| d.id).collect();
+            for chunk in ids.chunks(bulk::CHUNK) {
+                let set = match tab {
+                    Tab::Groepen => "groepen SET active = 0, updated_at = $1",
+                    Tab::Leerkrachten => "leerkrachten SET active = 0, updated_at = $1",
+                    Tab::Leerlingen => "leerlingen SET active = 0, deactivated_at = $1, updated_at = $1",
+                };
+                let sql = format!("UPDATE {set} WHERE location = $2 AND id IN ({})", bulk::list(chunk.len(), 3));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(&self.now).bind(self.location);
+                for id in chunk {
+                    q = q.bind(id);
                 }
-            };
-            sqlx::query(sql).bind(&self.now).bind(d.id).bind(self.location).execute(&mut *self.conn).await?;
-            self.wrote()?;
-            report.deactivated[d.tab as usize] += 1;
+                q.execute(&mut *self.conn).await?;
+                for _ in chunk {
+                    self.wrote()?;
+                }
+                report.deactivated[tab as usize] += chunk.len();
+            }
         }
         Ok(())
     }
