@@ -576,3 +576,55 @@ async fn a_record_created_anyway_is_an_explicit_decision() {
     assert_eq!(gw.records("99DE00").await.unwrap().leerlingen.len(), 13);
     las.server.shutdown().await;
 }
+
+/// A school larger than one write chunk (400 pupils a statement): every pupil is written
+/// once, with its own Boom number, enrolment, class group and keys; changed pupils are
+/// updated across the chunk boundary; leavers go; a re-fetch finds nothing to do.
+#[tokio::test]
+async fn a_school_larger_than_a_write_chunk_is_written_whole() {
+    use std::collections::HashSet;
+    for db in databases().await {
+        let clock = clock();
+        let gw = gateway(&db, clock.clone()).await;
+        let las = las(Profile::Parnassys, 450, clock.clone()).await;
+        let link = active_link(&gw, &las).await;
+        let out = gw.fetch(link, true, "admin", &no_progress()).await.unwrap();
+        let report = gw.apply_proposal(out.proposal_id, "admin", ApplyOptions::default()).await.unwrap();
+        assert_eq!(report.created[2], 450, "{}", db.name);
+        let known = gw.records("99DE00").await.unwrap().leerlingen;
+        assert_eq!(known.len(), 450, "{}", db.name);
+        let numbers: HashSet<_> = known.iter().map(|l| l.boom_nummer.clone().unwrap()).collect();
+        assert_eq!(numbers.len(), 450, "{}: one Boom number each", db.name);
+        assert!(known.iter().all(|l| l.groep.is_some() && l.external.is_some()), "{}", db.name);
+        let enrolled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enrolments WHERE schooljaar = $1")
+            .bind(SCHOOLJAAR)
+            .fetch_one(gw.store().pool())
+            .await
+            .unwrap();
+        assert_eq!(enrolled, 450, "{}", db.name);
+
+        // 420 pupils renamed (both chunks), 3 leave.
+        let pupils = las.las.leerlingen("99DE00").await.unwrap();
+        for p in &pupils[..420] {
+            let upd =
+                LeerlingUpdate { roepnaam: Some(format!("Nieuw{}", p.key.clone().unwrap())), ..Default::default() };
+            las.las.update_leerling("99DE00", p.key.as_deref().unwrap(), upd).await.unwrap();
+        }
+        for p in &pupils[447..] {
+            las.las.remove_leerling("99DE00", p.key.as_deref().unwrap()).await.unwrap();
+        }
+        clock.advance(Duration::minutes(5));
+        let out = gw.fetch(link, true, "admin", &no_progress()).await.unwrap();
+        let report = gw.apply_proposal(out.proposal_id, "admin", ApplyOptions::default()).await.unwrap();
+        assert_eq!((report.created[2], report.updated[2], report.deactivated[2]), (0, 420, 3), "{}", db.name);
+        let known = gw.records("99DE00").await.unwrap().leerlingen;
+        let active: Vec<_> = known.iter().filter(|l| l.active).collect();
+        assert_eq!(active.len(), 447, "{}", db.name);
+        let renamed = active.iter().filter(|l| l.roepnaam.as_deref().is_some_and(|n| n.starts_with("Nieuw"))).count();
+        assert_eq!(renamed, 420, "{}", db.name);
+        clock.advance(Duration::minutes(5));
+        let again = gw.fetch(link, true, "admin", &no_progress()).await.unwrap();
+        assert!(again.nothing_to_do, "{}: {:?}", db.name, again.proposal.summary);
+        las.server.shutdown().await;
+    }
+}
