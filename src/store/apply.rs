@@ -185,10 +185,11 @@ impl Writer<'_> {
                     // Only this year's memberships: earlier years' groups keep who taught them.
                     sqlx::query(
                         "DELETE FROM leerkracht_groepen WHERE leerkracht_id = $1 \
-                         AND groep_id IN (SELECT id FROM groepen WHERE schooljaar = $2)",
+                         AND groep_id IN (SELECT id FROM groepen WHERE location = $3 AND schooljaar = $2)",
                     )
                     .bind(id)
                     .bind(self.schooljaar)
+                    .bind(self.location)
                     .execute(&mut *self.conn)
                     .await?;
                     report.updated[1] += 1;
@@ -315,7 +316,7 @@ impl Writer<'_> {
         if !composed.is_empty() {
             let sql = format!(
                 "INSERT INTO leerling_groepen (leerling_id, groep_id) VALUES {}",
-                bulk::values(composed.len(), 2, 1)
+                bulk::Placeholders::on(self.conn).values(composed.len(), 2)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
             for (id, g) in &composed {
@@ -333,7 +334,7 @@ impl Writer<'_> {
             "INSERT INTO leerlingen (location, schooljaar, achternaam, voorvoegsel, voorletters, roepnaam, \
              geboortedatum, geslacht, jaargroep, groep_id, active, created_at, updated_at, boom_nummer, las_key, \
              eckid) VALUES {} RETURNING id, boom_nummer",
-            bulk::values(new.len(), 16, 1)
+            bulk::Placeholders::on(self.conn).values(new.len(), 16)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for (item, boom) in new.iter().zip(&booms) {
@@ -374,13 +375,16 @@ impl Writer<'_> {
         known: &[(i64, &Item<LeerlingFields>)],
         groups: &Groups,
     ) -> Result<(), StoreError> {
+        let mut p = bulk::Placeholders::on(self.conn);
         let sql = format!(
             "UPDATE leerlingen SET achternaam = v.column2, voorvoegsel = v.column3, voorletters = v.column4, \
              roepnaam = v.column5, geboortedatum = v.column6, geslacht = v.column7, jaargroep = v.column8, \
-             groep_id = v.column9, active = 1, deactivated_at = NULL, updated_at = $1, schooljaar = $2, \
+             groep_id = v.column9, active = 1, deactivated_at = NULL, updated_at = {}, schooljaar = {}, \
              las_key = COALESCE(v.column10, leerlingen.las_key), eckid = COALESCE(v.column11, leerlingen.eckid) \
              FROM (VALUES {}) AS v WHERE leerlingen.id = v.column1",
-            bulk::values(known.len(), 11, 3)
+            p.one(),
+            p.one(),
+            p.values(known.len(), 11)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(&self.now).bind(self.schooljaar);
         for (id, item) in known {
@@ -399,13 +403,17 @@ impl Writer<'_> {
                 .bind(&item.external.eckid);
         }
         q.execute(&mut *self.conn).await?;
-        // Only this year's composed groups: earlier years' stay as they were.
+        // Only this year's composed groups (of this school: the index on location and year):
+        // earlier years' stay as they were.
+        let mut p = bulk::Placeholders::on(self.conn);
         let sql = format!(
-            "DELETE FROM leerling_groepen WHERE leerling_id IN ({}) \
-             AND groep_id IN (SELECT id FROM groepen WHERE schooljaar = $1)",
-            bulk::list(known.len(), 2)
+            "DELETE FROM leerling_groepen WHERE groep_id IN (SELECT id FROM groepen WHERE location = {} \
+             AND schooljaar = {}) AND leerling_id IN ({})",
+            p.one(),
+            p.one(),
+            p.list(known.len())
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(self.schooljaar);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(self.location).bind(self.schooljaar);
         for (id, _) in known {
             q = q.bind(id);
         }
@@ -423,7 +431,7 @@ impl Writer<'_> {
             "INSERT INTO enrolments (leerling_id, schooljaar, groep_id, jaargroep) VALUES {} \
              ON CONFLICT (leerling_id, schooljaar) DO UPDATE SET groep_id = excluded.groep_id, \
              jaargroep = excluded.jaargroep",
-            bulk::values(written.len(), 4, 1)
+            bulk::Placeholders::on(self.conn).values(written.len(), 4)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for (id, item) in written {
@@ -503,10 +511,11 @@ impl Writer<'_> {
                     // Only this year's composed groups: earlier years' stay as they were.
                     sqlx::query(
                         "DELETE FROM leerling_groepen WHERE leerling_id = $1 \
-                         AND groep_id IN (SELECT id FROM groepen WHERE schooljaar = $2)",
+                         AND groep_id IN (SELECT id FROM groepen WHERE location = $3 AND schooljaar = $2)",
                     )
                     .bind(id)
                     .bind(self.schooljaar)
+                    .bind(self.location)
                     .execute(&mut *self.conn)
                     .await?;
                     report.updated[2] += 1;
@@ -535,13 +544,20 @@ impl Writer<'_> {
         for tab in [Tab::Groepen, Tab::Leerkrachten, Tab::Leerlingen] {
             let ids: Vec<i64> = items.iter().filter(|d| d.tab == tab).map(|d| d.id).collect();
             for chunk in ids.chunks(bulk::CHUNK) {
+                let mut p = bulk::Placeholders::on(self.conn);
                 let set = match tab {
-                    Tab::Groepen => "groepen SET active = 0, updated_at = $1",
-                    Tab::Leerkrachten => "leerkrachten SET active = 0, updated_at = $1",
-                    Tab::Leerlingen => "leerlingen SET active = 0, deactivated_at = $1, updated_at = $1",
+                    Tab::Groepen => format!("groepen SET active = 0, updated_at = {}", p.one()),
+                    Tab::Leerkrachten => format!("leerkrachten SET active = 0, updated_at = {}", p.one()),
+                    Tab::Leerlingen => {
+                        format!("leerlingen SET active = 0, deactivated_at = {}, updated_at = {}", p.one(), p.one())
+                    }
                 };
-                let sql = format!("UPDATE {set} WHERE location = $2 AND id IN ({})", bulk::list(chunk.len(), 3));
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(&self.now).bind(self.location);
+                let sql = format!("UPDATE {set} WHERE location = {} AND id IN ({})", p.one(), p.list(chunk.len()));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(&self.now);
+                if tab == Tab::Leerlingen {
+                    q = q.bind(&self.now);
+                }
+                q = q.bind(self.location);
                 for id in chunk {
                     q = q.bind(id);
                 }
@@ -634,16 +650,15 @@ impl Writer<'_> {
         let ids: Vec<i64> = records.iter().map(|(id, _)| *id).collect();
         let las_keys: Vec<&String> = records.iter().filter_map(|(_, e)| e.las_key.as_ref()).collect();
         let eckids: Vec<&String> = records.iter().filter_map(|(_, e)| e.eckid.as_ref()).collect();
-        let mut which = vec![format!("record_id IN ({})", bulk::list(ids.len(), 3))];
-        let mut next = 3 + ids.len();
+        let mut p = bulk::Placeholders::on(self.conn);
+        let head = format!("DELETE FROM external_keys WHERE koppeling_id = {} AND tab = {}", p.one(), p.one());
+        let mut which = vec![format!("record_id IN ({})", p.list(ids.len()))];
         for (column, n) in [("las_key", las_keys.len()), ("eckid", eckids.len())] {
             if n > 0 {
-                which.push(format!("{column} IN ({})", bulk::list(n, next)));
-                next += n;
+                which.push(format!("{column} IN ({})", p.list(n)));
             }
         }
-        let sql =
-            format!("DELETE FROM external_keys WHERE koppeling_id = $1 AND tab = $2 AND ({})", which.join(" OR "));
+        let sql = format!("{head} AND ({})", which.join(" OR "));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(self.koppeling_id).bind(tab.as_str());
         for id in &ids {
             q = q.bind(id);
@@ -654,7 +669,7 @@ impl Writer<'_> {
         q.execute(&mut *self.conn).await?;
         let sql = format!(
             "INSERT INTO external_keys (koppeling_id, tab, record_id, las_key, eckid, skipped) VALUES {}",
-            bulk::values(records.len(), 6, 1)
+            bulk::Placeholders::on(self.conn).values(records.len(), 6)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for (id, ext) in records {

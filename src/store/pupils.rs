@@ -50,7 +50,7 @@ pub(crate) async fn issue_boom_numbers(
         }
         let sql = format!(
             "INSERT INTO boom_numbers (nummer, issued_at) VALUES {} ON CONFLICT DO NOTHING RETURNING nummer",
-            super::bulk::values(drawn.len(), 2, 1)
+            super::bulk::Placeholders::on(conn).values(drawn.len(), 2)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for nummer in &drawn {
