@@ -126,7 +126,8 @@ pub async fn execute<J: Journal>(
                     match start.proposal_id {
                         Some(p) => {
                             out.fetch_ms.push(ms(t));
-                            apply(&gw, p, true, journal, &mut out).await?;
+                            let proposal = gw.proposal(p).await?.proposal;
+                            apply(&gw, p, &proposal, true, journal, &mut out).await?;
                         }
                         None => {
                             out.fetch_retries += 1;
@@ -193,20 +194,24 @@ async fn import<J: Journal>(
     if fetched.nothing_to_do {
         return Ok(());
     }
-    apply(gw, fetched.proposal_id, year, journal, out).await
+    apply(gw, fetched.proposal_id, &fetched.proposal, year, journal, out).await
 }
 
-/// Accept the suggestions, apply; a new year's groep 8 leaving is confirmed (the safety
+/// Accept the suggestions (where the proposal, as fetched, has any: an admin who sees none
+/// does not press the button), apply; a new year's groep 8 leaving is confirmed (the safety
 /// limit is for imports that lose pupils unexpectedly).
 async fn apply<J: Journal>(
     gw: &Gateway,
     proposal: i64,
+    content: &crate::import::Proposal,
     year: bool,
     journal: &J,
     out: &mut Outcome,
 ) -> Result<(), Failure> {
     let t = Instant::now();
-    gw.accept_suggestions(proposal, ADMIN).await?;
+    if !content.suggested_links().is_empty() {
+        gw.accept_suggestions(proposal, ADMIN).await?;
+    }
     journal.applying(proposal).await;
     gw.apply_proposal(proposal, ADMIN, ApplyOptions { override_safety: year, ..Default::default() }).await?;
     out.apply_ms = Some(ms(t));
