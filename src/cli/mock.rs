@@ -87,6 +87,11 @@ pub struct ServeArgs {
     /// Only for these request elements (e.g. leerresultaten_verzoek); repeatable.
     #[arg(long, requires = "fault")]
     pub fault_operation: Vec<String>,
+    /// Keep every exchange served in a gateway's exchange journal, key masked
+    /// (docs/journal.md): the gateway's data folder (its SQLite database) or a database URL
+    /// (sqlite://FILE, postgres://…). Off by default.
+    #[arg(long, value_name = "DIR|URL")]
+    pub journal_served: Option<String>,
 }
 
 fn parse_delta(s: &str) -> Result<DeltaMode, String> {
@@ -590,11 +595,21 @@ async fn start<P: LasProvider>(
     tls: Option<TlsConfig>,
     router: impl FnOnce(&str) -> axum::Router,
 ) -> Result<(RunningServer, Option<AdminServer>), String> {
+    let capture = match &s.journal_served {
+        Some(target) => Some(served_journal(target).await?),
+        None => None,
+    };
+    let journaled = capture.is_some();
     let listener = bind_str(&s.listen).await.map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
-    let server = serve(Arc::new(provider), listener, ServerConfig { tls, ..Default::default() })
+    let server = serve(Arc::new(provider), listener, ServerConfig { tls, capture, ..Default::default() })
         .await
         .map_err(|e| format!("cannot serve: {e}"))?;
     println!("UWLR endpoint: {}/uwlr", server.base_url());
+    if journaled {
+        // Where, without a database URL's password: this output ends up in logs.
+        let target = crate::redact::url_password(s.journal_served.as_deref().unwrap_or_default());
+        println!("served exchanges journaled into: {target} (uwlr exchange list --served)");
+    }
     let admin = match &s.admin_listen {
         None => None,
         Some(addr) => {
@@ -613,6 +628,20 @@ async fn start<P: LasProvider>(
         }
     };
     Ok((server, admin))
+}
+
+/// The gateway journal served exchanges go into: a data folder's SQLite database, or a
+/// database URL.
+async fn served_journal(target: &str) -> Result<Arc<dyn crate::server::ServedCapture>, String> {
+    use crate::store::Store;
+    let store = if target.contains("://") {
+        Store::connect(target).await
+    } else {
+        Store::open_dir(Path::new(target)).await
+    }
+    .map_err(|e| format!("--journal-served {}: {e}", crate::redact::url_password(target)))?;
+    let clock: Arc<dyn crate::clock::Clock> = Arc::new(crate::clock::SystemClock);
+    Ok(Arc::new(crate::gateway::journal::ServedJournal::start(store, clock, crate::metrics::Metrics::new())))
 }
 
 async fn until_stopped(server: RunningServer, admin: Option<AdminServer>) {
