@@ -204,7 +204,10 @@ mod tests {
     #[test]
     fn key_elements_hand_back_each_content_and_stay_whole_with_cdata_and_no_end() {
         let (out, keys) = key_elements(b"<h><a:autorisatiesleutel><![CDATA[k</x]]></a:autorisatiesleutel></h>");
-        assert_eq!(String::from_utf8(out).unwrap(), "<h><a:autorisatiesleutel>***REDACTED***</a:autorisatiesleutel></h>");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<h><a:autorisatiesleutel>***REDACTED***</a:autorisatiesleutel></h>"
+        );
         assert_eq!(keys, [b"<![CDATA[k</x]]>".to_vec()]);
         assert_eq!(key_forms(&keys[0]), ["<![CDATA[k</x]]>", "k</x"]);
         // Nothing closes it: everything after goes.

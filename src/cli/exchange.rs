@@ -137,7 +137,9 @@ pub async fn run(args: ExchangeArgs) -> Result<(), Failure> {
         ExchangeCommand::Replay { id, send: true, to, key } => {
             let key = key.read()?;
             if key.is_some() && to.is_none() {
-                return Err(Failure::usage("a key is only given with --to: to the link's endpoint the link's key goes"));
+                return Err(Failure::usage(
+                    "a key is only given with --to: to the link's endpoint the link's key goes",
+                ));
             }
             let r = cx.gateway.resend(id, to.as_deref(), key.map(crate::vault::Secret::from)).await?;
             cx.out.print(&r, || resent_text(&r));

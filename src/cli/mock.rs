@@ -634,12 +634,9 @@ async fn start<P: LasProvider>(
 /// database URL.
 async fn served_journal(target: &str) -> Result<Arc<dyn crate::server::ServedCapture>, String> {
     use crate::store::Store;
-    let store = if target.contains("://") {
-        Store::connect(target).await
-    } else {
-        Store::open_dir(Path::new(target)).await
-    }
-    .map_err(|e| format!("--journal-served {}: {e}", crate::redact::url_password(target)))?;
+    let store =
+        if target.contains("://") { Store::connect(target).await } else { Store::open_dir(Path::new(target)).await }
+            .map_err(|e| format!("--journal-served {}: {e}", crate::redact::url_password(target)))?;
     let clock: Arc<dyn crate::clock::Clock> = Arc::new(crate::clock::SystemClock);
     Ok(Arc::new(crate::gateway::journal::ServedJournal::start(store, clock, crate::metrics::Metrics::new())))
 }

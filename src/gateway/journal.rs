@@ -494,11 +494,7 @@ impl ServedJournal {
     /// Starts the writer on the current tokio runtime, into `store`. It stops once every
     /// clone of the journal (the server's config holds one) is dropped, after writing what
     /// it was handed.
-    pub fn start(
-        store: crate::store::Store,
-        clock: Arc<dyn Clock>,
-        metrics: crate::metrics::Metrics,
-    ) -> ServedJournal {
+    pub fn start(store: crate::store::Store, clock: Arc<dyn Clock>, metrics: crate::metrics::Metrics) -> ServedJournal {
         let (queue, mut rx) = tokio::sync::mpsc::channel::<ServedEntry>(SERVED_QUEUE);
         let counted = metrics.clone();
         tokio::spawn(async move {
@@ -537,18 +533,22 @@ impl crate::server::ServedCapture for ServedJournal {
         use crate::message::values::SchoolId;
         use crate::message::Kind;
         let location = match e.school {
-            Some(SchoolId::Brin { brincode, .. }) => {
-                crate::location::Location::brin(brincode, e.school.and_then(|s| s.dependance_or_default()).unwrap_or("00"))
-                    .map(|l| l.to_string())
-            }
+            Some(SchoolId::Brin { brincode, .. }) => crate::location::Location::brin(
+                brincode,
+                e.school.and_then(|s| s.dependance_or_default()).unwrap_or("00"),
+            )
+            .map(|l| l.to_string()),
             Some(SchoolId::Schoolkey(k)) => crate::location::Location::parse(k).map(|l| l.to_string()),
             None => Ok(String::new()),
         };
         let kind = match e.kind {
             Some(Kind::LeerresultatenVerzoek) => "delivery",
-            Some(Kind::LeerlinggegevensVerzoek | Kind::StructuurVerzoek | Kind::LeerlingenVerzoek | Kind::LeerkrachtenVerzoek) => {
-                "fetch"
-            }
+            Some(
+                Kind::LeerlinggegevensVerzoek
+                | Kind::StructuurVerzoek
+                | Kind::LeerlingenVerzoek
+                | Kind::LeerkrachtenVerzoek,
+            ) => "fetch",
             _ => "other",
         };
         let elapsed = chrono::Duration::from_std(e.elapsed).unwrap_or_default();
@@ -567,7 +567,10 @@ impl crate::server::ServedCapture for ServedJournal {
         };
         if self.queue.try_send(entry).is_err() {
             self.metrics.journal_write_failed();
-            tracing::warn!(operation = e.operation, "the exchange journal's queue is full: a served exchange is not kept");
+            tracing::warn!(
+                operation = e.operation,
+                "the exchange journal's queue is full: a served exchange is not kept"
+            );
         }
     }
 }
@@ -720,14 +723,16 @@ impl Gateway {
             return Err(GatewayError::Invalid(format!("exchange {id}: nothing was sent")));
         };
         let replay_id = if self.settings.journal.enabled {
-            let to = Belongs { koppeling_id: link, location: &e.location, kind: &e.kind, fetch_id: None, batch_id: None };
+            let to =
+                Belongs { koppeling_id: link, location: &e.location, kind: &e.kind, fetch_id: None, batch_id: None };
             self.store_captured(&captured, to, Some(id)).await.pop()
         } else {
             None
         };
         let then_answer = bodies.answer.unwrap_or_default();
         let d = compare(&then_answer, &now.answer);
-        let then = Ending { http_status: e.http_status, fault_code: e.fault_code.clone(), fault_text: e.fault_text.clone() };
+        let then =
+            Ending { http_status: e.http_status, fault_code: e.fault_code.clone(), fault_text: e.fault_text.clone() };
         let now_ending = Ending {
             http_status: now.status.map(i64::from),
             fault_code: now.fault.as_ref().map(|f| f.0.clone()),

@@ -96,14 +96,7 @@ impl Hook {
     }
 
     /// Hands one exchange to the hook off the request's path; never fails, never waits.
-    pub(crate) fn record(
-        &self,
-        at: SystemTime,
-        elapsed: Duration,
-        seen: Seen,
-        status: Option<u16>,
-        response: Bytes,
-    ) {
+    pub(crate) fn record(&self, at: SystemTime, elapsed: Duration, seen: Seen, status: Option<u16>, response: Bytes) {
         let Ok(permit) = self.pending.clone().try_acquire_owned() else {
             if let Some(m) = &self.metrics {
                 m.journal_write_failed();
@@ -173,7 +166,10 @@ mod tests {
         let (rq, an, f) = masked(request, answer, Some(&fault));
         let rq = String::from_utf8(rq).unwrap();
         let an = String::from_utf8(an).unwrap();
-        assert_eq!(rq, "<s:Header><a:autorisatiesleutel>***REDACTED***</a:autorisatiesleutel></s:Header><x>***REDACTED***</x>");
+        assert_eq!(
+            rq,
+            "<s:Header><a:autorisatiesleutel>***REDACTED***</a:autorisatiesleutel></s:Header><x>***REDACTED***</x>"
+        );
         assert_eq!(an, "<faultstring>bad key '***REDACTED***' and ***REDACTED***</faultstring>");
         assert_eq!(f.unwrap().1, "bad key '***REDACTED***'");
         // No key element: nothing to mask but nothing lost either.

@@ -291,13 +291,12 @@ pub async fn drop_bodies_naming(
     if needles.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<i64> =
-        sqlx::query_scalar(
-            "SELECT id FROM exchanges WHERE (location = $1 OR location = '') AND bodies_dropped_at IS NULL ORDER BY id",
-        )
-            .bind(location)
-            .fetch_all(&mut *conn)
-            .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM exchanges WHERE (location = $1 OR location = '') AND bodies_dropped_at IS NULL ORDER BY id",
+    )
+    .bind(location)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut dropped = 0;
     for id in ids {
         // One row at a time: a location's bodies together may be large.

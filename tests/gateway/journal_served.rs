@@ -136,7 +136,8 @@ async fn a_server_with_the_hook_keeps_what_it_serves_without_the_key() {
         assert_eq!(list.len(), 3, "{}: {list:#?}", db.name);
         // The hook writes after each answer went out: found by what they are, not by order.
         let fetched = list.iter().find(|e| e.http_status == Some(200)).expect("the fetch");
-        let refused = list.iter().find(|e| e.fault_code.as_deref() == Some("Client.AutorisatieOngeldig")).expect("the wrong key");
+        let refused =
+            list.iter().find(|e| e.fault_code.as_deref() == Some("Client.AutorisatieOngeldig")).expect("the wrong key");
         let garbage = list.iter().find(|e| e.operation == "unreadable").expect("the body that is no XML");
 
         assert!(list.iter().all(|e| e.direction == "served" && e.koppeling_id.is_none()), "{list:#?}");
@@ -294,7 +295,8 @@ async fn a_stored_request_sent_again_gives_the_same_answer_until_the_las_changes
         };
         gw.record_result(&result, "platform").await.unwrap();
         gw.deliver(&Default::default()).await.unwrap();
-        let delivery = gw.exchanges(&Filter::default()).await.unwrap().into_iter().find(|e| e.kind == "delivery").unwrap();
+        let delivery =
+            gw.exchanges(&Filter::default()).await.unwrap().into_iter().find(|e| e.kind == "delivery").unwrap();
         let refused = gw.resend(delivery.id, None, None).await.unwrap_err().to_string();
         assert!(refused.contains("--to"), "{refused}");
         let r = gw.resend(delivery.id, Some(&las.endpoint), None).await.unwrap();
