@@ -353,7 +353,7 @@ fn the_replay_send_command() {
     rt.block_on(las.las.remove_leerling("99DE00", &leaving)).unwrap();
     let r = run(&["exchange", "replay", "1", "--send"], None);
     let out = ok(&r);
-    assert!(out.contains("the answer differs") && out.contains(&format!("- ")), "{out}");
+    assert!(out.contains("the answer differs") && out.contains("\n- "), "{out}");
     assert!(out.contains(&format!("leerling[key={leaving}]")), "{out}");
     let r = run(&["exchange", "replay", "1", "--send", "--json"], None);
     let v: serde_json::Value = serde_json::from_str(ok(&r)).unwrap();
@@ -367,4 +367,43 @@ fn the_replay_send_command() {
     assert!(ok(&r).contains("sent"), "{}", r.out);
     assert!(!seen.contains(&key), "the key in some output");
     rt.block_on(las.server.shutdown());
+}
+
+/// A hook that panics (or is slow) fails no exchange: the answer went out before it ran.
+#[tokio::test]
+async fn a_hook_that_panics_fails_no_exchange() {
+    struct Panics(std::sync::atomic::AtomicUsize);
+    impl uwlr::server::ServedCapture for Panics {
+        fn served(&self, e: &uwlr::server::Served<'_>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            panic!("a hook that fails: {}", e.operation);
+        }
+    }
+    let db = sqlite();
+    let clock = clock();
+    let gw = gateway(&db, clock.clone()).await;
+    let year = Schooljaar::new(2025).unwrap();
+    let las = MockLas::builder(Profile::Parnassys)
+        .clock(clock)
+        .klant(Klant::boom())
+        .school(SchoolSetup::generated("99DE", "00", 4, 1, year))
+        .build()
+        .unwrap();
+    let hook = Arc::new(Panics(Default::default()));
+    let config = ServerConfig { capture: Some(hook.clone()), ..Default::default() };
+    let server = serve(Arc::new(las.clone()), bind("127.0.0.1:0".parse().unwrap()).unwrap(), config).await.unwrap();
+    let las = Las { las, endpoint: format!("{}/uwlr", server.base_url()), server };
+    let link = active_link(&gw, &las).await;
+    for _ in 0..3 {
+        gw.fetch(link, true, "admin", &no_progress()).await.unwrap();
+    }
+    for _ in 0..100 {
+        if hook.0.load(std::sync::atomic::Ordering::SeqCst) == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(hook.0.load(std::sync::atomic::Ordering::SeqCst), 3, "called once per exchange");
+    las.server.shutdown().await;
 }
