@@ -469,13 +469,20 @@ pub fn pretty(xml: &[u8]) -> String {
 /// or that the store refuses, is logged and counted (`uwlr_journal_write_failures_total`).
 #[derive(Clone)]
 pub struct ServedJournal {
-    queue: tokio::sync::mpsc::Sender<ServedEntry>,
+    queue: tokio::sync::mpsc::Sender<Queued>,
     clock: Arc<dyn Clock>,
     metrics: crate::metrics::Metrics,
 }
 
 /// Served exchanges waiting to be written at most; beyond it one is dropped (and counted).
 pub const SERVED_QUEUE: usize = 256;
+
+/// What the writer is handed.
+enum Queued {
+    Exchange(ServedEntry),
+    /// Answered once everything handed over before it is written.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
 
 /// One served exchange on its way to the store.
 struct ServedEntry {
@@ -495,10 +502,17 @@ impl ServedJournal {
     /// clone of the journal (the server's config holds one) is dropped, after writing what
     /// it was handed.
     pub fn start(store: crate::store::Store, clock: Arc<dyn Clock>, metrics: crate::metrics::Metrics) -> ServedJournal {
-        let (queue, mut rx) = tokio::sync::mpsc::channel::<ServedEntry>(SERVED_QUEUE);
+        let (queue, mut rx) = tokio::sync::mpsc::channel::<Queued>(SERVED_QUEUE);
         let counted = metrics.clone();
         tokio::spawn(async move {
-            while let Some(s) = rx.recv().await {
+            while let Some(q) = rx.recv().await {
+                let s = match q {
+                    Queued::Exchange(s) => s,
+                    Queued::Flush(done) => {
+                        let _ = done.send(());
+                        continue;
+                    }
+                };
                 let e = NewExchange {
                     at: s.at,
                     koppeling_id: None,
@@ -526,19 +540,27 @@ impl ServedJournal {
         });
         ServedJournal { queue, clock, metrics }
     }
+
+    /// Returns once every exchange handed over so far is written (or its write failed):
+    /// before a process that serves with this journal exits.
+    pub async fn flush(&self) {
+        let (done, written) = tokio::sync::oneshot::channel();
+        if self.queue.send(Queued::Flush(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
 }
 
 impl crate::server::ServedCapture for ServedJournal {
     fn served(&self, e: &crate::server::Served<'_>) {
+        use crate::location::Location;
         use crate::message::values::SchoolId;
         use crate::message::Kind;
         let location = match e.school {
-            Some(SchoolId::Brin { brincode, .. }) => crate::location::Location::brin(
-                brincode,
-                e.school.and_then(|s| s.dependance_or_default()).unwrap_or("00"),
-            )
-            .map(|l| l.to_string()),
-            Some(SchoolId::Schoolkey(k)) => crate::location::Location::parse(k).map(|l| l.to_string()),
+            Some(s @ SchoolId::Brin { brincode, .. }) => {
+                Location::brin(brincode, s.dependance_or_default().unwrap_or("00")).map(|l| l.to_string())
+            }
+            Some(SchoolId::Schoolkey(k)) => Location::parse(k).map(|l| l.to_string()),
             None => Ok(String::new()),
         };
         let kind = match e.kind {
@@ -565,7 +587,7 @@ impl crate::server::ServedCapture for ServedJournal {
             request: e.request.to_vec(),
             answer: e.response.to_vec(),
         };
-        if self.queue.try_send(entry).is_err() {
+        if self.queue.try_send(Queued::Exchange(entry)).is_err() {
             self.metrics.journal_write_failed();
             tracing::warn!(
                 operation = e.operation,
@@ -705,7 +727,8 @@ impl Gateway {
         config.retry = RetryPolicy::none();
         config.capture = Some(recorder.clone() as Arc<dyn Capture>);
         let client = Client::new(config).map_err(|err| match err {
-            ClientError::Config(m) => GatewayError::Invalid(format!("--to: {m}")),
+            ClientError::Config(m) if to.is_some() => GatewayError::Invalid(format!("--to: {m}")),
+            ClientError::Config(m) => GatewayError::Invalid(format!("koppeling {link}'s endpoint: {m}")),
             other => GatewayError::Upstream(other),
         })?;
         // The outcome is in what the recorder captured (masked): a fault is an answer here.
