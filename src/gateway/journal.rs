@@ -637,7 +637,8 @@ pub struct Resent {
     /// Byte for byte the same answer.
     pub identical: bool,
     /// Facts of the stored answer the new one lacks, and the other way round, in document
-    /// order, at most [`MAX_SHOWN`] each; the totals count them all.
+    /// order, at most [`MAX_SHOWN`] each (each clipped to 300 characters); the totals count
+    /// them all.
     pub removed: Vec<String>,
     pub added: Vec<String>,
     pub removed_total: usize,
@@ -772,11 +773,19 @@ impl Gateway {
             now: now_ending,
             removed_total: d.removed.len(),
             added_total: d.added.len(),
-            removed: d.removed.into_iter().take(MAX_SHOWN).collect(),
-            added: d.added.into_iter().take(MAX_SHOWN).collect(),
+            removed: shown(d.removed),
+            added: shown(d.added),
             as_text: d.as_text,
         })
     }
+}
+
+/// Longest difference line shown: a text of a megabyte is still one fact.
+const MAX_LINE: usize = 300;
+
+/// The first [`MAX_SHOWN`] lines, each clipped to [`MAX_LINE`].
+fn shown(lines: Vec<String>) -> Vec<String> {
+    lines.into_iter().take(MAX_SHOWN).map(|l| crate::xml::diag::clip(&l, MAX_LINE).into_owned()).collect()
 }
 
 /// Two answers compared fact by fact ([`facts`]), or line by line when either is no XML.
@@ -788,6 +797,8 @@ struct Compared {
 }
 
 fn compare(then: &[u8], now: &[u8]) -> Compared {
+    // No answer at all (none arrived) has no facts, which is not the same as no XML.
+    let facts = |x: &[u8]| if x.trim_ascii().is_empty() { Some(Vec::new()) } else { facts(x) };
     let (a, b, as_text) = match (facts(then), facts(now)) {
         (Some(a), Some(b)) => (a, b, false),
         _ => {
@@ -834,6 +845,7 @@ fn facts(xml: &[u8]) -> Option<Vec<String>> {
     let mut path: Vec<String> = Vec::new();
     let mut out = Vec::new();
     let mut text = String::new();
+    let mut seen_element = false;
     let flush = |path: &[String], text: &mut String, out: &mut Vec<String>| {
         let t = text.trim();
         let volatile = path.last().is_some_and(|l| VOLATILE.contains(&l.as_str()));
@@ -846,6 +858,7 @@ fn facts(xml: &[u8]) -> Option<Vec<String>> {
         match reader.read_event().ok()? {
             Event::Start(e) => {
                 flush(&path, &mut text, &mut out);
+                seen_element = true;
                 let (seg, attributes) = segment(&e);
                 path.push(seg);
                 if path.len() > MAX_DEPTH {
@@ -856,6 +869,7 @@ fn facts(xml: &[u8]) -> Option<Vec<String>> {
             }
             Event::Empty(e) => {
                 flush(&path, &mut text, &mut out);
+                seen_element = true;
                 let (seg, attributes) = segment(&e);
                 let here = if path.is_empty() { seg } else { format!("{}/{seg}", path.join("/")) };
                 out.extend(attributes.into_iter().map(|(k, v)| format!("{here}/@{k}: {v}")));
@@ -865,6 +879,8 @@ fn facts(xml: &[u8]) -> Option<Vec<String>> {
                 flush(&path, &mut text, &mut out);
                 path.pop();
             }
+            // Text outside every element: not an XML document (a plain error page, say).
+            Event::Text(t) if path.is_empty() && !t.trim().is_empty() => return None,
             Event::Text(t) => text.push_str(&t),
             Event::CData(c) => text.push_str(&c),
             Event::GeneralRef(r) => {
@@ -872,6 +888,8 @@ fn facts(xml: &[u8]) -> Option<Vec<String>> {
                 text.push_str(&r);
                 text.push(';');
             }
+            // Cut short (an element left open), or no element at all: no document.
+            Event::Eof if !path.is_empty() || !seen_element => return None,
             Event::Eof => break,
             _ => {}
         }
@@ -903,8 +921,12 @@ mod tests {
         assert!(d.removed.contains(&"Envelope/Body/a/leerling[key=L1]/achternaam: Jan &amp; sen".to_string()));
         assert_eq!(d.added, ["Envelope/Body/a/leerling[key=L1]/achternaam: Jansen"]);
         // Not XML: line by line.
+        let d = compare(b"", c);
+        assert!(!d.as_text && d.removed.is_empty() && d.added.len() == 1, "no answer then: {:?}", d.added);
         let d = compare(b"one\ntwo", b"one\nthree");
         assert!(d.as_text && d.removed == ["two"] && d.added == ["three"]);
         assert!(facts(&b"<a>".repeat(MAX_DEPTH + 1)).is_none());
+        assert!(facts(b"<a><b>cut short</b>").is_none() && facts(b"").is_none());
+        assert_eq!(facts(b"<?xml version=\"1.0\"?>\n<a/>\n").unwrap(), ["a"]);
     }
 }
