@@ -44,8 +44,12 @@ pub struct DispatchOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Respond(SoapResponse),
-    /// Close the connection without an answer (fault injection).
-    Drop,
+    /// Close the connection without an answer (fault injection), with what the request
+    /// was (for the served journal).
+    Drop {
+        operation: Option<Kind>,
+        school: Option<SchoolId>,
+    },
 }
 
 /// Handles one request body, honouring the provider's `intercept` hook. Never panics on
@@ -65,7 +69,7 @@ pub async fn handle_with_injection<P: LasProvider>(provider: &P, request: &[u8],
                 tokio::time::sleep(d).await;
                 None
             }
-            Some(Injected::DropConnection) => return Outcome::Drop,
+            Some(Injected::DropConnection) => return Outcome::Drop { operation, school },
             Some(Injected::Status(status)) => Some(plain(status, Vec::new())),
             Some(Injected::RawBody { status, body }) => Some(plain(status, body)),
             Some(Injected::Fault(f)) => Some(fault_response(&f)),

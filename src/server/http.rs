@@ -305,7 +305,10 @@ async fn post<P: LasProvider>(
         seen.journal.request = bytes.clone();
     }
     match dispatch::handle_with_injection(&*shared.provider, &bytes, &cfg.dispatch).await {
-        Outcome::Drop => Err(CloseConnection("fault injection: drop")),
+        Outcome::Drop { operation, school } => {
+            (seen.journal.kind, seen.journal.school) = (operation, school);
+            Err(CloseConnection("fault injection: drop"))
+        }
         Outcome::Respond(r) => {
             (seen.operation, seen.fault) = (r.operation, r.fault);
             (seen.journal.kind, seen.journal.school, seen.journal.fault) = (r.operation, r.school, r.fault_sent);

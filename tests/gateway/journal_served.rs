@@ -407,3 +407,60 @@ async fn a_hook_that_panics_fails_no_exchange() {
     assert_eq!(hook.0.load(std::sync::atomic::Ordering::SeqCst), 3, "called once per exchange");
     las.server.shutdown().await;
 }
+
+/// As long as `***REDACTED***`: a request masked keeps its length.
+const KEY14: &str = "K2345678901234";
+
+/// Every POST reaches the hook once, answered or not: refused unread (415, 413), closed
+/// without an answer (fault injection's drop: no status); a `?wsdl` is no exchange.
+#[tokio::test]
+async fn the_hook_sees_every_post_answered_or_not() {
+    type Seen = (String, Option<u16>, Option<String>, usize);
+    #[derive(Default)]
+    struct Keeps(std::sync::Mutex<Vec<Seen>>);
+    impl uwlr::server::ServedCapture for Keeps {
+        fn served(&self, e: &uwlr::server::Served<'_>) {
+            let fault = e.fault.map(|(c, _)| c.to_string());
+            self.0.lock().unwrap().push((e.operation.to_string(), e.status, fault, e.request.len()));
+        }
+    }
+    let clock = clock();
+    let year = Schooljaar::new(2025).unwrap();
+    let las = MockLas::builder(Profile::Parnassys)
+        .clock(clock)
+        .klant(Klant::boom())
+        .school(SchoolSetup::generated("99DE", "00", 2, 1, year))
+        .build()
+        .unwrap();
+    let hook = Arc::new(Keeps::default());
+    let config = ServerConfig { capture: Some(hook.clone()), max_body_bytes: 4000, ..Default::default() };
+    let server = serve(Arc::new(las.clone()), bind("127.0.0.1:0".parse().unwrap()).unwrap(), config).await.unwrap();
+    let endpoint = format!("{}/uwlr", server.base_url());
+    let http = reqwest::Client::new();
+    let r = http.post(&endpoint).header("content-type", "application/json").body("{}").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    let r = http.post(&endpoint).header("content-type", "text/xml").body(vec![b' '; 5000]).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(http.get(format!("{endpoint}?wsdl")).send().await.unwrap().status().as_u16(), 200);
+    use uwlr::mock::faults::{FaultKind, FaultSetting};
+    las.set_fault(Some(FaultSetting::times(FaultKind::DropConnection, 1))).unwrap();
+    assert!(http.post(&endpoint).body(request_with_key(KEY14)).send().await.is_err(), "dropped");
+    for _ in 0..100 {
+        if hook.0.lock().unwrap().len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut seen = hook.0.lock().unwrap().clone();
+    seen.sort();
+    let ongeldig = Some("Client.OngeldigBericht".to_string());
+    assert_eq!(
+        seen,
+        [
+            ("HaalLeerlinggegevens".to_string(), None, None, request_with_key(KEY14).len()),
+            ("unreadable".to_string(), Some(413), ongeldig.clone(), 0),
+            ("unreadable".to_string(), Some(415), ongeldig, 0),
+        ]
+    );
+    server.shutdown().await;
+}
