@@ -573,9 +573,10 @@ impl crate::server::ServedCapture for ServedJournal {
             ) => "fetch",
             _ => "other",
         };
-        let elapsed = chrono::Duration::from_std(e.elapsed).unwrap_or_default();
+        // The hook runs a moment after the answer: the arrival, on this journal's clock.
+        let ago = std::time::SystemTime::now().duration_since(e.at).unwrap_or(e.elapsed);
         let entry = ServedEntry {
-            at: self.clock.now() - elapsed,
+            at: self.clock.now() - chrono::Duration::from_std(ago).unwrap_or_default(),
             // A name no location can have is kept as none: the row is then searched for every
             // location's pupils.
             location: location.unwrap_or_default(),
