@@ -130,7 +130,10 @@ pub async fn run(args: ExchangeArgs) -> Result<(), Failure> {
             let shown = cx.gateway.show_exchange(id).await?;
             cx.out.print(&shown, || show_text(&shown));
         }
-        ExchangeCommand::Replay { id, send: false, .. } => {
+        ExchangeCommand::Replay { id, send: false, key, .. } => {
+            if key.key_stdin || key.key_file.is_some() {
+                return Err(Failure::usage("a key is only used with --send --to URL"));
+            }
             let r = cx.gateway.replay(id).await?;
             cx.out.print(&r, || replay_text(&r));
         }
