@@ -36,25 +36,108 @@ pub fn key_in_bytes(bytes: &[u8], key: &str) -> Vec<u8> {
 /// A SOAP request with the content of every `autorisatiesleutel` element replaced (any
 /// prefix), and every other occurrence of `key` too.
 pub fn key_in_request(bytes: &[u8], key: &str) -> Vec<u8> {
-    let open = b"autorisatiesleutel>";
+    key_in_bytes(&key_elements(bytes).0, key)
+}
+
+/// How many `autorisatiesleutel` contents [`key_elements`] hands back: a UWLR request has
+/// one; the content of every further one is replaced all the same.
+pub const MAX_KEY_ELEMENTS: usize = 4;
+
+/// A SOAP request with the content of every `autorisatiesleutel` start tag (any prefix) up to
+/// its end tag replaced, and the contents as they stood (the first [`MAX_KEY_ELEMENTS`]), so
+/// that a server, which knows no key beforehand, can mask their echoes too ([`key_forms`]).
+/// A CDATA section is replaced whole, `</` inside it included; a start tag that nothing
+/// closes loses everything after it. Linear in the input whatever it holds.
+pub fn key_elements(bytes: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let name = b"autorisatiesleutel";
     let mut out = Vec::with_capacity(bytes.len());
+    let mut contents = Vec::new();
     let mut i = 0;
-    while let Some(p) = find(&bytes[i..], open) {
-        let tag_end = i + p + open.len();
-        // A start tag: `<autorisatiesleutel>` or `<x:autorisatiesleutel>`, not the end tag.
-        let is_start =
-            bytes[..i + p].iter().rposition(|&b| b == b'<').is_some_and(|lt| bytes.get(lt + 1) != Some(&b'/'));
+    // Once a search for `]]>` found nothing, no later one can: remembered, so that many CDATA
+    // sections without an end cost one scan, not one each.
+    let mut cdata_ends = true;
+    while let Some(p) = find(&bytes[i..], name) {
+        let at = i + p;
+        let after = at + name.len();
+        let Some(tag_end) = start_tag_end(bytes, i, at, after) else {
+            out.extend_from_slice(&bytes[i..after]);
+            i = after;
+            continue;
+        };
         out.extend_from_slice(&bytes[i..tag_end]);
         i = tag_end;
-        if is_start {
-            if let Some(close) = find(&bytes[i..], b"</") {
-                out.extend_from_slice(REDACTED.as_bytes());
-                i += close;
+        if bytes[..tag_end].ends_with(b"/>") {
+            continue; // `<autorisatiesleutel/>`: no content
+        }
+        let rest = &bytes[i..];
+        let mut from = 0;
+        if rest.starts_with(b"<![CDATA[") && cdata_ends {
+            match find(rest, b"]]>") {
+                Some(e) => from = e + 3,
+                None => cdata_ends = false,
+            }
+        }
+        let end = find(&rest[from..], b"</").map_or(rest.len(), |c| from + c);
+        if contents.len() < MAX_KEY_ELEMENTS {
+            contents.push(rest[..end].to_vec());
+        }
+        out.extend_from_slice(REDACTED.as_bytes());
+        i += end;
+    }
+    out.extend_from_slice(&bytes[i..]);
+    (out, contents)
+}
+
+/// Where the start tag whose name (`autorisatiesleutel`, after an optional prefix) sits at
+/// `at..after` ends (just past its `>`), or `None` when that is no start tag: an end tag,
+/// text, another name. Looks back no further than `from` (the end of what was handled
+/// before) and forward to the tag's `>`, so every byte is looked at a bounded number of times.
+fn start_tag_end(bytes: &[u8], from: usize, at: usize, after: usize) -> Option<usize> {
+    let mut lt = at;
+    if lt > from && bytes[lt - 1] == b':' {
+        lt -= 1;
+        while lt > from && !b"<>/:\"' \t\r\n".contains(&bytes[lt - 1]) {
+            lt -= 1;
+        }
+    }
+    if lt == from || bytes[lt - 1] != b'<' {
+        return None;
+    }
+    match bytes.get(after) {
+        Some(b'>') => Some(after + 1),
+        // Attributes: to the tag's `>`; with none at all, everything after is taken for the
+        // tag (and masked with it), which also ends the search.
+        Some(b' ' | b'\t' | b'\r' | b'\n' | b'/') => {
+            Some(find(&bytes[after..], b">").map_or(bytes.len(), |g| after + g + 1))
+        }
+        _ => None,
+    }
+}
+
+/// The texts a key taken from an element's content ([`key_elements`]) may be echoed as: the
+/// content as written, a CDATA section's inside, the text unescaped, and that trimmed (what
+/// a decoder reads). Empty ones and repeats left out; [`key_in_bytes`] adds the escaped forms.
+pub fn key_forms(content: &[u8]) -> Vec<String> {
+    let Ok(raw) = std::str::from_utf8(content) else { return Vec::new() };
+    let mut forms = vec![raw.to_string()];
+    let inner = raw.trim().strip_prefix("<![CDATA[").and_then(|r| r.strip_suffix("]]>"));
+    match inner {
+        Some(inner) => forms.push(inner.to_string()),
+        None => {
+            if let Ok(text) = quick_xml::escape::unescape(raw) {
+                forms.push(text.into_owned());
             }
         }
     }
-    out.extend_from_slice(&bytes[i..]);
-    key_in_bytes(&out, key)
+    let trimmed: Vec<String> = forms.iter().map(|f| f.trim().to_string()).collect();
+    forms.extend(trimmed);
+    let mut kept: Vec<String> = Vec::new();
+    for f in forms {
+        if !f.is_empty() && !kept.contains(&f) {
+            kept.push(f);
+        }
+    }
+    kept
 }
 
 /// A URL with the password of `scheme://user:password@host...` replaced, for error
@@ -116,6 +199,32 @@ mod tests {
         // The element is emptied even when the key given is not the one inside it.
         let out = String::from_utf8(key_in_request(b"<autorisatiesleutel>other</autorisatiesleutel>", "k")).unwrap();
         assert_eq!(out, "<autorisatiesleutel>***REDACTED***</autorisatiesleutel>");
+    }
+
+    #[test]
+    fn key_elements_hand_back_each_content_and_stay_whole_with_cdata_and_no_end() {
+        let (out, keys) = key_elements(b"<h><a:autorisatiesleutel><![CDATA[k</x]]></a:autorisatiesleutel></h>");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<h><a:autorisatiesleutel>***REDACTED***</a:autorisatiesleutel></h>"
+        );
+        assert_eq!(keys, [b"<![CDATA[k</x]]>".to_vec()]);
+        assert_eq!(key_forms(&keys[0]), ["<![CDATA[k</x]]>", "k</x"]);
+        // Nothing closes it: everything after goes.
+        let (out, keys) = key_elements(b"<autorisatiesleutel>secret and more");
+        assert_eq!(out, b"<autorisatiesleutel>***REDACTED***");
+        assert_eq!(keys, [b"secret and more".to_vec()]);
+        // The name as text, or in another name, or an empty element: left alone.
+        for text in [&b"<x>autorisatiesleutel></x>"[..], b"<autorisatiesleutelx>k</x>", b"<a/autorisatiesleutel>k"] {
+            assert_eq!(key_elements(text), (text.to_vec(), vec![]));
+        }
+        assert_eq!(key_elements(b"<autorisatiesleutel/>k").1.len(), 0);
+        // Attributes (a namespace declared on the element, as .NET writes it).
+        let (out, keys) = key_elements(b"<a:autorisatiesleutel xmlns:a=\"u\">k</a:autorisatiesleutel>");
+        assert_eq!(out, b"<a:autorisatiesleutel xmlns:a=\"u\">***REDACTED***</a:autorisatiesleutel>");
+        assert_eq!(keys, [b"k".to_vec()]);
+        assert_eq!(key_forms(b" k&amp;e "), [" k&amp;e ", " k&e ", "k&amp;e", "k&e"]);
+        assert!(key_forms(b"").is_empty());
     }
 
     #[test]

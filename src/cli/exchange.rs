@@ -1,15 +1,16 @@
 //! `uwlr exchange …`: the exchange journal for support (docs/journal.md). `list` what was
-//! said with a link, `show` one exchange (metadata, bodies pretty-printed, today's decoder's
-//! findings), `replay` a stored answer through today's decoder and proposal code (a dry run),
-//! `export` a support bundle, `prune` past retention and `purge` a location. And the
-//! scheduler's pruning job that `uwlr serve` runs.
+//! said with a link (or served, with `--served`), `show` one exchange (metadata, bodies
+//! pretty-printed, today's decoder's findings), `replay` a stored answer through today's
+//! decoder and proposal code (a dry run), or with `--send` the stored request to the LAS (or
+//! `--to` a mock) again and the answers compared, `export` a support bundle, `prune` past
+//! retention and `purge` a location. And the scheduler's pruning job that `uwlr serve` runs.
 
 use super::output::{opt_when, when, Table};
 use super::schedule::{parse_period, Schedule, Timing};
-use super::{Context, Failure, GatewayArgs};
-use crate::gateway::journal::{Replay, Shown};
+use super::{Context, Failure, GatewayArgs, OptionalKeyInput};
+use crate::gateway::journal::{Replay, Resent, Shown};
 use crate::gateway::Gateway;
-use crate::store::journal::{ExchangeRow, Filter};
+use crate::store::journal::{ExchangeRow, Filter, SENT, SERVED};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -40,6 +41,12 @@ pub enum ExchangeCommand {
         /// Only failed attempts (a fault, an HTTP error, no answer).
         #[arg(long)]
         fault: bool,
+        /// Only exchanges a UWLR server served (`uwlr mock-las --journal-served`).
+        #[arg(long, conflicts_with = "sent")]
+        served: bool,
+        /// Only exchanges the gateway made (fetches, deliveries, replays).
+        #[arg(long)]
+        sent: bool,
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
@@ -48,8 +55,22 @@ pub enum ExchangeCommand {
     Show { id: i64 },
     /// A fetch's stored answer through today's decoder and proposal code against the store
     /// as it is now (nothing is written): the proposal it would make, and how it differs
-    /// from the one the fetch made.
-    Replay { id: i64 },
+    /// from the one the fetch made. With --send: the stored request sent again (with the
+    /// link's key, never shown) and the new answer compared with the stored one.
+    Replay {
+        id: i64,
+        /// Send the stored request again (to the link's LAS, or --to) and compare the answers;
+        /// nothing is imported, the new exchange is journaled as a replay.
+        #[arg(long)]
+        send: bool,
+        /// Send it here instead (a mock LAS, a test endpoint: the full service URL). Results
+        /// are only ever sent again to such an endpoint.
+        #[arg(long, requires = "send", value_name = "URL")]
+        to: Option<String>,
+        /// With --to: the key that endpoint knows (default: the link's own).
+        #[command(flatten)]
+        key: OptionalKeyInput,
+    },
     /// A support bundle: a zip with the exchanges' metadata and masked bodies (file 0600).
     Export {
         #[arg(required = true)]
@@ -95,8 +116,13 @@ fn chrono_period(d: Duration, flag: &str) -> Result<chrono::Duration, Failure> {
 pub async fn run(args: ExchangeArgs) -> Result<(), Failure> {
     let cx = Context::open(&args.gateway, false).await?;
     match args.command {
-        ExchangeCommand::List { link, location, since, fault, limit } => {
-            let filter = Filter { koppeling_id: link, location, since, faults_only: fault, limit };
+        ExchangeCommand::List { link, location, since, fault, served, sent, limit } => {
+            let direction = match (served, sent) {
+                (true, _) => Some(SERVED.to_string()),
+                (_, true) => Some(SENT.to_string()),
+                _ => None,
+            };
+            let filter = Filter { koppeling_id: link, location, since, direction, faults_only: fault, limit };
             let list = cx.gateway.exchanges(&filter).await?;
             cx.out.print(&list, || list_text(&list));
         }
@@ -104,9 +130,22 @@ pub async fn run(args: ExchangeArgs) -> Result<(), Failure> {
             let shown = cx.gateway.show_exchange(id).await?;
             cx.out.print(&shown, || show_text(&shown));
         }
-        ExchangeCommand::Replay { id } => {
+        ExchangeCommand::Replay { id, send: false, key, .. } => {
+            if key.key_stdin || key.key_file.is_some() {
+                return Err(Failure::usage("a key is only used with --send --to URL"));
+            }
             let r = cx.gateway.replay(id).await?;
             cx.out.print(&r, || replay_text(&r));
+        }
+        ExchangeCommand::Replay { id, send: true, to, key } => {
+            let key = key.read()?;
+            if key.is_some() && to.is_none() {
+                return Err(Failure::usage(
+                    "a key is only given with --to: to the link's endpoint the link's key goes",
+                ));
+            }
+            let r = cx.gateway.resend(id, to.as_deref(), key.map(crate::vault::Secret::from)).await?;
+            cx.out.print(&r, || resent_text(&r));
         }
         ExchangeCommand::Export { ids, out } => {
             let n = cx.gateway.export_exchanges(&ids, &out).await?;
@@ -168,6 +207,7 @@ fn list_text(list: &[ExchangeRow]) -> String {
         ("ID", 6),
         ("AT (UTC)", 19),
         ("LINK", 5),
+        ("SIDE", 6),
         ("LOCATION", 8),
         ("OPERATION", 20),
         ("TRY", 3),
@@ -182,8 +222,9 @@ fn list_text(list: &[ExchangeRow]) -> String {
         t.row(vec![
             e.id.to_string(),
             when(e.at),
-            e.koppeling_id.to_string(),
-            e.location.clone(),
+            e.koppeling_id.map_or_else(|| "-".into(), |k| k.to_string()),
+            e.direction.clone(),
+            if e.location.is_empty() { "?".into() } else { e.location.clone() },
             e.operation.clone(),
             e.attempt.to_string(),
             e.http_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
@@ -204,15 +245,18 @@ fn list_text(list: &[ExchangeRow]) -> String {
 fn show_text(s: &Shown) -> String {
     let e = &s.exchange;
     let free = |t: &str| crate::free_text::printable(t).into_owned();
+    let whose = match e.koppeling_id {
+        Some(k) => format!("for koppeling {k} ({})", e.location),
+        None if e.location.is_empty() => "served (the request named no readable location)".to_string(),
+        None => format!("served for {}", e.location),
+    };
     let mut out = format!(
-        "exchange {} — {} {} (attempt {}) for koppeling {} ({})\n  at: {}\n  HTTP status: {}\n  took: {} ms\n  \
+        "exchange {} — {} {} (attempt {}) {whose}\n  at: {}\n  HTTP status: {}\n  took: {} ms\n  \
          sizes: request {} B, answer {} B, stored {} B\n",
         e.id,
         e.kind,
         e.operation,
         e.attempt,
-        e.koppeling_id,
-        e.location,
         when(e.at),
         e.http_status.map(|s| s.to_string()).unwrap_or_else(|| "none (no complete answer)".into()),
         e.duration_ms,
@@ -225,6 +269,9 @@ fn show_text(s: &Shown) -> String {
     }
     if let Some(b) = e.batch_id {
         out.push_str(&format!("  results message (batch): {b}\n"));
+    }
+    if let Some(r) = e.replay_of {
+        out.push_str(&format!("  a replay of exchange {r} (its request sent again)\n"));
     }
     if let Some(c) = &e.fault_code {
         out.push_str(&format!("  fault: {c}: {}\n", free(e.fault_text.as_deref().unwrap_or_default())));
@@ -279,6 +326,53 @@ fn replay_text(r: &Replay) -> String {
             ));
             out.push_str(&super::output::proposal_text(&r.proposal, None));
         }
+    }
+    out
+}
+
+fn resent_text(r: &Resent) -> String {
+    let free = |t: &str| crate::free_text::printable(t).into_owned();
+    let ending = |e: &crate::gateway::journal::Ending| {
+        let status = e.http_status.map_or_else(|| "no complete answer".to_string(), |s| format!("HTTP {s}"));
+        match (&e.fault_code, &e.fault_text) {
+            (Some(c), Some(t)) => format!("{status}, {c}: {}", free(t)),
+            (Some(c), None) => format!("{status}, {c}"),
+            _ => status,
+        }
+    };
+    let mut out = format!(
+        "exchange {} ({}) sent again to {}{}\n  then: {}\n  now:  {}\n",
+        r.exchange_id,
+        r.operation,
+        free(&r.endpoint),
+        r.replay_id.map(|n| format!(" as exchange {n}")).unwrap_or_default(),
+        ending(&r.then),
+        ending(&r.now),
+    );
+    if r.same {
+        out.push_str(if r.identical {
+            "the same answer, byte for byte\n"
+        } else {
+            "the same answer (fact by fact; the moment it was made aside)\n"
+        });
+        return out;
+    }
+    let what = if r.as_text { "line(s)" } else { "fact(s)" };
+    out.push_str(&format!(
+        "the answer differs: {} {what} of the stored answer went (-), {} came (+)\n",
+        r.removed_total, r.added_total
+    ));
+    for l in &r.removed {
+        out.push_str(&format!("- {}\n", free(l)));
+    }
+    if r.removed_total > r.removed.len() {
+        out.push_str(&format!("- … and {} more\n", r.removed_total - r.removed.len()));
+    }
+    for l in &r.added {
+        out.push_str(&format!("+ {}\n", free(l)));
+    }
+    if r.added_total > r.added.len() {
+        out.push_str(&format!("+ … and {} more\n", r.added_total - r.added.len()));
     }
     out
 }

@@ -3,6 +3,7 @@
 //! prints the URLs (and, without a config file, the demo key) to standard output, one fact
 //! per line; `admin` steps call a running mock's admin API and print its JSON answer.
 
+use crate::gateway::journal::ServedJournal;
 use crate::mock::admin::{dashboard_router, las_router, serve_admin, AdminServer};
 use crate::mock::config::{DashboardConfig, LasConfig};
 use crate::mock::dashboard::{DashboardKind, MockDashboard};
@@ -87,6 +88,11 @@ pub struct ServeArgs {
     /// Only for these request elements (e.g. leerresultaten_verzoek); repeatable.
     #[arg(long, requires = "fault")]
     pub fault_operation: Vec<String>,
+    /// Keep every exchange served in a gateway's exchange journal, key masked
+    /// (docs/journal.md): the gateway's data folder (its SQLite database) or a database URL
+    /// (sqlite://FILE, postgres://…). Off by default.
+    #[arg(long, value_name = "DIR|URL")]
+    pub journal_served: Option<String>,
 }
 
 fn parse_delta(s: &str) -> Result<DeltaMode, String> {
@@ -589,12 +595,22 @@ async fn start<P: LasProvider>(
     s: &ServeArgs,
     tls: Option<TlsConfig>,
     router: impl FnOnce(&str) -> axum::Router,
-) -> Result<(RunningServer, Option<AdminServer>), String> {
+) -> Result<(RunningServer, Option<AdminServer>, Option<ServedJournal>), String> {
+    let journal = match &s.journal_served {
+        Some(target) => Some(served_journal(target).await?),
+        None => None,
+    };
+    let capture = journal.clone().map(|j| Arc::new(j) as Arc<dyn crate::server::ServedCapture>);
     let listener = bind_str(&s.listen).await.map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
-    let server = serve(Arc::new(provider), listener, ServerConfig { tls, ..Default::default() })
+    let server = serve(Arc::new(provider), listener, ServerConfig { tls, capture, ..Default::default() })
         .await
         .map_err(|e| format!("cannot serve: {e}"))?;
     println!("UWLR endpoint: {}/uwlr", server.base_url());
+    if journal.is_some() {
+        // Where, without a database URL's password: this output ends up in logs.
+        let target = crate::redact::url_password(s.journal_served.as_deref().unwrap_or_default());
+        println!("served exchanges journaled into: {target} (uwlr exchange list --served)");
+    }
     let admin = match &s.admin_listen {
         None => None,
         Some(addr) => {
@@ -612,10 +628,21 @@ async fn start<P: LasProvider>(
             Some(a)
         }
     };
-    Ok((server, admin))
+    Ok((server, admin, journal))
 }
 
-async fn until_stopped(server: RunningServer, admin: Option<AdminServer>) {
+/// The gateway journal served exchanges go into: a data folder's SQLite database, or a
+/// database URL.
+async fn served_journal(target: &str) -> Result<ServedJournal, String> {
+    use crate::store::Store;
+    let store =
+        if target.contains("://") { Store::connect(target).await } else { Store::open_dir(Path::new(target)).await }
+            .map_err(|e| format!("--journal-served {}: {e}", crate::redact::url_password(target)))?;
+    let clock: Arc<dyn crate::clock::Clock> = Arc::new(crate::clock::SystemClock);
+    Ok(ServedJournal::start(store, clock, crate::metrics::Metrics::new()))
+}
+
+async fn until_stopped(server: RunningServer, admin: Option<AdminServer>, journal: Option<ServedJournal>) {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let _ = tokio::signal::ctrl_c().await;
@@ -623,6 +650,10 @@ async fn until_stopped(server: RunningServer, admin: Option<AdminServer>) {
         a.shutdown().await;
     }
     server.shutdown().await;
+    if let Some(j) = journal {
+        // The exchanges served last are still on their way to the store.
+        j.flush().await;
+    }
 }
 
 fn fail(e: String) -> ExitCode {
@@ -680,7 +711,7 @@ pub fn run_las(args: MockLasArgs) -> ExitCode {
             Err(e) => return fail(e),
         };
         let admin_las = las.clone();
-        let (server, admin) = match start(las.clone(), s, tls, |t| las_router(admin_las, t)).await {
+        let (server, admin, journal) = match start(las.clone(), s, tls, |t| las_router(admin_las, t)).await {
             Ok(x) => x,
             Err(e) => return fail(e),
         };
@@ -695,7 +726,7 @@ pub fn run_las(args: MockLasArgs) -> ExitCode {
             println!("klant: klantcode BOOM, klantnaam Boom testcentrum");
             println!("autorisatiesleutel for {}: {}", k.school, k.autorisatiesleutel);
         }
-        until_stopped(server, admin).await;
+        until_stopped(server, admin, journal).await;
         ExitCode::SUCCESS
     })
 }
@@ -731,7 +762,7 @@ pub fn run_dashboard(args: MockDashboardArgs) -> ExitCode {
             Err(e) => return fail(e),
         };
         let admin_dash = dash.clone();
-        let (server, admin) = match start(dash.clone(), s, tls, |t| dashboard_router(admin_dash, t)).await {
+        let (server, admin, journal) = match start(dash.clone(), s, tls, |t| dashboard_router(admin_dash, t)).await {
             Ok(x) => x,
             Err(e) => return fail(e),
         };
@@ -744,7 +775,7 @@ pub fn run_dashboard(args: MockDashboardArgs) -> ExitCode {
                 school.toetsen.len()
             );
         }
-        until_stopped(server, admin).await;
+        until_stopped(server, admin, journal).await;
         ExitCode::SUCCESS
     })
 }

@@ -135,7 +135,8 @@ pub(super) async fn one(
     };
     let page = ExchangePage {
         page: Chrome::new(&format!("Uitwisseling {id} — {}", e.location), Some(&s)),
-        koppeling: e.koppeling_id,
+        // A served exchange has no link; its page links back to no list (0 is none).
+        koppeling: e.koppeling_id.unwrap_or_default(),
         location: e.location.clone(),
         line: ExchangeLine::new(&e),
         kind: if e.kind == "fetch" { "Gegevens ophalen".into() } else { "Resultaten leveren".into() },

@@ -287,7 +287,11 @@ impl Metrics {
         self.0.journal_pruned.get_or_create(&Pruned { what: "bodies" }).inc_by(bodies);
         self.0.journal_pruned.get_or_create(&Pruned { what: "rows" }).inc_by(rows);
     }
+}
 
+impl Metrics {
+    /// An exchange the journal could not store: the gateway's write failed, or the UWLR
+    /// server's served-exchange hook was behind (so always built).
     pub(crate) fn journal_write_failed(&self) {
         self.0.journal_write_failures.inc();
     }

@@ -26,6 +26,12 @@ pub struct SoapResponse {
     pub fault: Option<FaultCode>,
     /// The request's kind, when its body could be read (for metrics).
     pub operation: Option<Kind>,
+    /// The school location the request names, when it could be read (for the served
+    /// journal, [`super::capture`]).
+    pub school: Option<SchoolId>,
+    /// The fault as sent: its code (`Client.AutorisatieOngeldig`, or SOAP's own
+    /// `VersionMismatch`) and its text (for the served journal; the key may be in it).
+    pub fault_sent: Option<(String, String)>,
 }
 
 /// How strictly requests are read, and how much of a refused message the fault tells.
@@ -38,8 +44,12 @@ pub struct DispatchOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Respond(SoapResponse),
-    /// Close the connection without an answer (fault injection).
-    Drop,
+    /// Close the connection without an answer (fault injection), with what the request
+    /// was (for the served journal).
+    Drop {
+        operation: Option<Kind>,
+        school: Option<SchoolId>,
+    },
 }
 
 /// Handles one request body, honouring the provider's `intercept` hook. Never panics on
@@ -50,6 +60,7 @@ pub async fn handle_with_injection<P: LasProvider>(provider: &P, request: &[u8],
         Err(f) => return Outcome::Respond(fault_response(&f)),
     };
     let operation = decoded.as_ref().ok().map(|d| d.body.kind());
+    let school = school_of(&decoded);
     // A body that cannot be read is not intercepted: it gets its OngeldigBericht as usual.
     if let Some(kind) = operation {
         let answer = match provider.intercept(kind).await {
@@ -58,16 +69,16 @@ pub async fn handle_with_injection<P: LasProvider>(provider: &P, request: &[u8],
                 tokio::time::sleep(d).await;
                 None
             }
-            Some(Injected::DropConnection) => return Outcome::Drop,
-            Some(Injected::Status(status)) => Some(SoapResponse { status, body: Vec::new(), fault: None, operation }),
-            Some(Injected::RawBody { status, body }) => Some(SoapResponse { status, body, fault: None, operation }),
+            Some(Injected::DropConnection) => return Outcome::Drop { operation, school },
+            Some(Injected::Status(status)) => Some(plain(status, Vec::new())),
+            Some(Injected::RawBody { status, body }) => Some(plain(status, body)),
             Some(Injected::Fault(f)) => Some(fault_response(&f)),
         };
         if let Some(answer) = answer {
-            return Outcome::Respond(SoapResponse { operation, ..answer });
+            return Outcome::Respond(SoapResponse { operation, school, ..answer });
         }
     }
-    Outcome::Respond(SoapResponse { operation, ..respond(answer(provider, decoded).await) })
+    Outcome::Respond(SoapResponse { operation, school, ..respond(answer(provider, decoded).await) })
 }
 
 /// Handles one request body. Never panics on input; every refusal is a UWLR fault.
@@ -75,7 +86,8 @@ pub async fn handle<P: LasProvider>(provider: &P, request: &[u8], opts: &Dispatc
     match decode(request, &opts.decode).await {
         Ok(decoded) => {
             let operation = decoded.as_ref().ok().map(|d| d.body.kind());
-            SoapResponse { operation, ..respond(answer(provider, decoded).await) }
+            let school = school_of(&decoded);
+            SoapResponse { operation, school, ..respond(answer(provider, decoded).await) }
         }
         Err(f) => fault_response(&f),
     }
@@ -105,7 +117,7 @@ fn respond(result: Result<Body, Fault>) -> SoapResponse {
     match result {
         Ok(body) => {
             match crate::message::encode_to_vec(&body, None, &EncodeOptions { envelope: true, ..Default::default() }) {
-                Ok(bytes) => SoapResponse { status: 200, body: bytes, fault: None, operation: None },
+                Ok(bytes) => plain(200, bytes),
                 Err(e) => {
                     // Step 5: the provider handed us data that breaks the schema.
                     tracing::error!(error = %e, "the provider's answer is not valid UWLR");
@@ -117,24 +129,46 @@ fn respond(result: Result<Body, Fault>) -> SoapResponse {
     }
 }
 
+/// An answer that is no fault, before the request's kind and school are added.
+fn plain(status: u16, body: Vec<u8>) -> SoapResponse {
+    SoapResponse { status, body, fault: None, operation: None, school: None, fault_sent: None }
+}
+
+/// The school location a request names: from the decoded request, or what reading got to
+/// before it stopped.
+fn school_of(decoded: &Result<Decoded, DecodeError>) -> Option<SchoolId> {
+    match decoded {
+        Ok(d) => match &d.body {
+            Body::LeerlinggegevensVerzoek(v) | Body::StructuurVerzoek(v) => Some(v.school.clone()),
+            Body::LeerlingenVerzoek(v) | Body::LeerkrachtenVerzoek(v) => Some(v.verzoek.school.clone()),
+            Body::LeerresultatenVerzoek(v) => Some(v.school.id.clone()),
+            _ => None,
+        },
+        Err(e) => e.partial.school.clone(),
+    }
+}
+
 /// Encodes a fault in an envelope with HTTP status 500.
 pub fn fault_response(f: &Fault) -> SoapResponse {
-    let body = crate::message::encode_to_vec(
-        &Body::Fault(f.clone()),
-        None,
-        &EncodeOptions { envelope: true, ..Default::default() },
-    )
-    .unwrap_or_else(|_| {
-        // A fault text with characters XML cannot carry: fall back to the standard text.
-        let plain = Fault::standard(f.code.unwrap_or(FaultCode::InterneFout));
-        crate::message::encode_to_vec(
-            &Body::Fault(plain),
-            None,
-            &EncodeOptions { envelope: true, ..Default::default() },
-        )
-        .expect("a standard fault always encodes")
-    });
-    SoapResponse { status: 500, body, fault: f.code, operation: None }
+    let envelope = EncodeOptions { envelope: true, ..Default::default() };
+    let (body, sent) = match crate::message::encode_to_vec(&Body::Fault(f.clone()), None, &envelope) {
+        Ok(body) => (body, f.clone()),
+        Err(_) => {
+            // A fault text with characters XML cannot carry: fall back to the standard text.
+            let plain = Fault::standard(f.code.unwrap_or(FaultCode::InterneFout));
+            let body = crate::message::encode_to_vec(&Body::Fault(plain.clone()), None, &envelope)
+                .expect("a standard fault always encodes");
+            (body, plain)
+        }
+    };
+    SoapResponse {
+        status: 500,
+        body,
+        fault: f.code,
+        operation: None,
+        school: None,
+        fault_sent: Some((sent.raw_code, sent.message)),
+    }
 }
 
 async fn answer<P: LasProvider>(p: &P, decoded: Result<Decoded, DecodeError>) -> Result<Body, Fault> {

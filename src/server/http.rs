@@ -31,7 +31,13 @@
 //!
 //! Privacy: request bodies and headers are never logged (the `autorisatie` header holds
 //! the school's key); the log has method, path, status, fault code, sizes and time.
+//!
+//! The served journal: with [`ServerConfig::capture`] set, every POST (answered or closed
+//! without an answer) goes to that hook with the key masked, off the request's path
+//! ([`super::capture`]). Off by default; the WSDL, 404s and the over-the-limit 503s are
+//! not exchanges and are not recorded.
 
+use super::capture::{self, Hook, ServedCapture};
 use super::dispatch::{self, fault_response, DispatchOptions, Outcome};
 use super::listener::{self, App, CloseConnection, ConnectionPolicy, RequestBody};
 use super::provider::LasProvider;
@@ -46,7 +52,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::net::TcpListener;
 
 pub use super::listener::{bind, RunningServer, LISTEN_BACKLOG};
@@ -55,7 +61,7 @@ pub use super::listener::{bind, RunningServer, LISTEN_BACKLOG};
 pub const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 
 /// How the server listens and what it tolerates.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServerConfig {
     /// `Some`: HTTPS only on this listener.
     pub tls: Option<TlsConfig>,
@@ -71,6 +77,24 @@ pub struct ServerConfig {
     /// ([`crate::metrics`]); serve [`Metrics::render`] on a protected path of your own.
     /// `None` (the default): not counted.
     pub metrics: Option<Metrics>,
+    /// Where every served exchange goes, key masked ([`super::capture`]): the gateway's
+    /// journal (`Gateway::served_journal`) or an embedder's own. `None` (the default):
+    /// nothing is recorded and no body is kept beyond its request.
+    pub capture: Option<Arc<dyn ServedCapture>>,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("tls", &self.tls)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("connection", &self.connection)
+            .field("dispatch", &self.dispatch)
+            .field("metrics", &self.metrics.is_some())
+            .field("capture", &self.capture.is_some())
+            .finish()
+    }
 }
 
 impl Default for ServerConfig {
@@ -82,6 +106,7 @@ impl Default for ServerConfig {
             connection: ConnectionPolicy::default(),
             dispatch: DispatchOptions::default(),
             metrics: None,
+            capture: None,
         }
     }
 }
@@ -91,6 +116,7 @@ struct Shared<P> {
     provider: Arc<P>,
     config: ServerConfig,
     local_addr: SocketAddr,
+    hook: Option<Hook>,
 }
 
 impl<P: LasProvider> App for Shared<P> {
@@ -124,7 +150,8 @@ pub async fn serve<P: LasProvider>(
     };
     let local_addr = listener.local_addr()?;
     let policy = config.connection.clone();
-    let shared = Arc::new(Shared { provider, config, local_addr });
+    let hook = config.capture.clone().map(|c| Hook::new(c, config.metrics.clone()));
+    let shared = Arc::new(Shared { provider, config, local_addr, hook });
     let running = listener::serve(shared, listener, tls, policy)?;
     tracing::info!(%local_addr, url = running.base_url(), "UWLR server listening");
     Ok(running)
@@ -142,12 +169,16 @@ async fn route<P: LasProvider>(
     let path = req.uri().path().to_owned();
     let result = match method {
         Method::POST => {
+            let arrived = SystemTime::now();
             let mut seen = Seen::default();
             let result = post(shared, req, &mut seen).await;
             if let (Some(m), Ok(r)) = (&shared.config.metrics, &result) {
                 m.server_request(seen.operation, seen.fault, r.status().as_u16(), started.elapsed());
             }
-            result
+            match &shared.hook {
+                Some(hook) => journaled(hook, arrived, started.elapsed(), seen.journal, result).await,
+                None => result,
+            }
         }
         Method::GET | Method::HEAD => Ok(get(shared, &req, scheme)),
         _ => {
@@ -166,11 +197,47 @@ async fn route<P: LasProvider>(
     result
 }
 
-/// What a POST turned out to be, for the metrics.
+/// What a POST turned out to be, for the metrics (and, with a hook, the served journal).
 #[derive(Default)]
 struct Seen {
     operation: Option<Kind>,
     fault: Option<FaultCode>,
+    journal: capture::Seen,
+}
+
+impl Seen {
+    /// The body of a fault answer, noting the fault for the journal.
+    fn fault_body(&mut self, f: &Fault) -> Vec<u8> {
+        let r = fault_response(f);
+        self.journal.fault = r.fault_sent;
+        r.body
+    }
+}
+
+/// Hands the exchange to the hook and passes the answer on. The answer's bytes are shared
+/// with the hook, not copied (`Full`'s one chunk comes out as it went in).
+async fn journaled(
+    hook: &Hook,
+    arrived: SystemTime,
+    elapsed: Duration,
+    seen: capture::Seen,
+    result: Result<Resp, CloseConnection>,
+) -> Result<Resp, CloseConnection> {
+    match result {
+        Ok(r) => {
+            let (parts, body) = r.into_parts();
+            let bytes = match body.collect().await {
+                Ok(c) => c.to_bytes(),
+                Err(never) => match never {},
+            };
+            hook.record(arrived, elapsed, seen, Some(parts.status.as_u16()), bytes.clone());
+            Ok(Response::from_parts(parts, Full::new(bytes)))
+        }
+        Err(e) => {
+            hook.record(arrived, elapsed, seen, None, Bytes::new());
+            Err(e)
+        }
+    }
 }
 
 async fn post<P: LasProvider>(
@@ -186,23 +253,22 @@ async fn post<P: LasProvider>(
             if refusal.soap12 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::UNSUPPORTED_MEDIA_TYPE };
         // SOAP 1.2's VersionMismatch has no UWLR code: counted as `other`.
         seen.fault = refusal.fault.code;
-        let mut r = soap(status, fault_response(&refusal.fault).body);
+        let mut r = soap(status, seen.fault_body(&refusal.fault));
         // The body was not read: do not try to reuse the connection.
         close(&mut r);
         return Ok(r);
     }
-    let too_large = || {
+    let too_large = |seen: &mut Seen| {
         let mut r = soap(
             StatusCode::PAYLOAD_TOO_LARGE,
-            fault_response(&Fault::new(
+            seen.fault_body(&Fault::new(
                 FaultCode::OngeldigBericht,
                 format!(
                     "{}: the request body is larger than this server's limit of {} bytes",
                     FaultCode::OngeldigBericht.default_message(),
                     cfg.max_body_bytes
                 ),
-            ))
-            .body,
+            )),
         );
         close(&mut r);
         r
@@ -210,35 +276,42 @@ async fn post<P: LasProvider>(
     let declared =
         req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > cfg.max_body_bytes as u64) {
-        return Ok(too_large());
+        return Ok(too_large(seen));
     }
     let body = Limited::new(req.into_body(), cfg.max_body_bytes);
     let bytes = match tokio::time::timeout(cfg.body_read_timeout, body.collect()).await {
         Ok(Ok(c)) => c.to_bytes(),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => return Ok(too_large()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => return Ok(too_large(seen)),
         // Broken off or malformed chunking: the client is gone or confused; nothing to answer.
         Ok(Err(_)) => return Err(CloseConnection("the request body broke off")),
         Err(_) => {
             let mut r = soap(
                 StatusCode::REQUEST_TIMEOUT,
-                fault_response(&Fault::new(
+                seen.fault_body(&Fault::new(
                     FaultCode::OngeldigBericht,
                     format!(
                         "{}: the request body did not arrive within {} s",
                         FaultCode::OngeldigBericht.default_message(),
                         cfg.body_read_timeout.as_secs_f64()
                     ),
-                ))
-                .body,
+                )),
             );
             close(&mut r);
             return Ok(r);
         }
     };
+    if shared.hook.is_some() {
+        // Shared, not copied: the hook sees the buffer dispatch reads.
+        seen.journal.request = bytes.clone();
+    }
     match dispatch::handle_with_injection(&*shared.provider, &bytes, &cfg.dispatch).await {
-        Outcome::Drop => Err(CloseConnection("fault injection: drop")),
+        Outcome::Drop { operation, school } => {
+            (seen.journal.kind, seen.journal.school) = (operation, school);
+            Err(CloseConnection("fault injection: drop"))
+        }
         Outcome::Respond(r) => {
             (seen.operation, seen.fault) = (r.operation, r.fault);
+            (seen.journal.kind, seen.journal.school, seen.journal.fault) = (r.operation, r.school, r.fault_sent);
             if let Some(code) = r.fault {
                 tracing::debug!(fault = code.as_str(), "answering with a fault");
             }

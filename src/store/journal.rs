@@ -1,6 +1,7 @@
 //! The exchange journal as stored: one row per SOAP exchange the gateway made (each attempt
-//! of a fetch or a delivery), its metadata in columns and its two bodies deflate-compressed
-//! (the key already masked by the client's capture).
+//! of a fetch or a delivery, and each replay) or a UWLR server served with the journal's
+//! hook (`direction` `served`), its metadata in columns and its two bodies
+//! deflate-compressed (the key already masked by the client's capture or the server's hook).
 //!
 //! Bodies hold personal data and are what support needs least long, so they go first:
 //! pruning clears them after one retention and deletes the whole row after a longer one.
@@ -19,13 +20,22 @@ use std::io::{Read, Write};
 /// row must not inflate into all memory.
 pub const MAX_BODY: u64 = 128 << 20;
 
+/// `direction` of an exchange the gateway made as a client.
+pub const SENT: &str = "sent";
+/// `direction` of an exchange a UWLR server served (with the journal's hook).
+pub const SERVED: &str = "served";
+
 /// One exchange to store.
 #[derive(Debug, Clone)]
 pub struct NewExchange<'a> {
     pub at: DateTime<Utc>,
-    pub koppeling_id: i64,
+    /// The link it went over; `None` for a served exchange (no link of ours).
+    pub koppeling_id: Option<i64>,
+    /// The location; for a served exchange the one its request named, or `""`.
     pub location: &'a str,
-    /// `fetch` or `delivery`.
+    /// [`SENT`] or [`SERVED`].
+    pub direction: &'a str,
+    /// `fetch` (pupil data asked for) or `delivery` (results sent).
     pub kind: &'a str,
     pub operation: &'a str,
     pub attempt: i64,
@@ -40,6 +50,8 @@ pub struct NewExchange<'a> {
     pub fetch_id: Option<i64>,
     /// The results message (delivery batch) this exchange carried.
     pub batch_id: Option<i64>,
+    /// The exchange whose stored request this one sent again (`replay --send`).
+    pub replay_of: Option<i64>,
 }
 
 /// One stored exchange without its bodies.
@@ -47,8 +59,11 @@ pub struct NewExchange<'a> {
 pub struct ExchangeRow {
     pub id: i64,
     pub at: DateTime<Utc>,
-    pub koppeling_id: i64,
+    /// `None` for a served exchange.
+    pub koppeling_id: Option<i64>,
     pub location: String,
+    /// [`SENT`] or [`SERVED`].
+    pub direction: String,
     pub kind: String,
     pub operation: String,
     pub attempt: i64,
@@ -62,6 +77,8 @@ pub struct ExchangeRow {
     pub stored_bytes: i64,
     pub fetch_id: Option<i64>,
     pub batch_id: Option<i64>,
+    /// The exchange whose request this one sent again.
+    pub replay_of: Option<i64>,
     /// When the bodies were dropped (retention, or a pupil deleted for good).
     pub bodies_dropped_at: Option<DateTime<Utc>>,
 }
@@ -72,6 +89,8 @@ pub struct Filter {
     pub koppeling_id: Option<i64>,
     pub location: Option<String>,
     pub since: Option<DateTime<Utc>>,
+    /// Only this direction ([`SENT`] or [`SERVED`]).
+    pub direction: Option<String>,
     /// Only failed attempts (a fault, an HTTP error, no answer).
     pub faults_only: bool,
     pub limit: i64,
@@ -132,11 +151,13 @@ pub async fn insert(conn: &mut AnyConnection, e: &NewExchange<'_>) -> Result<i64
     let stored = (request.len() + answer.len()) as i64;
     let row = sqlx::query(
         "INSERT INTO exchanges (at, koppeling_id, location, kind, operation, attempt, http_status, fault_code, \
-         fault_text, duration_ms, request_bytes, answer_bytes, stored_bytes, fetch_id, batch_id, request, answer) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+         fault_text, duration_ms, request_bytes, answer_bytes, stored_bytes, fetch_id, batch_id, request, answer, \
+         direction, replay_of) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
     )
     .bind(ts(e.at))
-    .bind(e.koppeling_id)
+    // No link is stored as 0 (migration 0016): ids start at 1.
+    .bind(e.koppeling_id.unwrap_or(0))
     .bind(e.location)
     .bind(e.kind)
     .bind(e.operation)
@@ -152,20 +173,24 @@ pub async fn insert(conn: &mut AnyConnection, e: &NewExchange<'_>) -> Result<i64
     .bind(e.batch_id)
     .bind(request)
     .bind(answer)
+    .bind(e.direction)
+    .bind(e.replay_of)
     .fetch_one(conn)
     .await?;
     Ok(row.try_get(0)?)
 }
 
-const COLUMNS: &str = "id, at, koppeling_id, location, kind, operation, attempt, http_status, fault_code, fault_text, \
-                       duration_ms, request_bytes, answer_bytes, stored_bytes, fetch_id, batch_id, bodies_dropped_at";
+const COLUMNS: &str = "id, at, koppeling_id, location, direction, kind, operation, attempt, http_status, fault_code, \
+                       fault_text, duration_ms, request_bytes, answer_bytes, stored_bytes, fetch_id, batch_id, \
+                       replay_of, bodies_dropped_at";
 
 fn row(r: &sqlx::any::AnyRow) -> Result<ExchangeRow, StoreError> {
     Ok(ExchangeRow {
         id: r.try_get("id")?,
         at: parse_ts(&r.try_get::<String, _>("at")?)?,
-        koppeling_id: r.try_get("koppeling_id")?,
+        koppeling_id: Some(r.try_get::<i64, _>("koppeling_id")?).filter(|&k| k != 0),
         location: r.try_get("location")?,
+        direction: r.try_get("direction")?,
         kind: r.try_get("kind")?,
         operation: r.try_get("operation")?,
         attempt: r.try_get("attempt")?,
@@ -178,6 +203,7 @@ fn row(r: &sqlx::any::AnyRow) -> Result<ExchangeRow, StoreError> {
         stored_bytes: r.try_get("stored_bytes")?,
         fetch_id: r.try_get("fetch_id")?,
         batch_id: r.try_get("batch_id")?,
+        replay_of: r.try_get("replay_of")?,
         bodies_dropped_at: opt_ts(r.try_get("bodies_dropped_at")?)?,
     })
 }
@@ -187,7 +213,8 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<Vec<ExchangeRo
     // Each condition is off when its parameter is NULL: one statement for every filter.
     let sql = format!(
         "SELECT {COLUMNS} FROM exchanges WHERE ($1 IS NULL OR koppeling_id = $1) AND ($2 IS NULL OR location = $2) \
-         AND ($3 IS NULL OR at >= $3) AND ($4 = 0 OR fault_code IS NOT NULL) ORDER BY id DESC LIMIT $5"
+         AND ($3 IS NULL OR at >= $3) AND ($4 = 0 OR fault_code IS NOT NULL) AND ($6 IS NULL OR direction = $6) \
+         ORDER BY id DESC LIMIT $5"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(f.koppeling_id)
@@ -195,6 +222,7 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<Vec<ExchangeRo
         .bind(f.since.map(ts))
         .bind(i64::from(f.faults_only))
         .bind(if f.limit > 0 { f.limit } else { 100 })
+        .bind(f.direction.as_deref())
         .fetch_all(conn)
         .await?;
     rows.iter().map(row).collect()
@@ -250,7 +278,9 @@ pub async fn purge_location(conn: &mut AnyConnection, location: &str) -> Result<
 }
 
 /// Drops (whole: request and answer) the bodies of a location's exchanges that contain any of
-/// `needles`; the metadata stays, marked as dropped. Returns how many rows lost their bodies.
+/// `needles`, and of served exchanges whose location could not be read (`""`: they may be
+/// about any school); the metadata stays, marked as dropped. Returns how many rows lost
+/// their bodies.
 pub async fn drop_bodies_naming(
     conn: &mut AnyConnection,
     location: &str,
@@ -261,11 +291,12 @@ pub async fn drop_bodies_naming(
     if needles.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM exchanges WHERE location = $1 AND bodies_dropped_at IS NULL ORDER BY id")
-            .bind(location)
-            .fetch_all(&mut *conn)
-            .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM exchanges WHERE (location = $1 OR location = '') AND bodies_dropped_at IS NULL ORDER BY id",
+    )
+    .bind(location)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut dropped = 0;
     for id in ids {
         // One row at a time: a location's bodies together may be large.

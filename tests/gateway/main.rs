@@ -37,6 +37,7 @@ mod gateway_import;
 mod gateway_koppeling;
 mod gateway_results;
 mod journal;
+mod journal_served;
 mod metrics;
 mod private_files;
 mod pupils;

@@ -263,3 +263,52 @@ fn mock_las_listens_with_the_servers_backlog() {
     unsafe { libc::kill(pid, libc::SIGCONT) };
     assert_eq!(refused_at, None, "the kernel's queue was full after {} connections", held.len());
 }
+
+/// `--journal-served DIR`: every exchange the mock serves goes into the gateway journal in
+/// DIR (served, no link, the key masked), where `uwlr exchange` reads it.
+#[tokio::test(flavor = "multi_thread")]
+async fn mock_las_journals_what_it_serves_into_a_gateway_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("gateway");
+    let data_arg = data.to_str().unwrap();
+    let m = Running::start(
+        &["mock-las", "--listen", "127.0.0.1:0", "--journal-served", data_arg],
+        "autorisatiesleutel for",
+    );
+    assert!(m.lines.iter().any(|l| l.starts_with("served exchanges journaled into")), "{:?}", m.lines);
+    let endpoint = m.value("UWLR endpoint:");
+    let key = m.value("autorisatiesleutel for 99DE00:");
+    let c = Client::new(ClientConfig { retry: RetryPolicy::none(), ..ClientConfig::new(endpoint) }).unwrap();
+    let mut v = verzoek("99DE");
+    v.schooljaar = Schooljaar::containing(chrono::Utc::now().date_naive()).unwrap();
+    c.haal_leerlinggegevens(&auth(&key), &v).await.unwrap();
+
+    // Written after the answer went out: looked for until it is there.
+    let list = |extra: &[&str]| admin(&[&["exchange", "list", "--data-dir", data_arg, "--json"][..], extra].concat());
+    let mut rows = serde_json::Value::Null;
+    for _ in 0..200 {
+        let (code, out, err) = list(&["--served"]);
+        if code == 0 {
+            rows = serde_json::from_str(&out).unwrap();
+            if rows.as_array().is_some_and(|r| !r.is_empty()) {
+                break;
+            }
+        } else {
+            assert!(err.contains("holds no gateway database"), "{err}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let row = &rows[0];
+    assert_eq!(
+        (row["direction"].as_str(), row["location"].as_str(), row["operation"].as_str(), row["http_status"].as_i64()),
+        (Some("served"), Some("99DE00"), Some("HaalLeerlinggegevens"), Some(200)),
+        "{rows}"
+    );
+    assert!(row["koppeling_id"].is_null(), "{rows}");
+    let id = row["id"].as_i64().unwrap().to_string();
+    let (code, out, _) = admin(&["exchange", "show", &id, "--data-dir", data_arg]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("served for 99DE00") && out.contains("***REDACTED***"), "{out}");
+    assert!(!out.contains(&key), "the key in `exchange show`");
+    drop(m);
+}
