@@ -852,3 +852,33 @@ pub async fn status_counts(conn: &mut AnyConnection, koppeling_id: i64) -> Resul
             .await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sitting_of(toets: &str, onderdeel: Option<&str>, afname: &str) -> NewResult {
+        NewResult {
+            leerling_id: 5,
+            toetscode: toets.into(),
+            toetsonderdeel: onderdeel.map(Into::into),
+            afname: afname.into(),
+            afnamedatum: NaiveDate::from_ymd_opt(2025, 9, 20).unwrap_or_default(),
+            scores: Scores::Raw { score: 1 },
+            normed_at: DateTime::<Utc>::default(),
+        }
+    }
+
+    #[test]
+    fn provisional_keys_tell_sittings_apart_and_a_missing_part_is_an_empty_one() {
+        // `new-5-REK-1--s` both ways without the lengths.
+        let a = sitting_of("REK-1", None, "s");
+        let b = sitting_of("REK", Some("1-"), "s");
+        assert_ne!(provisional_key(&a), provisional_key(&b));
+        let c = sitting_of("REK", Some("1"), "-s");
+        assert_ne!(provisional_key(&b), provisional_key(&c));
+        let whole = sitting_of("REK", Some(""), "s");
+        assert_eq!(provisional_key(&whole), provisional_key(&sitting_of("REK", None, "s")));
+        assert_eq!(sitting(&whole), (5, "REK", "", "s"));
+    }
+}
