@@ -218,7 +218,8 @@ async fn write_chunk(
     for c in &codes {
         q = q.bind(*c);
     }
-    let mut existing: HashMap<(i64, String, String, String), (i64, i64, String)> = HashMap::new();
+    // Sitting → id, version, key.
+    let mut existing: HashMap<SittingKey, (i64, i64, String)> = HashMap::new();
     for row in q.fetch_all(&mut *conn).await? {
         // A row without an onderdeel matches no sitting (`onderdeel = ''` is not NULL).
         let Some(onderdeel) = row.try_get::<Option<String>, _>(5)? else { continue };
@@ -344,6 +345,9 @@ async fn may_record(
     }
     Ok(())
 }
+
+/// A sitting as read back from the store.
+type SittingKey = (i64, String, String, String);
 
 /// Pupil, test, part (`''` for the whole test) and sitting: one result each.
 fn sitting(r: &NewResult) -> (i64, &str, &str, &str) {
