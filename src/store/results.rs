@@ -122,7 +122,7 @@ pub async fn upsert(conn: &mut AnyConnection, r: &NewResult, now: DateTime<Utc>)
     Ok(Recorded { id, key, version, location, schooljaar })
 }
 
-/// [`upsert`] for many results with a handful of statements per [`CHUNK`] of them instead
+/// [`upsert`] for many results with a handful of statements per chunk of 400 instead
 /// of about six per result: on SQLite each statement is a round trip to sqlx's worker
 /// thread, which cost a night of results most of its time. The same checks and errors: the
 /// first result in `rs`'s order that [`upsert`] would refuse refuses them all, before
@@ -412,7 +412,7 @@ pub async fn enqueue(
     Ok(done.rows_affected() > 0)
 }
 
-/// [`enqueue`] for many `(koppeling_id, resultaat_id, version)`: one INSERT per [`CHUNK`]
+/// [`enqueue`] for many `(koppeling_id, resultaat_id, version)`: one INSERT per 400
 /// rows, in the given order (the order they are claimed and sent in), then the older
 /// unsent versions superseded row by row for each version past the first. The same end
 /// state as [`enqueue`] one by one: a superseding UPDATE only touches older versions, so it
