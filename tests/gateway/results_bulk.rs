@@ -143,6 +143,19 @@ async fn both(bulk: &World, single: &World, rs: &[NewResult], db: &str) -> Vec<R
     got
 }
 
+/// Three tests and parts for each pupil and sitting: 450 results for three sittings.
+fn sittings(w: &World, afnames: &[&str]) -> Vec<NewResult> {
+    let mut rs = Vec::new();
+    for (s, afname) in afnames.iter().enumerate() {
+        for (i, &pupil) in w.pupils.iter().enumerate() {
+            rs.push(result(pupil, "REK", None, afname, (i + s) as u64, w));
+            rs.push(result(pupil, "TAAL", Some("spelling"), afname, 7, w));
+            rs.push(result(pupil, "TAAL", Some("lezen"), afname, 8, w));
+        }
+    }
+    rs
+}
+
 fn message(e: GatewayError) -> String {
     match e {
         GatewayError::NotFound(m) => format!("not found: {m}"),
@@ -166,14 +179,7 @@ async fn results_recorded_in_bulk_are_recorded_as_one_by_one() {
 
         // 450 new results (two chunks), three tests and parts per sitting; the first normed
         // before the links were active (not queued), one a whole test with an empty part.
-        let mut first = Vec::new();
-        for s in 0..3 {
-            for (i, &pupil) in p.iter().enumerate() {
-                first.push(result(pupil, "REK", None, &format!("s{s}"), (i + s) as u64, &bulk));
-                first.push(result(pupil, "TAAL", Some("spelling"), &format!("s{s}"), 7, &bulk));
-                first.push(result(pupil, "TAAL", Some("lezen"), &format!("s{s}"), 8, &bulk));
-            }
-        }
+        let mut first = sittings(&bulk, &["s0", "s1", "s2"]);
         first[0].normed_at = activated - Duration::days(1);
         first[4].toetsonderdeel = Some(String::new());
         let got = both(&bulk, &single, &first, db).await;
