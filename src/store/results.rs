@@ -5,6 +5,13 @@
 //! not sent yet. A sender claims due rows under a lease (PostgreSQL: `FOR UPDATE SKIP
 //! LOCKED`, so two gateway instances never claim the same row; SQLite has one writer), and
 //! marks them sent only while it still holds the lease.
+//!
+//! A batch of results (a school's night) is written a chunk at a time ([`upsert_many`],
+//! [`enqueue_many`]): on SQLite every statement is a round trip to sqlx's worker thread, and
+//! about ten per result were most of the time a night spent recording. A full chunk's
+//! statement text comes again and again, so it stays prepared; a shorter last chunk's text
+//! seldom does, so it is not kept (`persistent(false)`) and pushes nothing useful out of the
+//! connection's statement cache.
 
 use super::bulk::{self, CHUNK};
 use super::{parse_ts, ts, Dialect, StoreError};
