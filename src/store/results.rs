@@ -13,7 +13,7 @@
 //! seldom does, so it is not kept (`persistent(false)`) and pushes nothing useful out of the
 //! connection's statement cache.
 
-use super::bulk::{self, CHUNK};
+use super::bulk::{Placeholders, CHUNK};
 use super::{parse_ts, ts, Dialect, StoreError};
 use crate::results::{NewResult, Outgoing, Scores, ToetsDef};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -148,7 +148,7 @@ pub async fn upsert_many(
     for chunk in ids.chunks(CHUNK) {
         let sql = format!(
             "SELECT id, location, active, schooljaar FROM leerlingen WHERE id IN ({})",
-            bulk::list(chunk.len(), 1)
+            Placeholders::on(conn).list(chunk.len())
         );
         let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(chunk.len() == CHUNK);
         for id in chunk {
@@ -212,11 +212,12 @@ async fn write_chunk(
     let mut codes: Vec<&str> = chunk.iter().map(|&i| rs[i].toetscode.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
+    let mut p = Placeholders::on(conn);
     let sql = format!(
         "SELECT id, version, resultaat_key, leerling_id, toetscode, onderdeel, afname FROM resultaten \
          WHERE leerling_id IN ({}) AND toetscode IN ({})",
-        bulk::list(ps.len(), 1),
-        bulk::list(codes.len(), ps.len() + 1)
+        p.list(ps.len()),
+        p.list(codes.len())
     );
     let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(false);
     for p in &ps {
@@ -254,7 +255,7 @@ async fn write_chunk(
         let sql = format!(
             "INSERT INTO resultaten (leerling_id, resultaat_key, toetscode, onderdeel, score, normed_at, recorded_at, \
              afname, afnamedatum, version) VALUES {} RETURNING id, resultaat_key",
-            bulk::values(new.len(), 10, 1)
+            Placeholders::on(conn).values(new.len(), 10)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(new.len() == CHUNK);
         for &j in &new {
@@ -288,7 +289,7 @@ async fn write_chunk(
         // The key is the row id, given once: unique, short, never reused.
         let sql = format!(
             "UPDATE resultaten SET resultaat_key = 'R' || CAST(id AS TEXT) WHERE id IN ({})",
-            bulk::list(given.len(), 1)
+            Placeholders::on(conn).list(given.len())
         );
         let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(given.len() == CHUNK);
         for id in given {
@@ -299,7 +300,7 @@ async fn write_chunk(
 
     let sql = format!(
         "INSERT INTO result_versions (resultaat_id, version, score, normed_at, recorded_at) VALUES {}",
-        bulk::values(chunk.len(), 5, 1)
+        Placeholders::on(conn).values(chunk.len(), 5)
     );
     let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(full);
     for (j, &i) in chunk.iter().enumerate() {
@@ -435,7 +436,7 @@ pub async fn enqueue_many(
         let sql = format!(
             "INSERT INTO deliveries (koppeling_id, resultaat_id, version, status, attempts, next_attempt_at, \
              created_at) VALUES {} ON CONFLICT (koppeling_id, resultaat_id, version) DO NOTHING",
-            bulk::values(chunk.len(), 7, 1)
+            Placeholders::on(conn).values(chunk.len(), 7)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(chunk.len() == CHUNK);
         for &(koppeling_id, resultaat_id, version) in chunk {
@@ -532,14 +533,16 @@ pub async fn outgoing(conn: &mut AnyConnection, koppeling_id: i64, ids: &[i64]) 
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let mut p = Placeholders::on(conn);
     let sql = format!(
         "SELECT d.id, r.leerling_id, e.las_key, e.eckid, r.resultaat_key, r.toetscode, r.onderdeel, r.afnamedatum, \
          v.score, l.boom_nummer FROM deliveries d JOIN resultaten r ON r.id = d.resultaat_id \
          JOIN leerlingen l ON l.id = r.leerling_id \
          JOIN result_versions v ON v.resultaat_id = d.resultaat_id AND v.version = d.version \
-         LEFT JOIN external_keys e ON e.koppeling_id = $1 AND e.tab = 'leerlingen' AND e.record_id = r.leerling_id \
+         LEFT JOIN external_keys e ON e.koppeling_id = {} AND e.tab = 'leerlingen' AND e.record_id = r.leerling_id \
          WHERE d.id IN ({}) ORDER BY d.id",
-        bulk::list(ids.len(), 2)
+        p.one(),
+        p.list(ids.len())
     );
     let mut q = sqlx::query(AssertSqlSafe(sql)).bind(koppeling_id);
     for id in ids {
@@ -635,10 +638,14 @@ pub async fn mark_sent(
     batch: i64,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
+    let mut p = Placeholders::on(conn);
     let sql = format!(
-        "UPDATE deliveries SET status = 'sent', sent_at = $1, batch_id = $2, attempts = attempts + 1, \
-         lease_owner = NULL, lease_until = NULL WHERE lease_owner = $3 AND status = 'pending' AND id IN ({})",
-        bulk::list(ids.len(), 4)
+        "UPDATE deliveries SET status = 'sent', sent_at = {}, batch_id = {}, attempts = attempts + 1, \
+         lease_owner = NULL, lease_until = NULL WHERE lease_owner = {} AND status = 'pending' AND id IN ({})",
+        p.one(),
+        p.one(),
+        p.one(),
+        p.list(ids.len())
     );
     let mut q = sqlx::query(AssertSqlSafe(sql)).bind(ts(now)).bind(batch).bind(owner);
     for id in ids {
@@ -658,10 +665,14 @@ pub async fn release(
     if ids.is_empty() {
         return Ok(());
     }
+    let mut p = Placeholders::on(conn);
     let sql = format!(
-        "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, lease_owner = NULL, \
-         lease_until = NULL WHERE lease_owner = $3 AND status = 'pending' AND id IN ({})",
-        bulk::list(ids.len(), 4)
+        "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = {}, last_error = {}, lease_owner = NULL, \
+         lease_until = NULL WHERE lease_owner = {} AND status = 'pending' AND id IN ({})",
+        p.one(),
+        p.one(),
+        p.one(),
+        p.list(ids.len())
     );
     let mut q = sqlx::query(AssertSqlSafe(sql)).bind(ts(next)).bind(error).bind(owner);
     for id in ids {
@@ -683,11 +694,16 @@ pub async fn mark_failed(
     if ids.is_empty() {
         return Ok(());
     }
+    let mut p = Placeholders::on(conn);
     let sql = format!(
-        "UPDATE deliveries SET status = 'failed', error_kind = $1, last_error = $2, batch_id = $3, \
+        "UPDATE deliveries SET status = 'failed', error_kind = {}, last_error = {}, batch_id = {}, \
          attempts = attempts + 1, lease_owner = NULL, lease_until = NULL \
-         WHERE lease_owner = $4 AND status = 'pending' AND id IN ({})",
-        bulk::list(ids.len(), 5)
+         WHERE lease_owner = {} AND status = 'pending' AND id IN ({})",
+        p.one(),
+        p.one(),
+        p.one(),
+        p.one(),
+        p.list(ids.len())
     );
     let mut q = sqlx::query(AssertSqlSafe(sql)).bind(kind).bind(error).bind(batch).bind(owner);
     for id in ids {
@@ -723,7 +739,10 @@ pub async fn max_attempts(conn: &mut AnyConnection, ids: &[i64]) -> Result<i64, 
     if ids.is_empty() {
         return Ok(0);
     }
-    let sql = format!("SELECT COALESCE(MAX(attempts), 0) FROM deliveries WHERE id IN ({})", bulk::list(ids.len(), 1));
+    let sql = format!(
+        "SELECT COALESCE(MAX(attempts), 0) FROM deliveries WHERE id IN ({})",
+        Placeholders::on(conn).list(ids.len())
+    );
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for id in ids {
         q = q.bind(*id);
