@@ -123,7 +123,9 @@ impl Gateway {
     }
 
     /// [`Gateway::record_result`] for many results in one transaction (a class's sitting, a
-    /// night's normed results): all are recorded and queued, or none. The links of each
+    /// night's normed results): all are recorded and queued, or none. Written a few hundred
+    /// at a time with a handful of statements each ([`rows::upsert_many`],
+    /// [`rows::enqueue_many`]), with the same outcome as one by one; the links of each
     /// location are read once.
     pub async fn record_results(&self, rs: &[NewResult], actor: &str) -> Result<Vec<Recorded>, GatewayError> {
         for r in rs {
@@ -134,21 +136,21 @@ impl Gateway {
         }
         let now = self.now();
         let mut tx = self.store.pool().begin().await?;
-        let mut links_of: HashMap<String, Vec<Koppeling>> = HashMap::new();
-        let mut out = Vec::with_capacity(rs.len());
-        for r in rs {
-            let rec = rows::upsert(&mut tx, r, now).await?;
-            if !links_of.contains_key(&rec.location) {
+        let out = rows::upsert_many(&mut tx, rs, now).await?;
+        let mut links_of: HashMap<&str, Vec<Koppeling>> = HashMap::new();
+        let mut queue = Vec::new();
+        for (r, rec) in rs.iter().zip(&out) {
+            if !links_of.contains_key(rec.location.as_str()) {
                 let ks = links::list(&mut tx, Some(&rec.location)).await?;
-                links_of.insert(rec.location.clone(), ks);
+                links_of.insert(&rec.location, ks);
             }
-            for k in links_of.get(&rec.location).map(Vec::as_slice).unwrap_or_default() {
+            for k in links_of.get(rec.location.as_str()).map(Vec::as_slice).unwrap_or_default() {
                 if k.schooljaar.to_string() == rec.schooljaar && due(k, r.normed_at, rec.version) {
-                    rows::enqueue(&mut tx, k.id, rec.id, rec.version, now).await?;
+                    queue.push((k.id, rec.id, rec.version));
                 }
             }
-            out.push(rec);
         }
+        rows::enqueue_many(&mut tx, &queue, now).await?;
         tx.commit().await?;
         tracing::debug!(results = out.len(), actor, "results recorded");
         Ok(out)

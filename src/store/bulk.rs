@@ -59,29 +59,17 @@ impl Placeholders {
     }
 }
 
-/// `($1, $2), ($3, $4)` for `rows` rows of `cols` parameters, numbered from `$first`.
-/// Superseded by [`Placeholders::values`] (quadratic to bind on SQLite, see above).
-pub(crate) fn values(rows: usize, cols: usize, first: usize) -> String {
-    let mut p = Placeholders { numbered: true, next: first };
-    p.values(rows, cols)
-}
-
-/// `$3, $4, $5` for `n` parameters from `$first`. Superseded by [`Placeholders::list`].
-pub(crate) fn list(n: usize, first: usize) -> String {
-    let mut p = Placeholders { numbered: true, next: first };
-    p.list(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn placeholders_are_numbered_row_by_row() {
-        assert_eq!(values(2, 3, 1), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(values(1, 2, 4), "($4, $5)");
-        assert_eq!(list(3, 2), "$2, $3, $4");
-        assert_eq!(list(0, 1), "");
+        let numbered = |next| Placeholders { numbered: true, next };
+        assert_eq!(numbered(1).values(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(numbered(4).values(1, 2), "($4, $5)");
+        assert_eq!(numbered(2).list(3), "$2, $3, $4");
+        assert_eq!(numbered(1).list(0), "");
         let mut p = Placeholders { numbered: true, next: 1 };
         assert_eq!((p.one(), p.values(1, 2), p.list(2)), ("$1".into(), "($2, $3)".into(), "$4, $5".into()));
         let mut p = Placeholders { numbered: false, next: 1 };

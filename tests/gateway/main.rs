@@ -41,6 +41,7 @@ mod journal_served;
 mod metrics;
 mod private_files;
 mod pupils;
+mod results_bulk;
 mod results_crash;
 mod results_instances;
 mod school_year;
