@@ -338,18 +338,7 @@ impl Writer<'_> {
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for (item, boom) in new.iter().zip(&booms) {
-            let f = &item.fields;
-            q = q
-                .bind(self.location)
-                .bind(self.schooljaar)
-                .bind(&f.achternaam)
-                .bind(&f.voorvoegsel)
-                .bind(&f.voorletters)
-                .bind(&f.roepnaam)
-                .bind(f.geboortedatum.map(|d| d.format("%Y-%m-%d").to_string()))
-                .bind(&f.geslacht)
-                .bind(&f.jaargroep)
-                .bind(f.groep.as_ref().and_then(|k| groups.get(k)).copied())
+            q = bind_fields(q.bind(self.location).bind(self.schooljaar), &item.fields, groups)
                 .bind(1_i64)
                 .bind(&self.now)
                 .bind(&self.now)
@@ -388,19 +377,7 @@ impl Writer<'_> {
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(&self.now).bind(self.schooljaar);
         for (id, item) in known {
-            let f = &item.fields;
-            q = q
-                .bind(id)
-                .bind(&f.achternaam)
-                .bind(&f.voorvoegsel)
-                .bind(&f.voorletters)
-                .bind(&f.roepnaam)
-                .bind(f.geboortedatum.map(|d| d.format("%Y-%m-%d").to_string()))
-                .bind(&f.geslacht)
-                .bind(&f.jaargroep)
-                .bind(f.groep.as_ref().and_then(|k| groups.get(k)).copied())
-                .bind(&item.external.las_key)
-                .bind(&item.external.eckid);
+            q = bind_fields(q.bind(id), &item.fields, groups).bind(&item.external.las_key).bind(&item.external.eckid);
         }
         q.execute(&mut *self.conn).await?;
         // Only this year's composed groups (of this school: the index on location and year):
@@ -723,6 +700,21 @@ impl Writer<'_> {
         .await?;
         self.wrote()
     }
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// A pupil's fields in the order both bulk statements write them: achternaam, voorvoegsel,
+/// voorletters, roepnaam, geboortedatum, geslacht, jaargroep, class group.
+fn bind_fields<'q>(q: Query<'q>, f: &'q LeerlingFields, groups: &Groups) -> Query<'q> {
+    q.bind(&f.achternaam)
+        .bind(&f.voorvoegsel)
+        .bind(&f.voorletters)
+        .bind(&f.roepnaam)
+        .bind(f.geboortedatum.map(|d| d.format("%Y-%m-%d").to_string()))
+        .bind(&f.geslacht)
+        .bind(&f.jaargroep)
+        .bind(f.groep.as_ref().and_then(|k| groups.get(k)).copied())
 }
 
 /// No two pupils of the proposal share a LAS key, an ECK iD or a known record, so the order of
