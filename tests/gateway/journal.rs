@@ -283,7 +283,7 @@ async fn export_writes_a_private_zip_with_metadata_and_masked_bodies() {
 /// only), show, replay, export, purge; the key in no output.
 #[test]
 fn the_exchange_commands() {
-    use crate::cli_support::{ok, refused, uwlr};
+    use crate::cli_support::{link_and_fetch, ok, refused, uwlr};
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let clock = clock();
     let las = rt.block_on(las(Profile::Parnassys, 6, clock));
@@ -297,22 +297,7 @@ fn the_exchange_commands() {
         seen.push_str(&r.err);
         r
     };
-    let request = [
-        "koppeling",
-        "request",
-        "--location",
-        "99DE00",
-        "--schooljaar",
-        "2025-2026",
-        "--kind",
-        "parnassys",
-        "--endpoint",
-        &las.endpoint,
-        "--key-stdin",
-    ];
-    ok(&run(&request, Some(&key)));
-    ok(&run(&["koppeling", "approve", "1"], None));
-    ok(&run(&["import", "fetch", "1"], None));
+    link_and_fetch(&mut run, &las.endpoint, &key);
 
     let r = run(&["exchange", "list", "--link", "1"], None);
     let out = ok(&r);

@@ -312,7 +312,7 @@ async fn a_stored_request_sent_again_gives_the_same_answer_until_the_las_changes
 /// output.
 #[test]
 fn the_replay_send_command() {
-    use crate::cli_support::{ok, refused, uwlr};
+    use crate::cli_support::{link_and_fetch, ok, refused, uwlr};
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let clock = clock();
     let las = rt.block_on(las(Profile::Parnassys, 5, clock));
@@ -326,22 +326,7 @@ fn the_replay_send_command() {
         seen.push_str(&r.err);
         r
     };
-    let request = [
-        "koppeling",
-        "request",
-        "--location",
-        "99DE00",
-        "--schooljaar",
-        "2025-2026",
-        "--kind",
-        "parnassys",
-        "--endpoint",
-        &las.endpoint,
-        "--key-stdin",
-    ];
-    ok(&run(&request, Some(&key)));
-    ok(&run(&["koppeling", "approve", "1"], None));
-    ok(&run(&["import", "fetch", "1"], None));
+    link_and_fetch(&mut run, &las.endpoint, &key);
 
     let r = run(&["exchange", "replay", "1", "--send"], None);
     let out = ok(&r);

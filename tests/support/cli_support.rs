@@ -56,3 +56,24 @@ pub fn refused(r: &Run, code: i32) -> &str {
     assert!(r.err.starts_with("uwlr: "), "{:?}", r.err);
     &r.err
 }
+
+/// The common start of the exchange commands' tests: `99DE00`'s 2025-2026 ParnasSys link
+/// requested with `key` on standard input, approved (it is link 1) and fetched once.
+pub fn link_and_fetch(run: &mut impl FnMut(&[&str], Option<&str>) -> Run, endpoint: &str, key: &str) {
+    let request = [
+        "koppeling",
+        "request",
+        "--location",
+        "99DE00",
+        "--schooljaar",
+        "2025-2026",
+        "--kind",
+        "parnassys",
+        "--endpoint",
+        endpoint,
+        "--key-stdin",
+    ];
+    ok(&run(&request, Some(key)));
+    ok(&run(&["koppeling", "approve", "1"], None));
+    ok(&run(&["import", "fetch", "1"], None));
+}
