@@ -146,10 +146,29 @@ pub fn decompress(stored: &[u8]) -> Result<Vec<u8>, StoreError> {
     Ok(out)
 }
 
+/// An exchange's two bodies compressed, as stored.
+#[derive(Debug, Clone, Default)]
+pub struct Packed {
+    pub request: Vec<u8>,
+    pub answer: Vec<u8>,
+}
+
+impl Packed {
+    pub fn of(request: &[u8], answer: &[u8]) -> Packed {
+        Packed { request: compress(request), answer: compress(answer) }
+    }
+}
+
 /// Stores one exchange; returns its id.
 pub async fn insert(conn: &mut AnyConnection, e: &NewExchange<'_>) -> Result<i64, StoreError> {
-    let request = compress(e.request);
-    let answer = compress(e.answer);
+    insert_packed(conn, e, Packed::of(e.request, e.answer)).await
+}
+
+/// Stores one exchange whose bodies were compressed already (the gateway compresses a
+/// captured exchange on the blocking pool while the fetch goes on); returns its id.
+/// `packed` must be `e`'s bodies: the sizes stored are `e`'s.
+pub async fn insert_packed(conn: &mut AnyConnection, e: &NewExchange<'_>, packed: Packed) -> Result<i64, StoreError> {
+    let Packed { request, answer } = packed;
     let stored = (request.len() + answer.len()) as i64;
     let row = sqlx::query(
         "INSERT INTO exchanges (at, koppeling_id, location, kind, operation, attempt, http_status, fault_code, \
