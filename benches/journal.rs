@@ -3,7 +3,7 @@
 //! against a mock ParnasSys on loopback; printed as the ratio on/off (goal ≤ 1.1×) and the
 //! journal's stored bytes per exchange.
 //!
-//! `cargo bench --bench journal` (~2 min on 2 cores). Under `cargo test --all-targets` (no
+//! `cargo bench --bench journal` (~1 min on 2 cores). Under `cargo test --all-targets` (no
 //! `--bench` argument) it runs each case once with 100 pupils, as a smoke test.
 //!
 //! Both gateways share the store, the key and the link (`with_settings` flips only
@@ -11,8 +11,7 @@
 //! and the inserts. Each fetch is a forced full fetch of the same answer (nothing to do);
 //! each delivery run first puts every result back in the queue (not timed).
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uwlr::gateway::delivery::DeliverOptions;
 use uwlr::gateway::imports::ApplyOptions;
@@ -126,52 +125,57 @@ impl Bench {
     }
 }
 
-fn journal(c: &mut Criterion) {
+/// Runs of each case, after a warm-up: each round times the journal on and off back to back
+/// (in alternating order), so a drift of the machine or of the store over the minutes of a
+/// run (the delivery's "off" figure moved 10 % between two runs when all "on" runs came
+/// first) falls on both sides alike.
+const ROUNDS: usize = 40;
+const WARM_UP: usize = 3;
+
+fn median(mut d: Vec<Duration>) -> Duration {
+    d.sort();
+    d[d.len() / 2]
+}
+
+fn main() {
     let bench_mode = std::env::args().any(|a| a == "--bench");
     let b = setup(if bench_mode { 1_500 } else { 100 });
-    let mut g = c.benchmark_group("journal");
-    g.sample_size(10).measurement_time(Duration::from_secs(20));
-    let mut means = Vec::new();
+    let (rounds, warm_up) = if bench_mode { (ROUNDS, WARM_UP) } else { (1, 0) };
     for (what, op) in [("fetch", Bench::fetch as fn(&Bench, &Gateway) -> Duration), ("deliver", Bench::deliver)] {
-        for (label, gw) in [("on", &b.on), ("off", &b.off)] {
-            let total = Mutex::new((Duration::ZERO, 0u32));
-            let before = b.journal();
-            g.bench_function(format!("{what}/{}/{label}", b.results), |bencher| {
-                bencher.iter_custom(|iters| {
-                    let mut timed = Duration::ZERO;
-                    for _ in 0..iters {
-                        timed += op(&b, gw);
-                    }
-                    let mut t = total.lock().expect("total");
-                    t.0 += timed;
-                    t.1 += iters as u32;
-                    timed
-                })
-            });
-            let after = b.journal();
-            let (time, runs) = total.into_inner().expect("total");
-            let rows = after.0 - before.0;
-            let bytes_per_exchange = if rows > 0 { (after.1 - before.1) / rows } else { 0 };
-            means.push((what, label, time / runs.max(1), rows, bytes_per_exchange, runs));
+        for _ in 0..warm_up {
+            op(&b, &b.on);
+            op(&b, &b.off);
         }
-    }
-    g.finish();
-    for pair in means.chunks(2) {
-        let (on, off) = (&pair[0], &pair[1]);
+        let before = b.journal();
+        let (mut on, mut off, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let (t_on, t_off) = if round % 2 == 0 {
+                let t = op(&b, &b.on);
+                (t, op(&b, &b.off))
+            } else {
+                let t = op(&b, &b.off);
+                (op(&b, &b.on), t)
+            };
+            on.push(t_on);
+            off.push(t_off);
+            ratios.push(t_on.as_secs_f64() / t_off.as_secs_f64());
+        }
+        let after = b.journal();
+        let rows = after.0 - before.0;
+        let bytes_per_exchange = if rows > 0 { (after.1 - before.1) / rows } else { 0 };
+        ratios.sort_by(f64::total_cmp);
+        let (on, off) = (median(on), median(off));
         eprintln!(
-            "{} of {} pupils: journal on {:.1} ms, off {:.1} ms: {:.3}x; {} exchanges journaled in {} runs, {} bytes \
-             stored per exchange",
-            on.0,
+            "{what} of {} pupils, {rounds} rounds: journal on {:.1} ms, off {:.1} ms (medians): {:.3}x; per round \
+             ratio p25 {:.3}x, p50 {:.3}x, p75 {:.3}x; {rows} exchanges journaled, {bytes_per_exchange} bytes stored \
+             per exchange",
             b.results,
-            on.2.as_secs_f64() * 1000.0,
-            off.2.as_secs_f64() * 1000.0,
-            on.2.as_secs_f64() / off.2.as_secs_f64(),
-            on.3,
-            on.5,
-            on.4,
+            on.as_secs_f64() * 1000.0,
+            off.as_secs_f64() * 1000.0,
+            on.as_secs_f64() / off.as_secs_f64(),
+            ratios[ratios.len() / 4],
+            ratios[ratios.len() / 2],
+            ratios[ratios.len() * 3 / 4],
         );
     }
 }
-
-criterion_group!(benches, journal);
-criterion_main!(benches);
