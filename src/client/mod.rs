@@ -22,8 +22,10 @@
 //! and every occurrence of the key, raw or XML-escaped, in both directions).
 
 pub(crate) mod error;
+mod pool;
 
 pub use error::ClientError;
+pub use pool::Pool;
 
 use crate::message::leerlinggegevens::{
     GroepenVerzoek, LeerkrachtenAntwoord, LeerlingenAntwoord, LeerlinggegevensAntwoord, StructuurAntwoord, Verzoek,
@@ -132,6 +134,9 @@ pub struct ClientConfig {
     pub capture: Option<Arc<dyn Capture>>,
     /// How answers are read. Default lenient.
     pub decode: DecodeOptions,
+    /// Share the HTTP client (TLS verifier, connections) with the other clients of this
+    /// pool that have the same TLS setting; `None` builds one for this client alone.
+    pub pool: Option<Pool>,
 }
 
 impl ClientConfig {
@@ -148,6 +153,7 @@ impl ClientConfig {
             extra_headers: Vec::new(),
             capture: None,
             decode: DecodeOptions::lenient(),
+            pool: None,
         }
     }
 }
@@ -172,6 +178,7 @@ impl fmt::Debug for ClientConfig {
             .field("extra_headers (values redacted)", &header_names)
             .field("capture", &self.capture.is_some())
             .field("decode", &self.decode)
+            .field("pool", &self.pool)
             .finish()
     }
 }
@@ -263,25 +270,15 @@ impl Client {
             value.set_sensitive(true);
             headers.insert(name, value);
         }
-        let mut builder = reqwest::Client::builder()
-            .tls_backend_rustls()
-            .connect_timeout(config.connect_timeout)
-            .user_agent(concat!("uwlr-gateway/", env!("CARGO_PKG_VERSION")));
-        if let Some(ca) = &config.ca_pem {
-            let certs =
-                reqwest::Certificate::from_pem_bundle(ca).map_err(|e| ClientError::Config(format!("ca_pem: {e}")))?;
-            if certs.is_empty() {
-                return Err(ClientError::Config("ca_pem: no CERTIFICATE block in the PEM".into()));
-            }
-            builder = builder.tls_certs_merge(certs);
-        }
-        if let Some(id) = &config.client_identity_pem {
-            // reqwest's message never quotes the PEM.
-            let identity = reqwest::Identity::from_pem(id)
-                .map_err(|e| ClientError::Config(format!("client_identity_pem: {}", error_text(&e))))?;
-            builder = builder.identity(identity);
-        }
-        let http = builder.build().map_err(|e| ClientError::Config(error_text(&e)))?;
+        let setting = pool::Setting {
+            connect_timeout: config.connect_timeout,
+            ca_pem: config.ca_pem,
+            identity_pem: config.client_identity_pem,
+        };
+        let http = match &config.pool {
+            Some(p) => p.client(&setting)?,
+            None => pool::build(&setting)?,
+        };
         let mut decode = config.decode;
         decode.limits.max_bytes = decode.limits.max_bytes.max(config.max_response_bytes);
         Ok(Client {

@@ -9,7 +9,7 @@
 
 use super::journal::{Belongs, Recorder};
 use super::{Gateway, GatewayError};
-use crate::client::{Client, ClientConfig, ClientError, RetryPolicy};
+use crate::client::{Client, ClientError, RetryPolicy};
 use crate::koppeling::Koppeling;
 use crate::koppeling::Status;
 use crate::message::fault::FaultCode;
@@ -311,9 +311,7 @@ impl Gateway {
     ) -> Result<(), GatewayError> {
         let audience = if k.kind.is_dashboard() { Audience::Dashboard } else { Audience::Las };
         let key = self.active_key(k).await?;
-        let mut config = ClientConfig::new(format!("{}/leerresultaten", k.endpoint.as_deref().unwrap_or_default()));
-        config.response_timeout = self.settings.call_timeout;
-        config.ca_pem = self.settings.ca_pem.clone();
+        let mut config = self.client_config(format!("{}/leerresultaten", k.endpoint.as_deref().unwrap_or_default()));
         // Retries are the outbox's job (with backoff and leases), not the client's.
         config.retry = RetryPolicy::none();
         let recorder = self.recorder();

@@ -8,7 +8,7 @@
 
 use super::journal::{Belongs, Recorder};
 use super::{Gateway, GatewayError};
-use crate::client::{Client, ClientConfig, ClientError};
+use crate::client::{Client, ClientError};
 use crate::import::{propose, Decision, FetchMode, Proposal, Settings as ImportSettings};
 use crate::koppeling::Koppeling;
 use crate::koppeling::Status;
@@ -134,9 +134,7 @@ impl Gateway {
             _ => (FetchMode::Full, None),
         };
         let endpoint = format!("{}/leerlinggegevens", k.endpoint.as_deref().unwrap_or_default());
-        let mut config = ClientConfig::new(endpoint.clone());
-        config.response_timeout = self.settings.call_timeout;
-        config.ca_pem = self.settings.ca_pem.clone();
+        let mut config = self.client_config(endpoint.clone());
         config.capture = recorder.map(|r| r as Arc<dyn crate::client::Capture>);
         let client = Client::new(config)?;
         let schooljaar = k.schooljaar;

@@ -690,7 +690,7 @@ impl Gateway {
         to: Option<&str>,
         key: Option<crate::vault::Secret>,
     ) -> Result<Resent, GatewayError> {
-        use crate::client::{Client, ClientConfig, ClientError, RetryPolicy};
+        use crate::client::{Client, ClientError, RetryPolicy};
         use crate::message::{Autorisatie, Body};
         let e = self.exchange(id).await?;
         let link = linked(&e)?;
@@ -748,9 +748,7 @@ impl Gateway {
         let auth = Autorisatie { autorisatiesleutel: key.expose().to_string(), ..header };
         drop(key);
         let recorder = Arc::new(Recorder { clock: self.clock.clone(), captured: Mutex::default() });
-        let mut config = ClientConfig::new(endpoint.clone());
-        config.response_timeout = self.settings.call_timeout;
-        config.ca_pem = self.settings.ca_pem.clone();
+        let mut config = self.client_config(endpoint.clone());
         config.retry = RetryPolicy::none();
         config.capture = Some(recorder.clone() as Arc<dyn Capture>);
         let client = Client::new(config).map_err(|err| match err {

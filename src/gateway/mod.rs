@@ -153,6 +153,9 @@ pub struct Gateway {
     delivering: Arc<tokio::sync::Mutex<()>>,
     /// What fetches and deliveries count into (`uwlr serve` answers them at `/metrics`).
     metrics: Metrics,
+    /// The HTTP clients every fetch and delivery run shares (one TLS verifier, kept
+    /// connections to each LAS), see [`crate::client::Pool`].
+    http: crate::client::Pool,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -170,6 +173,7 @@ impl Gateway {
             settings: Arc::new(settings),
             delivering: Arc::new(tokio::sync::Mutex::new(())),
             metrics: Metrics::new(),
+            http: crate::client::Pool::new(),
         }
     }
 
@@ -210,6 +214,16 @@ impl Gateway {
         Gateway { settings: Arc::new(settings), ..self.clone() }
     }
 
+    /// A client's settings for a LAS or dashboard `endpoint`: the gateway's call timeout and
+    /// extra roots, and its shared HTTP clients.
+    pub(crate) fn client_config(&self, endpoint: String) -> crate::client::ClientConfig {
+        let mut config = crate::client::ClientConfig::new(endpoint);
+        config.response_timeout = self.settings.call_timeout;
+        config.ca_pem = self.settings.ca_pem.clone();
+        config.pool = Some(self.http.clone());
+        config
+    }
+
     /// The same gateway with its own delivery run: a caller that delivers several links
     /// side by side (the simulation) gives each its own value and its own lease owner.
     #[cfg(feature = "cli")]
@@ -227,5 +241,22 @@ impl Gateway {
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_clients_of_a_gateway_share_one_http_client() {
+        let dir = tempfile::tempdir().unwrap();
+        let gw = Gateway::open(dir.path(), None, Settings::default()).await.unwrap();
+        for endpoint in ["http://127.0.0.1:9/a/leerlinggegevens", "http://127.0.0.1:10/b/leerresultaten"] {
+            crate::client::Client::new(gw.client_config(endpoint.into())).unwrap();
+        }
+        let copy = gw.with_settings(|s| s.call_timeout = Duration::from_secs(5));
+        crate::client::Client::new(copy.client_config("http://127.0.0.1:9/c".into())).unwrap();
+        assert_eq!(gw.http.len(), 1, "one TLS setting, one HTTP client, also for a copy with other settings");
     }
 }
