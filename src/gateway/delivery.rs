@@ -7,7 +7,7 @@
 //! caused it, and the others still arrive. Transient failures (connection, 502–504,
 //! `Server.TijdelijkNietBeschikbaar`) give the batch back with exponential backoff.
 
-use super::journal::{Belongs, Recorder};
+use super::journal::{Behind, Belongs};
 use super::{Gateway, GatewayError};
 use crate::client::{Client, ClientError, RetryPolicy};
 use crate::koppeling::Koppeling;
@@ -333,8 +333,25 @@ impl Gateway {
             school: k.location.school_id(),
             schooljaar,
             toetsen: rows::toetsen(&mut *self.store.pool().acquire().await?).await?,
-            recorder: recorder.as_deref(),
+            journal: recorder.map(|r| Behind::new(self, r)),
         };
+        let result = self.deliver_claims(&send, k, opts, report).await;
+        if let Some(journal) = &send.journal {
+            journal.finish().await;
+        }
+        result
+    }
+
+    /// Claims a link's due results and sends them, a claim at a time, until none are left
+    /// or a transient failure postpones the rest.
+    async fn deliver_claims(
+        &self,
+        send: &Sender<'_>,
+        k: &Koppeling,
+        opts: &DeliverOptions,
+        report: &mut DeliveryReport,
+    ) -> Result<(), GatewayError> {
+        let audience = send.audience;
         loop {
             let t = Instant::now();
             let now = self.now();
@@ -405,7 +422,8 @@ struct Sender<'a> {
     school: crate::message::values::SchoolId,
     schooljaar: Schooljaar,
     toetsen: HashMap<String, ToetsDef>,
-    recorder: Option<&'a Recorder>,
+    /// The run's exchanges, stored behind it (`None` with the journal off).
+    journal: Option<Behind>,
 }
 
 impl Sender<'_> {
@@ -490,7 +508,9 @@ impl Sender<'_> {
             fetch_id: None,
             batch_id: Some(batch),
         };
-        self.gw.write_journal(self.recorder, to).await;
+        if let Some(journal) = &self.journal {
+            journal.write(to);
+        }
         report.transport += took;
         report.messages += 1;
         let outcome = match &answer {
