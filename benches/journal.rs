@@ -129,7 +129,7 @@ impl Bench {
 /// (in alternating order), so a drift of the machine or of the store over the minutes of a
 /// run (the delivery's "off" figure moved 10 % between two runs when all "on" runs came
 /// first) falls on both sides alike.
-const ROUNDS: usize = 40;
+const ROUNDS: usize = 100;
 const WARM_UP: usize = 3;
 
 fn median(mut d: Vec<Duration>) -> Duration {
