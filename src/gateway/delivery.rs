@@ -335,7 +335,7 @@ impl Gateway {
             toetsen: rows::toetsen(&mut *self.store.pool().acquire().await?).await?,
             journal: recorder.map(|r| Behind::new(self, r)),
         };
-        let result = self.deliver_claims(&send, k, opts, report).await;
+        let result = self.deliver_claims(&send, report).await;
         if let Some(journal) = &send.journal {
             journal.finish().await;
         }
@@ -344,14 +344,8 @@ impl Gateway {
 
     /// Claims a link's due results and sends them, a claim at a time, until none are left
     /// or a transient failure postpones the rest.
-    async fn deliver_claims(
-        &self,
-        send: &Sender<'_>,
-        k: &Koppeling,
-        opts: &DeliverOptions,
-        report: &mut DeliveryReport,
-    ) -> Result<(), GatewayError> {
-        let audience = send.audience;
+    async fn deliver_claims(&self, send: &Sender<'_>, report: &mut DeliveryReport) -> Result<(), GatewayError> {
+        let (k, opts, audience) = (send.k, send.opts, send.audience);
         loop {
             let t = Instant::now();
             let now = self.now();
