@@ -503,7 +503,7 @@ impl Sender<'_> {
             batch_id: Some(batch),
         };
         if let Some(journal) = &self.journal {
-            journal.write(to);
+            journal.write(to).await;
         }
         report.transport += took;
         report.messages += 1;

@@ -131,12 +131,13 @@ pub(crate) struct Belongs<'a> {
     pub batch_id: Option<i64>,
 }
 
-/// A call's exchanges stored behind it (a delivery run's, message by message): each write
-/// is a task of its own that starts when the one before it is done, so the run's next
-/// message goes out while the last one's exchange is compressed and stored. On the run's
-/// path that write was about a tenth of a delivery run (docs/benchmarks.md, "The exchange
-/// journal"). [`Behind::finish`] waits for the last write; a write never fails the run, as
-/// [`Gateway::write_journal`] never fails an exchange.
+/// A call's exchanges stored behind it (a delivery run's, message by message): each
+/// message's write is a task that runs while the next message goes out, so the exchange's
+/// compression and insert are off the run's path (on it, they were about a tenth of a
+/// delivery run: docs/benchmarks.md, "The exchange journal"). At most one write is behind:
+/// the next one first waits for it, so a slow store holds the run back instead of piling up
+/// bodies in memory. [`Behind::finish`] waits for the last write; a write never fails the
+/// run, as [`Gateway::write_journal`] never fails an exchange.
 pub(crate) struct Behind {
     gw: Gateway,
     recorder: Arc<Recorder>,
@@ -148,28 +149,26 @@ impl Behind {
         Behind { gw: gw.clone(), recorder, last: Mutex::default() }
     }
 
-    /// Stores what the recorder captured since the last write, behind the caller.
-    pub(crate) fn write(&self, to: Belongs<'_>) {
+    /// Stores what the recorder captured since the last write, behind the caller, once the
+    /// write before it is done.
+    pub(crate) async fn write(&self, to: Belongs<'_>) {
         let mut captured = self.recorder.take();
         if captured.is_empty() {
             return;
         }
+        self.finish().await;
         let gw = self.gw.clone();
         let (location, kind) = (to.location.to_string(), to.kind.to_string());
         let (koppeling_id, fetch_id, batch_id) = (to.koppeling_id, to.fetch_id, to.batch_id);
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        let before = last.take();
         let write = async move {
-            if let Some(before) = before {
-                let _ = before.await;
-            }
             let to = Belongs { koppeling_id, location: &location, kind: &kind, fetch_id, batch_id };
             gw.store_captured(&mut captured, to, None).await;
         };
-        *last = Some(tokio::spawn(tracing::Instrument::in_current_span(write)));
+        let task = tokio::spawn(tracing::Instrument::in_current_span(write));
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
     }
 
-    /// Waits until every write so far is stored (or has failed, and was logged and counted).
+    /// Waits until the write behind is stored (or has failed, and was logged and counted).
     pub(crate) async fn finish(&self) {
         let last = self.last.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(last) = last {
